@@ -1,0 +1,49 @@
+# The two front doors: `make run` and `make test` (see README.md). Everything else is a helper.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+ARGS ?=
+
+.PHONY: all deps build run test unit e2e e2e-deps bench format format-check lint clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Serves on the embedded default (or ~/.config/baton/baton.toml when it exists).
+run: build
+	./$(BUILD_DIR)/baton serve $(ARGS)
+
+e2e-deps:
+	cd tests/e2e && (test -d node_modules/openai || npm ci --no-audit --no-fund --silent)
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+e2e: build e2e-deps
+	BATON_BIN=$(abspath $(BUILD_DIR))/baton BATON_MOCK_BIN=$(abspath $(BUILD_DIR))/baton-mock \
+	  node --test --test-concurrency=1 tests/e2e/
+
+test: unit e2e
+
+bench: build
+	./bench/run.sh
+
+format:
+	clang-format-19 -i $$(git ls-files '*.cpp' '*.hpp')
+
+format-check:
+	clang-format-19 --dry-run -Werror $$(git ls-files '*.cpp' '*.hpp')
+
+lint: build
+	clang-tidy-19 -p $(BUILD_DIR) $$(git ls-files 'src/*.cpp' | grep -v _test.cpp)
+
+clean:
+	rm -rf $(BUILD_DIR)

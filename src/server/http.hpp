@@ -1,0 +1,76 @@
+// The narrow HTTP interface between the server and request handlers.
+//
+// Handlers see plain messages (HttpRequest), a ResponseWriter and asio::awaitable — never Beast —
+// so handler translation units compile fast (DESIGN.md §10). The server owns the connection; a
+// handler is co_awaited at once by the connection loop, so it may take its arguments by reference.
+// Thread-safety: one request and its writer belong to one connection on one thread (strand of its
+// io_context); nothing here is shared across threads.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace baton {
+
+template <typename T>
+using Awaitable = boost::asio::awaitable<T>;
+
+struct HttpHeader {
+  std::string name;  // as sent; lookups are case-insensitive
+  std::string value;
+};
+using HttpHeaders = std::vector<HttpHeader>;
+
+// Case-insensitive lookup; empty view when absent.
+std::string_view FindHeader(const HttpHeaders& headers, std::string_view name);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+struct HttpRequest {
+  std::string method;      // "GET", "POST", ...
+  std::string target;      // raw request target: path plus query
+  std::string_view path;   // view into target, without the query
+  std::string_view query;  // view into target, after '?', may be empty
+  HttpHeaders headers;
+  std::string body;
+  std::string request_id;  // the x-request-id this response will carry
+  std::string remote_address;
+
+  std::string_view Header(std::string_view name) const { return FindHeader(headers, name); }
+};
+
+// Writes one response. Either Send() once, or Begin(), any number of Write(), then End().
+// Every call returns false once the client is gone (disconnected, write timed out); the handler
+// should then stop its work (cancelling upstream requests) and return.
+// The server adds `x-request-id`, `content-length`/`transfer-encoding` and `connection` itself.
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+
+  virtual Awaitable<bool> Send(int status, HttpHeaders headers, std::string body) = 0;
+
+  // Starts a chunked (streamed) response.
+  virtual Awaitable<bool> Begin(int status, HttpHeaders headers) = 0;
+  // Sends bytes as one chunk, flushing them to the client now. Empty data is a no-op.
+  virtual Awaitable<bool> Write(std::string_view data) = 0;
+  // Ends the chunked body (terminal chunk). The connection may then be reused.
+  virtual Awaitable<bool> End() = 0;
+
+  // Closes the connection at once, without finishing the response (a cut stream). Used by
+  // baton-mock to imitate upstream faults and by handlers that must not end a broken stream
+  // cleanly.
+  virtual void Abort() = 0;
+
+  // True after Send() or Begin().
+  virtual bool started() const = 0;
+  // True once a write failed or the peer closed the connection.
+  virtual bool client_gone() const = 0;
+};
+
+// Handles one request. Must always answer (or return with client_gone()).
+using HttpHandler = std::function<Awaitable<void>(HttpRequest& request, ResponseWriter& writer)>;
+
+}  // namespace baton
