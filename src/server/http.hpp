@@ -7,29 +7,23 @@
 // io_context); nothing here is shared across threads.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "core/awaitable.hpp"
+#include "core/http_types.hpp"
+
 namespace baton {
 
-template <typename T>
-using Awaitable = boost::asio::awaitable<T>;
-
-struct HttpHeader {
-  std::string name;  // as sent; lookups are case-insensitive
-  std::string value;
-};
-using HttpHeaders = std::vector<HttpHeader>;
-
-// Case-insensitive lookup; empty view when absent.
-std::string_view FindHeader(const HttpHeaders& headers, std::string_view name);
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
+// Not movable once built: path and query are views into target.
 struct HttpRequest {
+  HttpRequest() = default;
+  HttpRequest(const HttpRequest&) = delete;
+  HttpRequest& operator=(const HttpRequest&) = delete;
+
   std::string method;      // "GET", "POST", ...
   std::string target;      // raw request target: path plus query
   std::string_view path;   // view into target, without the query

@@ -67,8 +67,9 @@ class Server {
   std::size_t in_flight() const;
   int threads() const;
 
- private:
   struct Impl;
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,22 @@
+// Plain HTTP header values shared by the server (incoming) and the upstream client (outgoing).
+// Thread-safety: plain values.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace baton {
+
+struct HttpHeader {
+  std::string name;  // as sent; lookups are case-insensitive
+  std::string value;
+};
+using HttpHeaders = std::vector<HttpHeader>;
+
+// Case-insensitive lookup; empty view when absent.
+std::string_view FindHeader(const HttpHeaders& headers, std::string_view name);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix);
+
+}  // namespace baton

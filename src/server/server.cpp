@@ -1,0 +1,677 @@
+// The HTTP/1.1 server. Why it looks like this:
+// - one io_context per thread with its own SO_REUSEPORT acceptor: a connection never changes
+//   thread, so per-thread state (upstream pools) needs no locks;
+// - Beast parses requests (limits, chunked bodies) but responses are framed by hand: the head is
+//   one small string and the body is gathered into the same write, which is both simpler and
+//   cheaper than Beast's serializer for the shapes a gateway sends (full body or chunked stream);
+// - the read of a request has two deadlines: idle_timeout while waiting for its first byte (a
+//   kept-alive connection), read_timeout from then until the body is complete (slow clients);
+// - draining closes idle connections at once and busy ones after their current response.
+#include "server/server.hpp"
+
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <charconv>
+#include <cstdio>
+#include <list>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace baton {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 402:
+      return "Payment Required";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 499:
+      return "Client Closed Request";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 529:
+      return "Overloaded";
+    default:
+      return "Status";
+  }
+}
+
+// A client-supplied request id is reused when it is short and made of safe characters.
+bool IsSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) {
+    return false;
+  }
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsFramingHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "content-length") ||
+         EqualsIgnoreCase(name, "transfer-encoding") || EqualsIgnoreCase(name, "connection");
+}
+
+}  // namespace
+
+struct Worker;
+
+// One accepted connection. Lives in its coroutine frame; registered with its worker so a drain
+// can close it while idle.
+struct Connection {
+  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool busy = false;
+  std::list<Connection*>::iterator registration;
+};
+
+struct Worker {
+  // Declared before ioc: destroying ioc destroys suspended sessions, which unregister here.
+  std::list<Connection*> connections;  // touched only on this worker's thread
+  int index = 0;
+  uint64_t request_counter = 0;
+  std::string id_prefix;  // random per worker, so ids are unique across threads and restarts
+  asio::io_context ioc{1};
+  std::unique_ptr<tcp::acceptor> acceptor;
+};
+
+struct Server::Impl {
+  ServerOptions options;
+  HttpHandler handler;
+  std::vector<std::unique_ptr<Worker>> workers;
+  uint16_t port = 0;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> stopped{false};
+  std::once_flag shutdown_once;
+  std::unique_ptr<asio::signal_set> signals;
+  std::unique_ptr<asio::signal_set> hup;
+  std::unique_ptr<asio::steady_timer> drain_timer;
+
+  std::string RenderErrorHead(int status, std::string_view message, std::string* body) const {
+    std::string content_type = "application/json";
+    if (options.render_error) {
+      auto [ct, b] = options.render_error(status, message);
+      content_type = std::move(ct);
+      *body = std::move(b);
+    } else {
+      *body = std::string("{\"error\":{\"message\":\"") + std::string(message) + "\"}}";
+    }
+    return content_type;
+  }
+
+  void StopAll() {
+    if (stopped.exchange(true)) {
+      return;
+    }
+    for (auto& w : workers) {
+      w->ioc.stop();
+    }
+  }
+
+  void CheckDrained() {
+    if (draining.load() && in_flight.load() == 0) {
+      StopAll();
+    }
+  }
+};
+
+namespace {
+
+class ConnectionWriter final : public ResponseWriter {
+ public:
+  ConnectionWriter(Connection& conn, const Server::Impl& impl, std::string_view request_id,
+                   bool keep_alive, bool head_only)
+      : conn_(conn),
+        impl_(impl),
+        request_id_(request_id),
+        keep_alive_(keep_alive),
+        head_only_(head_only) {}
+
+  Awaitable<bool> Send(int status, HttpHeaders headers, std::string body) override {
+    if (started_ || gone_) {
+      co_return false;
+    }
+    started_ = true;
+    std::string head = Head(status, headers);
+    head += "content-length: ";
+    head += std::to_string(body.size());
+    head += "\r\n\r\n";
+    if (head_only_) {
+      body.clear();
+    }
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
+    co_return co_await WriteBuffers(bufs);
+  }
+
+  Awaitable<bool> Begin(int status, HttpHeaders headers) override {
+    if (started_ || gone_) {
+      co_return false;
+    }
+    started_ = true;
+    chunked_ = true;
+    std::string head = Head(status, headers);
+    head += "transfer-encoding: chunked\r\n\r\n";
+    std::array<asio::const_buffer, 1> bufs{asio::buffer(head)};
+    co_return co_await WriteBuffers(bufs);
+  }
+
+  Awaitable<bool> Write(std::string_view data) override {
+    if (!chunked_ || gone_ || ended_) {
+      co_return false;
+    }
+    if (data.empty()) {
+      co_return true;
+    }
+    std::array<char, 20> size_line{};
+    auto [end, ec] = std::to_chars(size_line.data(), size_line.data() + 16, data.size(), 16);
+    *end++ = '\r';
+    *end++ = '\n';
+    std::array<asio::const_buffer, 3> bufs{
+        asio::buffer(size_line.data(), static_cast<std::size_t>(end - size_line.data())),
+        asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
+    co_return co_await WriteBuffers(bufs);
+  }
+
+  Awaitable<bool> End() override {
+    if (!chunked_ || gone_ || ended_) {
+      co_return false;
+    }
+    ended_ = true;
+    std::array<asio::const_buffer, 1> bufs{asio::buffer("0\r\n\r\n", 5)};
+    co_return co_await WriteBuffers(bufs);
+  }
+
+  void Abort() override {
+    gone_ = true;
+    keep_alive_ = false;
+    beast::error_code ec;
+    conn_.stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    conn_.stream.socket().close(ec);
+  }
+
+  bool started() const override { return started_; }
+  bool client_gone() const override { return gone_; }
+
+  bool keep_alive() const { return keep_alive_ && !gone_ && (!chunked_ || ended_); }
+
+ private:
+  std::string Head(int status, const HttpHeaders& headers) {
+    if (impl_.draining.load(std::memory_order_relaxed)) {
+      keep_alive_ = false;
+    }
+    std::string head;
+    head.reserve(256);
+    head += "HTTP/1.1 ";
+    head += std::to_string(status);
+    head += ' ';
+    head += ReasonPhrase(status);
+    head += "\r\n";
+    bool has_id = false;
+    for (const auto& h : headers) {
+      if (IsFramingHeader(h.name)) {
+        continue;
+      }
+      if (EqualsIgnoreCase(h.name, "x-request-id")) {
+        has_id = true;
+      }
+      head += h.name;
+      head += ": ";
+      head += h.value;
+      head += "\r\n";
+    }
+    if (!has_id) {
+      head += "x-request-id: ";
+      head += request_id_;
+      head += "\r\n";
+    }
+    if (!keep_alive_) {
+      head += "connection: close\r\n";
+    }
+    return head;
+  }
+
+  template <typename Buffers>
+  Awaitable<bool> WriteBuffers(const Buffers& bufs) {
+    conn_.stream.expires_after(impl_.options.write_timeout);
+    auto [ec, n] = co_await asio::async_write(conn_.stream, bufs, kUseTuple);
+    if (ec) {
+      gone_ = true;
+      co_return false;
+    }
+    co_return true;
+  }
+
+  Connection& conn_;
+  const Server::Impl& impl_;
+  std::string_view request_id_;
+  bool keep_alive_;
+  bool head_only_;
+  bool started_ = false;
+  bool chunked_ = false;
+  bool ended_ = false;
+  bool gone_ = false;
+};
+
+// Writes a complete error response produced by the server itself and closes the connection.
+Awaitable<void> WriteServerError(Connection& conn, const Server::Impl& impl, int status,
+                                 std::string_view message, std::string_view request_id) {
+  std::string body;
+  std::string content_type = impl.RenderErrorHead(status, message, &body);
+  ConnectionWriter writer(conn, impl, request_id, /*keep_alive=*/false, /*head_only=*/false);
+  HttpHeaders headers;
+  headers.push_back({"content-type", content_type});
+  co_await writer.Send(status, std::move(headers), std::move(body));
+  beast::error_code ec;
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+std::string NextRequestId(Worker& worker) {
+  std::string id = worker.id_prefix;
+  id += std::to_string(++worker.request_counter);
+  return id;
+}
+
+struct InFlightGuard {
+  explicit InFlightGuard(Server::Impl& impl) : impl_(impl) { impl_.in_flight.fetch_add(1); }
+  ~InFlightGuard() {
+    if (impl_.in_flight.fetch_sub(1) == 1 && impl_.draining.load()) {
+      impl_.CheckDrained();
+    }
+  }
+  InFlightGuard(const InFlightGuard&) = delete;
+  InFlightGuard& operator=(const InFlightGuard&) = delete;
+  Server::Impl& impl_;
+};
+
+// The connection loop. Spawned per accepted socket: takes everything by value or pointer to
+// long-lived objects (Impl and Worker outlive every io_context run).
+Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) {
+  Connection conn(std::move(socket));
+  conn.registration = worker->connections.insert(worker->connections.end(), &conn);
+  struct Unregister {
+    Worker* w;
+    Connection* c;
+    ~Unregister() { w->connections.erase(c->registration); }
+  } unregister{worker, &conn};
+
+  beast::error_code ec;
+  conn.stream.socket().set_option(tcp::no_delay(true), ec);
+  std::string remote;
+  {
+    auto ep = conn.stream.socket().remote_endpoint(ec);
+    if (!ec) {
+      remote = ep.address().to_string();
+    }
+  }
+  const ServerOptions& options = impl->options;
+  beast::flat_buffer buffer;
+
+  for (;;) {
+    if (impl->draining.load()) {
+      break;
+    }
+    // Idle wait for the first byte of the next request.
+    if (buffer.size() == 0) {
+      conn.stream.expires_after(options.idle_timeout);
+      auto [rec, n] = co_await conn.stream.async_read_some(buffer.prepare(8192), kUseTuple);
+      if (rec) {
+        break;
+      }
+      buffer.commit(n);
+    }
+    conn.busy = true;
+    InFlightGuard guard(*impl);
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    conn.stream.expires_after(options.read_timeout);
+    std::string request_id = NextRequestId(*worker);
+
+    auto [hec, hn] = co_await http::async_read_header(conn.stream, buffer, parser, kUseTuple);
+    if (hec) {
+      if (hec == http::error::header_limit) {
+        co_await WriteServerError(conn, *impl, 431, "Request header fields too large.",
+                                  request_id);
+      } else if (hec == http::error::body_limit) {
+        co_await WriteServerError(conn, *impl, 413, "Request body too large.", request_id);
+      } else if (hec == beast::error::timeout) {
+        co_await WriteServerError(conn, *impl, 408, "Timed out reading the request.",
+                                  request_id);
+      } else if (hec != http::error::end_of_stream && hec != asio::error::eof &&
+                 hec != asio::error::connection_reset && hec != asio::error::operation_aborted) {
+        co_await WriteServerError(conn, *impl, 400, "Malformed HTTP request.", request_id);
+      }
+      break;
+    }
+    {
+      auto& header = parser.get();
+      auto id = header["x-request-id"];
+      if (IsSaneRequestId({id.data(), id.size()})) {
+        request_id.assign(id.data(), id.size());
+      }
+      auto cl = parser.content_length();
+      if (cl && *cl > options.max_body_bytes) {
+        co_await WriteServerError(conn, *impl, 413, "Request body too large.", request_id);
+        break;
+      }
+      auto expect = header[http::field::expect];
+      if (EqualsIgnoreCase({expect.data(), expect.size()}, "100-continue") &&
+          !parser.is_done()) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] =
+            co_await asio::async_write(conn.stream, asio::buffer(kContinue), kUseTuple);
+        if (wec) {
+          break;
+        }
+      }
+    }
+    if (!parser.is_done()) {
+      auto [bec, bn] = co_await http::async_read(conn.stream, buffer, parser, kUseTuple);
+      if (bec) {
+        if (bec == http::error::body_limit) {
+          co_await WriteServerError(conn, *impl, 413, "Request body too large.", request_id);
+        } else if (bec == beast::error::timeout) {
+          co_await WriteServerError(conn, *impl, 408, "Timed out reading the request.",
+                                    request_id);
+        } else if (bec != asio::error::eof && bec != http::error::end_of_stream &&
+                   bec != asio::error::connection_reset) {
+          co_await WriteServerError(conn, *impl, 400, "Malformed HTTP request.", request_id);
+        }
+        break;
+      }
+    }
+    conn.stream.expires_never();
+
+    auto message = parser.release();
+    HttpRequest request;
+    request.method.assign(message.method_string().data(), message.method_string().size());
+    request.target.assign(message.target().data(), message.target().size());
+    {
+      std::string_view t = request.target;
+      auto q = t.find('?');
+      request.path = t.substr(0, q);
+      request.query = q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
+    }
+    request.headers.reserve(12);
+    for (const auto& field : message) {
+      request.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    request.body = std::move(message.body());
+    request.request_id = std::move(request_id);
+    request.remote_address = remote;
+
+    bool keep_alive = message.keep_alive() && !impl->draining.load();
+    ConnectionWriter writer(conn, *impl, request.request_id, keep_alive,
+                            message.method() == http::verb::head);
+    bool failed = false;
+    try {
+      co_await impl->handler(request, writer);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "baton: handler error on %s %s: %s\n", request.method.c_str(),
+                   std::string(request.path).c_str(), e.what());
+      failed = true;
+    }
+    if (failed && !writer.started() && !writer.client_gone()) {
+      co_await WriteServerError(conn, *impl, 500, "Internal error.", request.request_id);
+      break;
+    }
+    if (!writer.started() && !writer.client_gone()) {
+      co_await WriteServerError(conn, *impl, 500, "No response.", request.request_id);
+      break;
+    }
+    if (!writer.keep_alive()) {
+      break;
+    }
+    conn.busy = false;
+  }
+  beast::error_code ignored;
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn.stream.socket().close(ignored);
+}
+
+Awaitable<void> AcceptLoop(Server::Impl* impl, Worker* worker) {
+  for (;;) {
+    auto [ec, socket] = co_await worker->acceptor->async_accept(kUseTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !worker->acceptor->is_open()) {
+        co_return;
+      }
+      // EMFILE and friends: back off briefly rather than spin.
+      asio::steady_timer t(worker->ioc, std::chrono::milliseconds(50));
+      co_await t.async_wait(kUseTuple);
+      continue;
+    }
+    asio::co_spawn(worker->ioc, Session(std::move(socket), impl, worker), asio::detached);
+  }
+}
+
+std::string RandomPrefix() {
+  static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::random_device rd;
+  std::mt19937_64 gen(rd());
+  std::string s = "req_";
+  for (int i = 0; i < 10; ++i) {
+    s += kAlphabet[gen() % 36];
+  }
+  s += '_';
+  return s;
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, HttpHandler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+  int n = impl_->options.threads;
+  if (n <= 0) {
+    n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  for (int i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->index = i;
+    w->id_prefix = RandomPrefix();
+    impl_->workers.push_back(std::move(w));
+  }
+}
+
+Server::~Server() = default;
+
+void Server::Bind() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) {
+    // Allow host names such as "localhost".
+    asio::io_context tmp;
+    tcp::resolver resolver(tmp);
+    auto results = resolver.resolve(impl_->options.host, "0", ec);
+    if (ec || results.empty()) {
+      throw std::runtime_error("cannot resolve listen host \"" + impl_->options.host + "\"");
+    }
+    address = results.begin()->endpoint().address();
+  }
+  uint16_t port = impl_->options.port;
+  for (auto& w : impl_->workers) {
+    auto acceptor = std::make_unique<tcp::acceptor>(w->ioc);
+    tcp::endpoint endpoint(address, port);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    int one = 1;
+    ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    acceptor->bind(endpoint, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + impl_->options.host + ":" +
+                               std::to_string(port) + ": " + ec.message());
+    }
+    acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + impl_->options.host + ":" +
+                               std::to_string(port) + ": " + ec.message());
+    }
+    port = acceptor->local_endpoint().port();
+    w->acceptor = std::move(acceptor);
+  }
+  impl_->port = port;
+}
+
+uint16_t Server::port() const { return impl_->port; }
+bool Server::draining() const { return impl_->draining.load(); }
+std::size_t Server::in_flight() const { return impl_->in_flight.load(); }
+int Server::threads() const { return static_cast<int>(impl_->workers.size()); }
+
+void Server::Shutdown() {
+  Impl* impl = impl_.get();
+  std::call_once(impl->shutdown_once, [impl] {
+    impl->draining.store(true);
+    for (auto& w : impl->workers) {
+      Worker* worker = w.get();
+      asio::post(worker->ioc, [worker] {
+        beast::error_code ec;
+        if (worker->acceptor) {
+          worker->acceptor->close(ec);
+        }
+        // Idle keep-alive connections close now; busy ones after their current response.
+        for (Connection* c : worker->connections) {
+          if (!c->busy) {
+            c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+            c->stream.socket().close(ec);
+          }
+        }
+      });
+    }
+    Worker* first = impl->workers.front().get();
+    asio::post(first->ioc, [impl, first] {
+      impl->drain_timer = std::make_unique<asio::steady_timer>(first->ioc);
+      impl->drain_timer->expires_after(impl->options.drain_timeout);
+      impl->drain_timer->async_wait([impl](const beast::error_code& ec) {
+        if (!ec) {
+          impl->StopAll();
+        }
+      });
+      impl->CheckDrained();
+    });
+  });
+}
+
+void Server::Run() {
+  if (!impl_->workers.front()->acceptor) {
+    Bind();
+  }
+  Impl* impl = impl_.get();
+  Worker* first = impl->workers.front().get();
+  if (impl->options.handle_signals) {
+    impl->signals = std::make_unique<asio::signal_set>(first->ioc, SIGINT, SIGTERM);
+    impl->signals->async_wait([this](const beast::error_code& ec, int) {
+      if (!ec) {
+        Shutdown();
+      }
+    });
+    if (impl->options.on_sighup) {
+      impl->hup = std::make_unique<asio::signal_set>(first->ioc, SIGHUP);
+      // Re-arms itself: a plain function object, not a coroutine.
+      struct HupHandler {
+        Impl* impl;
+        void operator()(const beast::error_code& ec, int) const {
+          if (ec) {
+            return;
+          }
+          impl->options.on_sighup();
+          impl->hup->async_wait(*this);
+        }
+      };
+      impl->hup->async_wait(HupHandler{impl});
+    }
+  }
+  for (auto& w : impl->workers) {
+    asio::co_spawn(w->ioc, AcceptLoop(impl, w.get()), asio::detached);
+  }
+  auto run_worker = [impl](Worker* w) {
+    if (impl->options.on_thread_start) {
+      impl->options.on_thread_start(w->index);
+    }
+    w->ioc.run();
+    if (impl->options.on_thread_stop) {
+      impl->options.on_thread_stop(w->index);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl->workers.size(); ++i) {
+    threads.emplace_back(run_worker, impl->workers[i].get());
+  }
+  run_worker(first);
+  impl->StopAll();
+  for (auto& t : threads) {
+    t.join();
+  }
+}
+
+}  // namespace baton
