@@ -656,11 +656,11 @@ void Server::Run() {
   }
   auto run_worker = [impl](Worker* w) {
     if (impl->options.on_thread_start) {
-      impl->options.on_thread_start(w->index);
+      impl->options.on_thread_start(w->index, w->ioc);
     }
     w->ioc.run();
     if (impl->options.on_thread_stop) {
-      impl->options.on_thread_stop(w->index);
+      impl->options.on_thread_stop(w->index, w->ioc);
     }
   };
   std::vector<std::thread> threads;

@@ -20,6 +20,10 @@
 
 #include "server/http.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace baton {
 
 struct ServerOptions {
@@ -36,9 +40,9 @@ struct ServerOptions {
   bool handle_signals = true;
   std::function<void()> on_sighup;
   // Runs on each worker thread before it serves (thread-local setup, e.g. upstream pools).
-  std::function<void(int worker_index)> on_thread_start;
+  std::function<void(int worker_index, boost::asio::io_context& ioc)> on_thread_start;
   // Runs on each worker thread after its io_context stopped.
-  std::function<void(int worker_index)> on_thread_stop;
+  std::function<void(int worker_index, boost::asio::io_context& ioc)> on_thread_stop;
   // Renders an error the server itself produces: returns {content-type, body}.
   std::function<std::pair<std::string, std::string>(int status, std::string_view message)>
       render_error;

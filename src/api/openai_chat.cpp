@@ -1,0 +1,229 @@
+// POST /v1/chat/completions in front, for OpenAI-dialect upstreams.
+//
+// Why it looks like this:
+// - the body is forwarded with only `model` (and, when streaming, `stream_options`) spliced in,
+//   so whatever the client sent reaches the upstream byte for byte (DESIGN.md §1.3);
+// - usage is always requested upstream when streaming so the gateway can account for tokens, and
+//   the separate usage chunk is dropped again when the client did not ask for it;
+// - the next deployment is tried only while nothing has been sent to the client: a failure before
+//   the response head (connect error, timeout, 429/5xx) falls through; after the head, a failure
+//   is reported inside the stream and the stream is still terminated with [DONE];
+// - a client that goes away makes Write() fail; returning then destroys the upstream body, which
+//   closes the upstream connection and so cancels the upstream request.
+#include "api/openai_chat.hpp"
+
+#include "api/respond.hpp"
+#include "dialects/openai_chat/openai_chat.hpp"
+#include "dialects/sse.hpp"
+
+namespace baton {
+
+namespace {
+
+constexpr std::size_t kMaxUpstreamErrorBody = 1u << 20;
+constexpr std::size_t kMaxUpstreamBody = 64u << 20;
+
+bool IsRetryableStatus(int status) {
+  return status == 408 || status == 409 || status == 429 || status >= 500;
+}
+
+bool IsRetryableError(const Error& e) {
+  return e.kind == ErrorKind::kUpstreamError || e.kind == ErrorKind::kUpstreamTimeout ||
+         e.kind == ErrorKind::kUnavailable;
+}
+
+// Headers of the upstream's answer that the client gets too.
+void CopyPassThroughHeaders(const HttpHeaders& upstream, HttpHeaders& out) {
+  for (const auto& h : upstream) {
+    if (StartsWithIgnoreCase(h.name, "x-ratelimit-") ||
+        StartsWithIgnoreCase(h.name, "anthropic-ratelimit-") ||
+        EqualsIgnoreCase(h.name, "retry-after") || EqualsIgnoreCase(h.name, "retry-after-ms") ||
+        EqualsIgnoreCase(h.name, "openai-processing-ms")) {
+      out.push_back(h);
+    } else if (EqualsIgnoreCase(h.name, "x-request-id") || EqualsIgnoreCase(h.name, "request-id")) {
+      out.push_back({"x-upstream-request-id", h.value});
+    }
+  }
+}
+
+HttpHeaders ResponseHeaders(const Deployment& d, int attempts, const UpstreamBody* upstream) {
+  HttpHeaders headers;
+  headers.reserve(12);
+  if (upstream != nullptr) {
+    CopyPassThroughHeaders(upstream->headers(), headers);
+  }
+  headers.push_back({"x-baton-provider", d.provider->name()});
+  headers.push_back({"x-baton-model", d.id});
+  headers.push_back({"x-baton-attempts", std::to_string(attempts)});
+  return headers;
+}
+
+bool IsEventStream(const UpstreamBody& body) {
+  return StartsWithIgnoreCase(FindHeader(body.headers(), "content-type"), "text/event-stream");
+}
+
+// An upstream HTTP error as the client sees it: 4xx keep their status and OpenAI-shaped body;
+// 5xx become 502 naming the upstream status.
+Awaitable<void> RelayUpstreamError(ResponseWriter& writer, const Deployment& d, int attempts,
+                                   const UpstreamBody& upstream, std::string body) {
+  HttpHeaders headers = ResponseHeaders(d, attempts, &upstream);
+  int status = upstream.status();
+  std::string message = openai::UpstreamErrorMessage(body);
+  if (status >= 500) {
+    Error e(ErrorKind::kUpstreamError,
+            "upstream provider \"" + d.provider->name() + "\" returned HTTP " +
+                std::to_string(status) + (message.empty() ? "" : ": " + message),
+            "upstream_error");
+    co_await SendOpenAiError(writer, e, std::move(headers));
+    co_return;
+  }
+  if (!message.empty() && body.find("\"error\"") != std::string::npos && body.front() == '{') {
+    co_await SendJson(writer, status, std::move(body), std::move(headers));
+    co_return;
+  }
+  ErrorKind kind = status == 401   ? ErrorKind::kUnauthorized
+                   : status == 403 ? ErrorKind::kForbidden
+                   : status == 404 ? ErrorKind::kNotFound
+                   : status == 429 ? ErrorKind::kRateLimited
+                                   : ErrorKind::kBadRequest;
+  Error e(kind, "upstream provider \"" + d.provider->name() + "\" returned HTTP " +
+                    std::to_string(status));
+  headers.push_back({"content-type", "application/json"});
+  co_await writer.Send(status, std::move(headers), openai::RenderError(e));
+}
+
+void AppendErrorEvent(std::string& out, const Error& error) {
+  out += "data: ";
+  out += openai::RenderError(error);
+  out += "\n\ndata: [DONE]\n\n";
+}
+
+// Relays an upstream SSE stream to the client, event by event.
+Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int attempts,
+                            UpstreamBody& upstream, bool client_wants_usage) {
+  HttpHeaders headers = ResponseHeaders(d, attempts, &upstream);
+  headers.push_back({"content-type", "text/event-stream"});
+  headers.push_back({"cache-control", "no-cache"});
+  if (!co_await writer.Begin(200, std::move(headers))) {
+    co_return;
+  }
+  SseSplitter splitter;
+  std::string out;
+  bool done = false;
+  openai::Usage usage;
+  auto on_event = [&](const SseEvent& ev) {
+    if (!ev.has_data) {
+      out.append(ev.raw);
+      return true;
+    }
+    if (ev.data == "[DONE]") {
+      done = true;
+      out.append(ev.raw);
+      return true;
+    }
+    if (openai::ChunkHasUsage(ev.data)) {
+      usage = openai::ParseUsage(ev.data);
+      if (!client_wants_usage && openai::IsUsageOnlyChunk(ev.data)) {
+        return true;
+      }
+    }
+    out.append(ev.raw);
+    return true;
+  };
+  for (;;) {
+    auto piece = co_await upstream.Read();
+    if (!piece) {
+      AppendErrorEvent(out, Error(ErrorKind::kUpstreamError,
+                                  "the upstream stream failed: " + piece.error().message,
+                                  "upstream_error"));
+      done = true;
+      co_await writer.Write(out);
+      break;
+    }
+    if (piece->empty()) {
+      break;
+    }
+    splitter.Feed(*piece, on_event);
+    if (!out.empty()) {
+      if (!co_await writer.Write(out)) {
+        co_return;  // client gone: the upstream body is destroyed by our caller
+      }
+      out.clear();
+    }
+  }
+  if (!done) {
+    out.clear();
+    AppendErrorEvent(out, Error(ErrorKind::kUpstreamError,
+                                "the upstream ended the stream before it was complete",
+                                "upstream_error"));
+    if (!co_await writer.Write(out)) {
+      co_return;
+    }
+  }
+  co_await writer.End();
+}
+
+}  // namespace
+
+Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
+                                 ResponseWriter& writer) {
+  auto info = openai::InspectChatRequest(request.body);
+  if (!info) {
+    co_await SendOpenAiError(writer, info.error());
+    co_return;
+  }
+  auto route = snapshot.Resolve(info->model);
+  if (!route) {
+    co_await SendOpenAiError(writer, route.error());
+    co_return;
+  }
+  const auto& deployments = route->deployments;
+  Error last_error(ErrorKind::kUnavailable, "no deployment could serve the request");
+  for (std::size_t i = 0; i < deployments.size(); ++i) {
+    const Deployment& d = deployments[i];
+    const bool last = i + 1 == deployments.size();
+    const int attempts = static_cast<int>(i) + 1;
+    ProviderCall call;
+    call.operation = Operation::kChatCompletions;
+    call.stream = info->stream;
+    call.body = openai::RewriteChatRequest(request.body, d.model, info->stream);
+    auto opened = co_await d.provider->Send(std::move(call));
+    if (!opened) {
+      last_error = std::move(opened).error();
+      if (!last && IsRetryableError(last_error)) {
+        continue;
+      }
+      co_await SendOpenAiError(writer, last_error, ResponseHeaders(d, attempts, nullptr));
+      co_return;
+    }
+    std::unique_ptr<UpstreamBody> upstream = std::move(opened).value();
+    const int status = upstream->status();
+    if (status >= 400) {
+      auto body = co_await upstream->ReadAll(kMaxUpstreamErrorBody);
+      if (!last && IsRetryableStatus(status)) {
+        continue;
+      }
+      co_await RelayUpstreamError(writer, d, attempts, *upstream, body ? std::move(*body) : "");
+      co_return;
+    }
+    if (info->stream && IsEventStream(*upstream)) {
+      co_await RelayStream(writer, d, attempts, *upstream, info->include_usage);
+      co_return;
+    }
+    auto body = co_await upstream->ReadAll(kMaxUpstreamBody);
+    if (!body) {
+      last_error = std::move(body).error();
+      if (!last) {
+        continue;
+      }
+      co_await SendOpenAiError(writer, last_error, ResponseHeaders(d, attempts, nullptr));
+      co_return;
+    }
+    HttpHeaders headers = ResponseHeaders(d, attempts, upstream.get());
+    co_await SendJson(writer, 200, std::move(*body), std::move(headers));
+    co_return;
+  }
+  co_await SendOpenAiError(writer, last_error);
+}
+
+}  // namespace baton

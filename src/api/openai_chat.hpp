@@ -1,0 +1,13 @@
+// POST /v1/chat/completions (OpenAI dialect in front). See openai_chat.cpp for the why.
+#pragma once
+
+#include "router/route_table.hpp"
+#include "server/http.hpp"
+
+namespace baton {
+
+// Answers one chat completion request on the given snapshot. Authentication has already passed.
+Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
+                                 ResponseWriter& writer);
+
+}  // namespace baton

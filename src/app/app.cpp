@@ -1,0 +1,143 @@
+#include "app/app.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "api/api.hpp"
+#include "config/config.hpp"
+#include "dialects/openai_chat/openai_chat.hpp"
+#include "router/route_table.hpp"
+#include "server/server.hpp"
+#include "upstream/client.hpp"
+
+namespace baton {
+
+namespace {
+
+bool IsLoopbackHost(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" ||
+         host.rfind("127.", 0) == 0;
+}
+
+Config LoadForServe(const ServeOptions& options) {
+  if (!options.config_path.empty()) {
+    return LoadConfigFile(options.config_path);
+  }
+  std::string default_path = DefaultConfigPath();
+  std::error_code ec;
+  if (!default_path.empty() && std::filesystem::exists(default_path, ec)) {
+    return LoadConfigFile(default_path);
+  }
+  return LoadConfigString(DefaultConfigToml(), "<built-in default>");
+}
+
+}  // namespace
+
+int RunConfigCheck(const std::string& path) {
+  try {
+    Config config = LoadConfigFile(path);
+    auto snapshot = Snapshot::Build(std::move(config));
+    std::printf("%s: ok (%zu providers, %zu models)\n", path.c_str(),
+                snapshot->config().providers.size(), snapshot->routes().model_ids().size());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "baton: %s\n", e.what());
+    return 1;
+  }
+}
+
+int RunServe(const ServeOptions& options) {
+  std::shared_ptr<const Snapshot> initial;
+  try {
+    Config config = LoadForServe(options);
+    if (options.host) {
+      config.server.host = *options.host;
+    }
+    if (options.port) {
+      config.server.port = *options.port;
+    }
+    if (config.server.master_key_configured && config.server.master_key.empty()) {
+      std::fprintf(stderr, "baton: %s: server.master_key: %s; refusing to start open\n",
+                   config.source.c_str(), config.server.master_key_unset_reason.c_str());
+      return 1;
+    }
+    initial = Snapshot::Build(std::move(config));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "baton: %s\n", e.what());
+    return 1;
+  }
+  const ServerConfig& sc = initial->config().server;
+  if (!IsLoopbackHost(sc.host) && !sc.master_key_configured) {
+    std::fprintf(stderr,
+                 "baton: warning: listening on %s without a master key: anyone who can reach "
+                 "this address can use your providers. Set [server] master_key.\n",
+                 sc.host.c_str());
+  }
+
+  std::atomic<std::shared_ptr<const Snapshot>> current(initial);
+  ProxySettings proxy = ProxySettings::FromEnvironment();
+
+  ServerOptions so;
+  so.host = sc.host;
+  so.port = sc.port;
+  so.threads = sc.threads;
+  so.max_body_bytes = sc.max_body_bytes;
+  so.max_header_bytes = sc.max_header_bytes;
+  so.read_timeout = sc.read_timeout;
+  so.idle_timeout = sc.idle_timeout;
+  so.write_timeout = sc.write_timeout;
+  so.drain_timeout = sc.drain_timeout;
+  so.render_error = [](int status, std::string_view message) {
+    ErrorKind kind = status == 413   ? ErrorKind::kPayloadTooLarge
+                     : status == 408 ? ErrorKind::kBadRequest
+                     : status >= 500 ? ErrorKind::kInternal
+                                     : ErrorKind::kBadRequest;
+    return std::pair<std::string, std::string>(
+        "application/json", openai::RenderError(Error(kind, std::string(message))));
+  };
+  // One upstream client per worker thread; they outlive the server so that sessions destroyed
+  // with their io_context can still return their connections.
+  int threads = sc.threads > 0 ? sc.threads
+                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::unique_ptr<UpstreamClient>> clients(static_cast<std::size_t>(threads));
+  so.on_thread_start = [&clients, &proxy](int index, boost::asio::io_context& ioc) {
+    auto& slot = clients[static_cast<std::size_t>(index)];
+    slot = std::make_unique<UpstreamClient>(ioc, proxy);
+    UpstreamClient::SetForThisThread(slot.get());
+  };
+  so.on_thread_stop = [&clients](int index, boost::asio::io_context&) {
+    clients[static_cast<std::size_t>(index)]->CloseIdle();
+  };
+  so.threads = threads;
+
+  std::unique_ptr<Server> server;
+  ApiStatus api_status;
+  api_status.draining = [&server] { return server && server->draining(); };
+  Api api([&current] { return current.load(); }, api_status);
+  server = std::make_unique<Server>(
+      so, [&api](HttpRequest& request, ResponseWriter& writer) {
+        return api.Handle(request, writer);
+      });
+  try {
+    server->Bind();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "baton: %s\n", e.what());
+    return 1;
+  }
+  std::printf("baton listening on http://%s:%u\n", sc.host.c_str(),
+              static_cast<unsigned>(server->port()));
+  std::printf("baton config: %s (%zu providers, %zu models), %d worker threads\n",
+              initial->config().source.c_str(), initial->config().providers.size(),
+              initial->routes().model_ids().size(), server->threads());
+  std::fflush(stdout);
+  server->Run();
+  server.reset();
+  std::fprintf(stderr, "baton: stopped\n");
+  return 0;
+}
+
+}  // namespace baton

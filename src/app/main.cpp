@@ -1,0 +1,45 @@
+// The `baton` command line. Subcommands dispatch to app/ (and later cli/) functions.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "app/app.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Baton: a self-hosted LLM API gateway"};
+  cli.require_subcommand(1);
+
+  baton::ServeOptions serve;
+  std::string host;
+  int port = -1;
+  auto* serve_cmd = cli.add_subcommand("serve", "Run the gateway");
+  serve_cmd->add_option("-c,--config", serve.config_path,
+                        "Config file (default: ~/.config/baton/baton.toml, else built-in)");
+  serve_cmd->add_option("--host", host, "Listen address (overrides [server] host)");
+  serve_cmd->add_option("-p,--port", port, "Listen port, 0 for any (overrides [server] port)")
+      ->check(CLI::Range(0, 65535));
+
+  auto* config_cmd = cli.add_subcommand("config", "Configuration commands");
+  config_cmd->require_subcommand(1);
+  std::string check_path;
+  auto* check_cmd = config_cmd->add_subcommand("check", "Validate a config file and exit");
+  check_cmd->add_option("path", check_path, "baton.toml to check")->required();
+
+  cli.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (serve_cmd->parsed()) {
+    if (!host.empty()) {
+      serve.host = host;
+    }
+    if (port >= 0) {
+      serve.port = static_cast<uint16_t>(port);
+    }
+    return baton::RunServe(serve);
+  }
+  if (check_cmd->parsed()) {
+    return baton::RunConfigCheck(check_path);
+  }
+  std::printf("baton 0.1.0\n");
+  return 0;
+}

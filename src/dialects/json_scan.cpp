@@ -1,0 +1,177 @@
+#include "dialects/json_scan.hpp"
+
+#include <cstdio>
+
+namespace baton {
+
+namespace {
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::size_t SkipSpace(std::string_view s, std::size_t i) {
+  while (i < s.size() && IsSpace(s[i])) {
+    ++i;
+  }
+  return i;
+}
+
+// i points at an opening quote; returns one past the closing quote, or npos.
+std::size_t SkipString(std::string_view s, std::size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// i points at the first byte of a value; returns one past its end, or npos.
+std::size_t SkipValue(std::string_view s, std::size_t i) {
+  if (i >= s.size()) {
+    return std::string_view::npos;
+  }
+  char c = s[i];
+  if (c == '"') {
+    return SkipString(s, i);
+  }
+  if (c == '{' || c == '[') {
+    int depth = 0;
+    while (i < s.size()) {
+      char d = s[i];
+      if (d == '"') {
+        i = SkipString(s, i);
+        if (i == std::string_view::npos) {
+          return i;
+        }
+        continue;
+      }
+      if (d == '{' || d == '[') {
+        ++depth;
+      } else if (d == '}' || d == ']') {
+        if (--depth == 0) {
+          return i + 1;
+        }
+      }
+      ++i;
+    }
+    return std::string_view::npos;
+  }
+  // number, true, false, null
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !IsSpace(s[i])) {
+    ++i;
+  }
+  return i;
+}
+
+}  // namespace
+
+std::optional<JsonMemberSpan> FindTopLevelMember(std::string_view json, std::string_view key) {
+  std::size_t i = SkipSpace(json, 0);
+  if (i >= json.size() || json[i] != '{') {
+    return std::nullopt;
+  }
+  i = SkipSpace(json, i + 1);
+  std::optional<JsonMemberSpan> found;
+  while (i < json.size() && json[i] == '"') {
+    std::size_t key_begin = i;
+    std::size_t key_end = SkipString(json, i);
+    if (key_end == std::string_view::npos) {
+      return std::nullopt;
+    }
+    std::string_view k = json.substr(key_begin + 1, key_end - key_begin - 2);
+    i = SkipSpace(json, key_end);
+    if (i >= json.size() || json[i] != ':') {
+      return std::nullopt;
+    }
+    std::size_t value_begin = SkipSpace(json, i + 1);
+    std::size_t value_end = SkipValue(json, value_begin);
+    if (value_end == std::string_view::npos) {
+      return std::nullopt;
+    }
+    if (k == key) {
+      found = JsonMemberSpan{key_begin, value_begin, value_end};
+    }
+    i = SkipSpace(json, value_end);
+    if (i < json.size() && json[i] == ',') {
+      i = SkipSpace(json, i + 1);
+    }
+  }
+  return found;
+}
+
+std::string ReplaceValue(std::string_view json, const JsonMemberSpan& span,
+                         std::string_view new_value) {
+  std::string out;
+  out.reserve(json.size() + new_value.size());
+  out.append(json.substr(0, span.value_begin));
+  out.append(new_value);
+  out.append(json.substr(span.value_end));
+  return out;
+}
+
+std::string AppendMember(std::string_view json, std::string_view key, std::string_view value) {
+  std::size_t close = json.rfind('}');
+  if (close == std::string_view::npos) {
+    return std::string(json);
+  }
+  // Is the object empty? Look back from the closing brace for the opening one.
+  std::size_t j = close;
+  while (j > 0 && IsSpace(json[j - 1])) {
+    --j;
+  }
+  bool empty = j > 0 && json[j - 1] == '{';
+  std::string out;
+  out.reserve(json.size() + key.size() + value.size() + 4);
+  out.append(json.substr(0, j));
+  if (!empty) {
+    out += ',';
+  }
+  out += '"';
+  out.append(key);
+  out += "\":";
+  out.append(value);
+  out.append(json.substr(j));
+  return out;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace baton

@@ -1,0 +1,277 @@
+#include "dialects/openai_chat/openai_chat.hpp"
+
+#include <array>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "dialects/json_scan.hpp"
+
+namespace baton::openai {
+
+namespace json = boost::json;
+
+namespace {
+
+// Small bodies parse into a stack buffer; larger ones spill to the heap.
+struct ParseArena {
+  std::array<unsigned char, 4096> buffer;
+  json::monotonic_resource resource{buffer.data(), buffer.size()};
+};
+
+std::optional<int64_t> AsInt(const json::value* v) {
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  if (v->is_int64()) {
+    return v->as_int64();
+  }
+  if (v->is_uint64()) {
+    return static_cast<int64_t>(v->as_uint64());
+  }
+  if (v->is_double()) {
+    return static_cast<int64_t>(v->as_double());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<ChatRequestInfo> InspectChatRequest(std::string_view body) {
+  ParseArena arena;
+  boost::system::error_code ec;
+  json::value doc = json::parse(body, ec, &arena.resource);
+  if (ec) {
+    return Error(ErrorKind::kBadRequest,
+                 "We could not parse the JSON body of your request. (HINT: This likely means "
+                 "you aren't using your HTTP library correctly. The OpenAI API expects a JSON "
+                 "payload, but what was sent was not valid JSON.)",
+                 "invalid_json");
+  }
+  const json::object* obj = doc.if_object();
+  if (obj == nullptr) {
+    return Error(ErrorKind::kBadRequest, "The request body must be a JSON object.",
+                 "invalid_request", "");
+  }
+  ChatRequestInfo info;
+  const json::value* model = obj->if_contains("model");
+  if (model == nullptr) {
+    return Error(ErrorKind::kBadRequest, "you must provide a model parameter", "missing_model",
+                 "model");
+  }
+  if (!model->is_string() || model->as_string().empty()) {
+    return Error(ErrorKind::kBadRequest, "Invalid type for 'model': expected a non-empty string.",
+                 "invalid_type", "model");
+  }
+  info.model = std::string(model->as_string());
+  const json::value* messages = obj->if_contains("messages");
+  if (messages == nullptr) {
+    return Error(ErrorKind::kBadRequest, "Missing required parameter: 'messages'.",
+                 "missing_required_parameter", "messages");
+  }
+  if (!messages->is_array()) {
+    return Error(ErrorKind::kBadRequest, "Invalid type for 'messages': expected an array.",
+                 "invalid_type", "messages");
+  }
+  if (const json::value* stream = obj->if_contains("stream")) {
+    if (stream->is_bool()) {
+      info.stream = stream->as_bool();
+    } else if (!stream->is_null()) {
+      return Error(ErrorKind::kBadRequest, "Invalid type for 'stream': expected a boolean.",
+                   "invalid_type", "stream");
+    }
+  }
+  if (const json::value* so = obj->if_contains("stream_options"); so && so->is_object()) {
+    if (const json::value* iu = so->as_object().if_contains("include_usage");
+        iu && iu->is_bool()) {
+      info.include_usage = iu->as_bool();
+    }
+  }
+  info.max_tokens = AsInt(obj->if_contains("max_completion_tokens"));
+  if (!info.max_tokens) {
+    info.max_tokens = AsInt(obj->if_contains("max_tokens"));
+  }
+  return info;
+}
+
+std::string RewriteChatRequest(std::string_view body, std::string_view upstream_model,
+                               bool streaming) {
+  std::string model_json;
+  AppendJsonString(model_json, upstream_model);
+  std::string out;
+  if (auto span = FindTopLevelMember(body, "model")) {
+    out = ReplaceValue(body, *span, model_json);
+  } else {
+    out = AppendMember(body, "model", model_json);
+  }
+  if (!streaming) {
+    return out;
+  }
+  constexpr std::string_view kUsageOn = R"({"include_usage":true})";
+  auto so = FindTopLevelMember(out, "stream_options");
+  if (!so) {
+    return AppendMember(out, "stream_options", kUsageOn);
+  }
+  std::string_view value = std::string_view(out).substr(so->value_begin,
+                                                        so->value_end - so->value_begin);
+  if (value.empty() || value.front() != '{') {
+    return ReplaceValue(out, *so, kUsageOn);
+  }
+  if (auto iu = FindTopLevelMember(value, "include_usage")) {
+    std::string edited = ReplaceValue(value, *iu, "true");
+    return ReplaceValue(out, *so, edited);
+  }
+  return ReplaceValue(out, *so, AppendMember(value, "include_usage", "true"));
+}
+
+namespace {
+
+// Position just after `"usage"` followed by optional spaces and ':' and spaces, or npos.
+std::size_t UsageValuePos(std::string_view data) {
+  std::size_t pos = 0;
+  while ((pos = data.find("\"usage\"", pos)) != std::string_view::npos) {
+    std::size_t i = pos + 7;
+    while (i < data.size() && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' ||
+                               data[i] == '\r')) {
+      ++i;
+    }
+    if (i < data.size() && data[i] == ':') {
+      ++i;
+      while (i < data.size() && (data[i] == ' ' || data[i] == '\n')) {
+        ++i;
+      }
+      return i;
+    }
+    pos += 7;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+bool ChunkHasUsage(std::string_view data) {
+  std::size_t i = UsageValuePos(data);
+  return i != std::string_view::npos && i < data.size() && data[i] == '{';
+}
+
+bool IsUsageOnlyChunk(std::string_view data) {
+  if (!ChunkHasUsage(data)) {
+    return false;
+  }
+  auto choices = FindTopLevelMember(data, "choices");
+  if (!choices) {
+    return true;
+  }
+  std::string_view v = data.substr(choices->value_begin, choices->value_end - choices->value_begin);
+  if (v.size() < 2 || v.front() != '[') {
+    return false;
+  }
+  for (std::size_t i = 1; i + 1 < v.size(); ++i) {
+    if (v[i] != ' ' && v[i] != '\n' && v[i] != '\t' && v[i] != '\r') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsErrorChunk(std::string_view data) {
+  if (data.find("\"error\"") == std::string_view::npos) {
+    return false;
+  }
+  return FindTopLevelMember(data, "error").has_value();
+}
+
+Usage ParseUsage(std::string_view text) {
+  Usage usage;
+  ParseArena arena;
+  boost::system::error_code ec;
+  json::value doc = json::parse(text, ec, &arena.resource);
+  if (ec || !doc.is_object()) {
+    return usage;
+  }
+  const json::value* u = doc.as_object().if_contains("usage");
+  if (u == nullptr || !u->is_object()) {
+    return usage;
+  }
+  const json::object& o = u->as_object();
+  usage.present = true;
+  usage.prompt_tokens = AsInt(o.if_contains("prompt_tokens")).value_or(0);
+  usage.completion_tokens = AsInt(o.if_contains("completion_tokens")).value_or(0);
+  usage.total_tokens = AsInt(o.if_contains("total_tokens"))
+                           .value_or(usage.prompt_tokens + usage.completion_tokens);
+  if (const json::value* d = o.if_contains("prompt_tokens_details"); d && d->is_object()) {
+    usage.cached_tokens = AsInt(d->as_object().if_contains("cached_tokens")).value_or(0);
+  }
+  return usage;
+}
+
+const char* ErrorType(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kBadRequest:
+    case ErrorKind::kNotFound:
+    case ErrorKind::kPayloadTooLarge:
+    case ErrorKind::kUnauthorized:
+      return "invalid_request_error";
+    case ErrorKind::kForbidden:
+      return "permission_error";
+    case ErrorKind::kRateLimited:
+      return "rate_limit_error";
+    case ErrorKind::kUpstreamError:
+      return "upstream_error";
+    case ErrorKind::kUpstreamTimeout:
+      return "timeout_error";
+    case ErrorKind::kUnavailable:
+    case ErrorKind::kInternal:
+    case ErrorKind::kCancelled:
+      break;
+  }
+  return "server_error";
+}
+
+int ErrorStatus(const Error& error) { return DefaultHttpStatus(error.kind); }
+
+std::string RenderError(const Error& error) {
+  std::string out;
+  out.reserve(96 + error.message.size());
+  out += R"({"error":{"message":)";
+  AppendJsonString(out, error.message);
+  out += R"(,"type":)";
+  AppendJsonString(out, ErrorType(error.kind));
+  out += R"(,"param":)";
+  if (error.param.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, error.param);
+  }
+  out += R"(,"code":)";
+  if (error.code.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, error.code);
+  }
+  out += "}}";
+  return out;
+}
+
+std::string UpstreamErrorMessage(std::string_view body) {
+  boost::system::error_code ec;
+  json::value doc = json::parse(body, ec);
+  if (ec || !doc.is_object()) {
+    return {};
+  }
+  const json::value* e = doc.as_object().if_contains("error");
+  if (e == nullptr) {
+    return {};
+  }
+  if (e->is_string()) {
+    return std::string(e->as_string());
+  }
+  if (e->is_object()) {
+    if (const json::value* m = e->as_object().if_contains("message"); m && m->is_string()) {
+      return std::string(m->as_string());
+    }
+  }
+  return {};
+}
+
+}  // namespace baton::openai

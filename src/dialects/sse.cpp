@@ -1,0 +1,110 @@
+#include "dialects/sse.hpp"
+
+namespace baton {
+
+namespace {
+
+// Finds the end of the line starting at i: returns the index of its terminator and sets *next to
+// the index after it, or npos when the line is not complete yet. A lone '\r' at the very end of
+// the buffer may be the first half of "\r\n", so it counts as incomplete.
+std::size_t LineEnd(std::string_view s, std::size_t i, std::size_t* next) {
+  for (std::size_t j = i; j < s.size(); ++j) {
+    if (s[j] == '\n') {
+      *next = j + 1;
+      return j;
+    }
+    if (s[j] == '\r') {
+      if (j + 1 == s.size()) {
+        return std::string_view::npos;
+      }
+      *next = s[j + 1] == '\n' ? j + 2 : j + 1;
+      return j;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+bool SseSplitter::Split(std::string_view buffer, std::size_t* consumed,
+                        const std::function<bool(const SseEvent&)>& on_event) {
+  std::size_t event_begin = 0;
+  std::size_t i = 0;
+  SseEvent ev;
+  int data_lines = 0;
+  std::string_view first_data;
+  data_scratch_.clear();
+  for (;;) {
+    std::size_t next = 0;
+    std::size_t end = LineEnd(buffer, i, &next);
+    if (end == std::string_view::npos) {
+      break;
+    }
+    std::string_view line = buffer.substr(i, end - i);
+    i = next;
+    if (line.empty()) {
+      if (data_lines > 0 || !ev.event.empty()) {
+        ev.raw = buffer.substr(event_begin, i - event_begin);
+        ev.has_data = data_lines > 0;
+        ev.data = data_lines > 1 ? std::string_view(data_scratch_) : first_data;
+        if (!on_event(ev)) {
+          *consumed = i;
+          return false;
+        }
+      }
+      event_begin = i;
+      ev = SseEvent{};
+      data_lines = 0;
+      first_data = {};
+      data_scratch_.clear();
+      continue;
+    }
+    if (line.front() == ':') {
+      continue;  // comment / keep-alive
+    }
+    std::size_t colon = line.find(':');
+    std::string_view field = line.substr(0, colon);
+    std::string_view value =
+        colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') {
+      value.remove_prefix(1);
+    }
+    if (field == "data") {
+      if (data_lines == 0) {
+        first_data = value;
+      } else {
+        if (data_lines == 1) {
+          data_scratch_.assign(first_data);
+        }
+        data_scratch_ += '\n';
+        data_scratch_.append(value);
+      }
+      ++data_lines;
+    } else if (field == "event") {
+      ev.event = value;
+    }
+  }
+  *consumed = event_begin;
+  return true;
+}
+
+void SseSplitter::Feed(std::string_view bytes,
+                       const std::function<bool(const SseEvent&)>& on_event) {
+  std::size_t consumed = 0;
+  if (pending_.empty()) {
+    Split(bytes, &consumed, on_event);
+    if (consumed < bytes.size()) {
+      pending_.assign(bytes.substr(consumed));
+    }
+  } else {
+    pending_.append(bytes);
+    Split(pending_, &consumed, on_event);
+    pending_.erase(0, consumed);
+  }
+  if (pending_.size() > kMaxEventBytes) {
+    overflow_ = true;
+    pending_.clear();
+  }
+}
+
+}  // namespace baton
