@@ -650,17 +650,23 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
     ++impl_->stats.active;
 
     conn->tcp.expires_after(request.timeouts.first_byte);
-    beast::error_code ec = conn->tls ? co_await WriteRequest(*conn->tls, head, request.body)
-                                     : co_await WriteRequest(conn->tcp, head, request.body);
+    // No co_await inside ?: — g++ 12 miscompiles it.
+    beast::error_code ec;
+    if (conn->tls) {
+      ec = co_await WriteRequest(*conn->tls, head, request.body);
+    } else {
+      ec = co_await WriteRequest(conn->tcp, head, request.body);
+    }
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->body_limit(boost::none);
     parser->header_limit(64 * 1024);
     if (request.method == "HEAD") {
       parser->skip(true);
     }
-    if (!ec) {
-      ec = conn->tls ? co_await ReadHead(*conn->tls, conn->buffer, *parser)
-                     : co_await ReadHead(conn->tcp, conn->buffer, *parser);
+    if (!ec && conn->tls) {
+      ec = co_await ReadHead(*conn->tls, conn->buffer, *parser);
+    } else if (!ec) {
+      ec = co_await ReadHead(conn->tcp, conn->buffer, *parser);
     }
     if (!ec) {
       co_return std::unique_ptr<UpstreamBody>(
