@@ -7,11 +7,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace baton {
@@ -20,9 +23,9 @@ namespace baton {
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string file, int line, std::string key, const std::string& message);
-  const std::string& file() const { return file_; }
-  int line() const { return line_; }
-  const std::string& key() const { return key_; }
+  const std::string& file() const { return file_; }  // NOLINT(readability-identifier-naming)
+  int line() const { return line_; }                 // NOLINT(readability-identifier-naming)
+  const std::string& key() const { return key_; }    // NOLINT(readability-identifier-naming)
 
  private:
   std::string file_;
@@ -33,15 +36,18 @@ class ConfigError : public std::runtime_error {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 4000;
-  std::string master_key;  // resolved value; empty = open (local use only)
+  std::string master_key;              // resolved value; empty = open (local use only)
   bool master_key_configured = false;  // a master_key entry exists (even if its env var is unset)
-  int threads = 0;                     // 0 = one per core
-  std::size_t max_body_bytes = 32u << 20;
-  std::size_t max_header_bytes = 64u << 10;
-  std::chrono::milliseconds read_timeout{30'000};     // whole request, once its first byte came
-  std::chrono::milliseconds idle_timeout{75'000};     // keep-alive connection with no request
-  std::chrono::milliseconds write_timeout{30'000};    // one write to a slow client
-  std::chrono::milliseconds drain_timeout{15'000};    // graceful shutdown deadline
+  // When master_key_configured but master_key is empty: why, e.g. "BATON_MASTER_KEY is not set"
+  // (never a secret value). The app refuses to start in that case.
+  std::string master_key_unset_reason;
+  int threads = 0;  // 0 = one per core
+  std::size_t max_body_bytes = 32U << 20;
+  std::size_t max_header_bytes = 64U << 10;
+  std::chrono::milliseconds read_timeout{30'000};      // whole request, once its first byte came
+  std::chrono::milliseconds idle_timeout{75'000};      // keep-alive connection with no request
+  std::chrono::milliseconds write_timeout{30'000};     // one write to a slow client
+  std::chrono::milliseconds drain_timeout{15'000};     // graceful shutdown deadline
   std::chrono::milliseconds request_timeout{600'000};  // one request end to end, all attempts
 };
 
@@ -53,17 +59,24 @@ struct UpstreamTimeouts {
 };
 
 struct ProviderConfig {
-  std::string name;      // key under [providers.NAME]; the prefix of "NAME/model" ids
-  std::string kind;      // "openai", "openai-compatible", a preset ("groq", ...), "echo",
-                         // "ollama", "anthropic", ...
-  std::string dialect;   // wire dialect the upstream speaks: "openai", "anthropic", "echo"
-  std::string base_url;  // e.g. "https://api.openai.com/v1"; no trailing slash
-  std::string api_key;   // resolved secret; empty when none
-  std::string api_key_ref;  // as written in the file (for messages; never the secret itself)
-  bool available = true;    // false when the key references an unset variable
+  std::string name;         // key under [providers.NAME]; the prefix of "NAME/model" ids
+  std::string kind;         // "openai", "openai-compatible", a preset ("groq", ...), "echo",
+                            // "ollama", "anthropic", ...
+  std::string dialect;      // wire dialect the upstream speaks: "openai", "anthropic", "gemini",
+                            // "echo"
+  std::string base_url;     // e.g. "https://api.openai.com/v1"; no trailing slash
+  std::string api_key;      // resolved secret; empty when none
+  std::string api_key_ref;  // as written in the file (for messages; never the secret itself):
+                            // "os.environ/NAME", "env:NAME", "file:PATH", "<literal>" or ""
+  bool available = true;    // false when the key (or a header) references an unset variable or
+                            // a missing file
   std::string unavailable_reason;  // why not available (no secret values in it)
-  std::vector<std::pair<std::string, std::string>> headers;  // extra headers sent upstream
-  std::string ca_file;  // extra CA bundle (PEM) trusted for this provider, besides the system's
+  // Extra headers sent upstream, in file order. Values may be secret references (resolved here);
+  // an unset variable makes the provider unavailable.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Extra CA bundle (PEM) trusted for this provider, besides the system's. A relative path in the
+  // file is resolved against the config file's directory; checked readable at load.
+  std::string ca_file;
   UpstreamTimeouts timeouts;
   std::vector<std::string> models;  // models listed in /v1/models as "NAME/model" (optional)
 };
@@ -83,9 +96,13 @@ struct Config {
   const ModelAlias* FindAlias(std::string_view name) const;
 };
 
-// Parses and validates TOML text. `source` names the file in errors.
+// Parses and validates TOML text. `source` names the file in errors. Relative paths in the text
+// (ca_file, file: secrets) are resolved against `base_dir` (the current directory when empty).
 Config LoadConfigString(std::string_view toml_text, const std::string& source);
-// Reads and parses a file. Throws ConfigError when it cannot be read or is invalid.
+Config LoadConfigString(std::string_view toml_text, const std::string& source,
+                        const std::string& base_dir);
+// Reads and parses a file. Throws ConfigError when it cannot be read or is invalid. Relative
+// paths inside it are resolved against the file's directory.
 Config LoadConfigFile(const std::string& path);
 // The embedded default configuration (TOML text), used when no file exists.
 std::string_view DefaultConfigToml();
@@ -98,6 +115,43 @@ struct ProviderPreset {
   std::string_view base_url;
   std::string_view key_env;  // empty when no key is needed (local servers)
 };
+// Presets: openai, groq, deepseek, mistral, together, fireworks, openrouter, perplexity, xai,
+// cerebras, lmstudio, vllm, ollama. Returns nullptr for other kinds.
 const ProviderPreset* FindPreset(std::string_view kind);
+
+// Every accepted provider kind: the presets, plus "openai-compatible" (base_url required),
+// "anthropic", "gemini" and "echo" (built in, local). "azure" and "bedrock" are rejected at load
+// with a "not supported yet" message.
+struct ProviderKind {
+  std::string_view kind;
+  std::string_view dialect;   // "openai", "anthropic", "gemini", "echo"
+  std::string_view base_url;  // default base URL; empty = must be given (or none, for echo)
+  std::string_view key_env;   // env var of the default api_key; empty = no key by default
+};
+const ProviderKind* FindProviderKind(std::string_view kind);
+// All kinds, in the order they are listed in error messages.
+std::span<const ProviderKind> ProviderKinds();
+
+// Value syntaxes shared by the config loaders (TOML now, LiteLLM YAML later).
+//
+// Durations: one or more <number><unit> with unit ms, s, m or h ("500ms", "30s", "2m", "1m30s",
+// "1.5s"); millisecond resolution. Returns nullopt when malformed or over ~100 years.
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
+// Byte sizes: an integer with an optional unit B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB
+// (powers of 1024), case-insensitive, optional space: "1048576", "512KiB", "32MiB", "1MB".
+std::optional<std::size_t> ParseByteSize(std::string_view text);
+
+// A secret reference resolved: "os.environ/NAME" and "env:NAME" read the environment, "file:PATH"
+// reads a file (whitespace-trimmed; a relative PATH is taken against base_dir), anything else is
+// the literal secret. An unset/empty variable or a missing/empty file sets `unset` (callers treat
+// it as "no key": a provider becomes unavailable); a malformed reference or an unreadable file
+// sets `error`. Neither message ever contains the secret.
+struct ResolvedSecret {
+  std::string value;  // the secret; empty when unset
+  std::string ref;    // printable: "os.environ/NAME", "env:NAME", "file:PATH" or "<literal>"
+  std::string unset;  // non-empty when the variable/file is unset or empty: "NAME is not set"
+  std::string error;  // non-empty when the reference is malformed or the file unreadable
+};
+ResolvedSecret ResolveSecret(std::string_view ref, const std::string& base_dir);
 
 }  // namespace baton

@@ -1,0 +1,697 @@
+// The baton.toml loader: toml++ parses, this file validates and builds the Config snapshot.
+//
+// Every error names file, line and dotted key, because a config error is the first thing a new
+// user meets. Unknown keys are errors so typos cannot pass silently. Secret values never appear in
+// messages: only the reference ("os.environ/NAME") or the key that holds it.
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace baton {
+
+namespace {
+
+bool IsAlnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+bool IsDigit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+bool IsSpace(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
+constexpr int64_t kMaxThreads = 1024;
+
+bool IsBareKeyChar(char c) {
+  return IsAlnum(c) || c == '_' || c == '-';
+}
+
+// A key as it would be written in TOML: bare when possible, quoted otherwise.
+std::string TomlKey(std::string_view name) {
+  bool bare = !name.empty() && std::ranges::all_of(name, IsBareKeyChar);
+  if (bare) {
+    return std::string(name);
+  }
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string Quote(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+std::string Join(std::string_view prefix, std::string_view name) {
+  return prefix.empty() ? TomlKey(name) : std::string(prefix) + "." + TomlKey(name);
+}
+
+int LineOf(const toml::source_region& region) {
+  return static_cast<int>(region.begin.line);
+}
+
+std::string TypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
+  }
+}
+
+// Levenshtein distance, for "did you mean" hints on mistyped keys.
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string JoinNames(const std::vector<std::string_view>& names) {
+  std::string out;
+  for (std::string_view name : names) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += name;
+  }
+  return out;
+}
+
+struct Entry {
+  const toml::key* key;
+  const toml::node* node;
+};
+
+// toml++ keeps tables in a std::map (sorted by key); the config promises file order.
+std::vector<Entry> InFileOrder(const toml::table& table) {
+  std::vector<Entry> entries;
+  for (auto&& [key, node] : table) {
+    entries.push_back({&key, &node});
+  }
+  auto position = [](const Entry& e) {
+    const toml::source_position& p = e.key->source().begin;
+    const toml::source_position& q = e.node->source().begin;
+    // Keys of implicitly created tables may lack a position; fall back to the node's.
+    return p.line != 0 ? std::pair(p.line, p.column) : std::pair(q.line, q.column);
+  };
+  std::ranges::stable_sort(
+      entries, [&](const Entry& a, const Entry& b) { return position(a) < position(b); });
+  return entries;
+}
+
+class Loader {
+ public:
+  Loader(std::string source, std::string base_dir)
+      : source_(std::move(source)), base_dir_(std::move(base_dir)) {}
+
+  Config Load(std::string_view text) {
+    toml::table root;
+    try {
+      root = toml::parse(text, source_);
+    } catch (const toml::parse_error& e) {
+      throw ConfigError(source_, LineOf(e.source()), "",
+                        "invalid TOML: " + std::string(e.description()));
+    }
+    Config config;
+    config.source = source_;
+    CheckKeys(root, "", {"server", "providers", "models"});
+    if (const toml::node* server = root.get("server")) {
+      LoadServer(Table(*server, "server"), config.server);
+    }
+    if (const toml::node* providers = root.get("providers")) {
+      for (const Entry& e : InFileOrder(Table(*providers, "providers"))) {
+        config.providers.push_back(LoadProvider(*e.key, *e.node));
+      }
+    }
+    if (const toml::node* models = root.get("models")) {
+      for (const Entry& e : InFileOrder(Table(*models, "models"))) {
+        config.models.push_back(LoadModel(*e.key, *e.node, config));
+      }
+    }
+    return config;
+  }
+
+ private:
+  [[noreturn]] void Fail(int line, const std::string& key, const std::string& message) const {
+    throw ConfigError(source_, line, key, message);
+  }
+  [[noreturn]] void Fail(const toml::node& node, const std::string& key,
+                         const std::string& message) const {
+    Fail(LineOf(node.source()), key, message);
+  }
+
+  const toml::table& Table(const toml::node& node, const std::string& key) const {
+    if (const toml::table* table = node.as_table()) {
+      return *table;
+    }
+    Fail(node, key, "must be a table, not " + TypeName(node));
+  }
+
+  // Rejects keys outside `allowed`, naming the first one in file order. A table-valued unknown
+  // key usually means an unquoted name with a dot in it, e.g. [models.gpt-4.1].
+  void CheckKeys(const toml::table& table, const std::string& path,
+                 std::initializer_list<std::string_view> allowed) const {
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      if (std::ranges::find(allowed, name) != allowed.end()) {
+        continue;
+      }
+      std::string message = "unknown key";
+      std::string_view best;
+      std::size_t best_distance = 3;  // suggest only near misses
+      for (std::string_view candidate : allowed) {
+        std::size_t d = EditDistance(name, candidate);
+        if (d < best_distance) {
+          best = candidate;
+          best_distance = d;
+        }
+      }
+      if (!best.empty()) {
+        message += "; did you mean \"" + std::string(best) + "\"?";
+      } else {
+        message += " (allowed here: " + JoinNames(allowed) + ")";
+      }
+      if (e.node->is_table() && (path.starts_with("providers.") || path.starts_with("models."))) {
+        message += "; a name containing \".\" must be quoted, e.g. [" +
+                   path.substr(0, path.find('.')) + ".\"" + path.substr(path.find('.') + 1) + "." +
+                   std::string(name) + "\"]";
+      }
+      int line = LineOf(e.key->source());
+      Fail(line > 0 ? line : LineOf(e.node->source()), Join(path, name), message);
+    }
+  }
+
+  std::string String(const toml::node& node, const std::string& key) const {
+    if (const auto* value = node.as_string()) {
+      return value->get();
+    }
+    Fail(node, key, "must be a string, not " + TypeName(node));
+  }
+
+  int64_t Integer(const toml::node& node, const std::string& key, int64_t min, int64_t max) const {
+    const auto* value = node.as_integer();
+    if (value == nullptr) {
+      Fail(node, key, "must be an integer, not " + TypeName(node));
+    }
+    int64_t v = value->get();
+    if (v < min || v > max) {
+      Fail(node, key,
+           "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " +
+               std::to_string(v));
+    }
+    return v;
+  }
+
+  // Integer milliseconds or a duration string. Zero only where it means something (drain).
+  std::chrono::milliseconds Duration(const toml::node& node, const std::string& key,
+                                     bool allow_zero) const {
+    std::chrono::milliseconds result{0};
+    if (const auto* integer = node.as_integer()) {
+      if (integer->get() < 0) {
+        Fail(node, key, "must not be negative");
+      }
+      auto parsed = ParseDuration(std::to_string(integer->get()) + "ms");
+      if (!parsed) {
+        Fail(node, key, "is too large");
+      }
+      result = *parsed;
+    } else if (const auto* text = node.as_string()) {
+      auto parsed = ParseDuration(text->get());
+      if (!parsed) {
+        Fail(node, key,
+             "invalid duration " + Quote(text->get()) +
+                 R"( (expected e.g. "500ms", "30s", "2m", "1h", or integer milliseconds))");
+      }
+      result = *parsed;
+    } else {
+      Fail(node, key,
+           "must be a duration: integer milliseconds or a string like \"30s\", not " +
+               TypeName(node));
+    }
+    if (result.count() == 0 && !allow_zero) {
+      Fail(node, key, "must be greater than zero");
+    }
+    return result;
+  }
+
+  std::size_t Size(const toml::node& node, const std::string& key) const {
+    std::size_t result = 0;
+    if (const auto* integer = node.as_integer()) {
+      if (integer->get() < 0) {
+        Fail(node, key, "must not be negative");
+      }
+      result = static_cast<std::size_t>(integer->get());
+    } else if (const auto* text = node.as_string()) {
+      auto parsed = ParseByteSize(text->get());
+      if (!parsed) {
+        Fail(node, key,
+             "invalid size " + Quote(text->get()) +
+                 R"( (expected integer bytes or e.g. "512KiB", "32MiB", "1GiB", "1MB"))");
+      }
+      result = *parsed;
+    } else {
+      Fail(node, key,
+           "must be a size: integer bytes or a string like \"32MiB\", not " + TypeName(node));
+    }
+    if (result == 0) {
+      Fail(node, key, "must be greater than zero");
+    }
+    return result;
+  }
+
+  // Resolves a secret reference; only malformed references and unreadable files are errors.
+  ResolvedSecret Secret(const toml::node& node, const std::string& key) const {
+    const auto* text = node.as_string();
+    if (text == nullptr) {
+      Fail(node, key, "must be a string (a secret reference or literal), not " + TypeName(node));
+    }
+    ResolvedSecret secret = ResolveSecret(text->get(), base_dir_);
+    if (!secret.error.empty()) {
+      Fail(node, key, secret.error);
+    }
+    return secret;
+  }
+
+  std::string Path(const std::string& text) const {
+    std::filesystem::path path(text);
+    if (path.is_relative() && !base_dir_.empty()) {
+      path = std::filesystem::path(base_dir_) / path;
+    }
+    return path.string();
+  }
+
+  void LoadServer(const toml::table& table, ServerConfig& server) const {
+    CheckKeys(
+        table, "server",
+        {"host", "port", "master_key", "threads", "max_body_bytes", "max_header_bytes",
+         "read_timeout", "idle_timeout", "write_timeout", "drain_timeout", "request_timeout"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string key = Join("server", name);
+      if (name == "host") {
+        server.host = String(node, key);
+        if (server.host.empty() || std::ranges::any_of(server.host, IsSpace)) {
+          Fail(node, key, "must be a host name or IP address");
+        }
+      } else if (name == "port") {
+        server.port = static_cast<uint16_t>(Integer(node, key, 0, 65535));
+      } else if (name == "master_key") {
+        ResolvedSecret secret = Secret(node, key);
+        server.master_key_configured = true;
+        server.master_key = secret.value;
+        server.master_key_unset_reason = secret.unset;
+        if (secret.value.empty() && secret.unset.empty()) {
+          server.master_key_unset_reason = "server.master_key is empty";
+        }
+      } else if (name == "threads") {
+        server.threads = static_cast<int>(Integer(node, key, 0, kMaxThreads));
+      } else if (name == "max_body_bytes") {
+        server.max_body_bytes = Size(node, key);
+      } else if (name == "max_header_bytes") {
+        server.max_header_bytes = Size(node, key);
+      } else if (name == "read_timeout") {
+        server.read_timeout = Duration(node, key, false);
+      } else if (name == "idle_timeout") {
+        server.idle_timeout = Duration(node, key, false);
+      } else if (name == "write_timeout") {
+        server.write_timeout = Duration(node, key, false);
+      } else if (name == "drain_timeout") {
+        server.drain_timeout = Duration(node, key, true);
+      } else if (name == "request_timeout") {
+        server.request_timeout = Duration(node, key, false);
+      }
+    }
+  }
+
+  // http(s)://host[:port][/path]; no credentials, query or fragment; trailing slashes stripped.
+  std::string BaseUrl(const toml::node& node, const std::string& key) const {
+    std::string url = String(node, key);
+    std::string lower = url;
+    std::ranges::transform(lower, lower.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::size_t scheme_end = 0;
+    if (lower.starts_with("http://")) {
+      scheme_end = 7;
+    } else if (lower.starts_with("https://")) {
+      scheme_end = 8;
+    } else {
+      Fail(node, key, "\"" + url + "\" is not an http:// or https:// URL");
+    }
+    for (char c : url) {
+      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+        Fail(node, key, "\"" + url + "\" contains whitespace or control characters");
+      }
+    }
+    if (url.find_first_of("?#") != std::string::npos) {
+      Fail(node, key, "\"" + url + "\" must not have a query or fragment");
+    }
+    std::size_t path_start = url.find('/', scheme_end);
+    std::string authority = url.substr(scheme_end, path_start - scheme_end);
+    if (authority.find('@') != std::string::npos) {
+      // Not echoed: the user-info part may hold a password.
+      Fail(node, key, "must not contain credentials (user@host); use api_key or headers");
+    }
+    std::string host = authority;
+    std::string port;
+    if (authority.starts_with('[')) {
+      std::size_t close = authority.find(']');
+      if (close == std::string::npos) {
+        Fail(node, key, "\"" + url + "\" has a malformed IPv6 address");
+      }
+      host = authority.substr(0, close + 1);
+      std::string rest = authority.substr(close + 1);
+      if (!rest.empty()) {
+        if (rest[0] != ':') {
+          Fail(node, key, "\"" + url + "\" has a malformed host");
+        }
+        port = rest.substr(1);
+      }
+    } else if (std::size_t colon = authority.find(':'); colon != std::string::npos) {
+      host = authority.substr(0, colon);
+      port = authority.substr(colon + 1);
+      if (port.empty()) {
+        Fail(node, key, "\"" + url + "\" has an empty port");
+      }
+    }
+    if (host.empty() || host == "[]") {
+      Fail(node, key, "\"" + url + "\" has no host");
+    }
+    if (!port.empty()) {
+      bool digits = port.size() <= 5 && std::ranges::all_of(port, IsDigit);
+      if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+        Fail(node, key, "\"" + url + "\" has an invalid port");
+      }
+    }
+    while (url.size() > scheme_end && url.back() == '/') {
+      url.pop_back();
+    }
+    return url;
+  }
+
+  void LoadHeaders(const toml::node& node, const std::string& key, ProviderConfig& provider) const {
+    const toml::table& table = Table(node, key);
+    for (const Entry& e : InFileOrder(table)) {
+      std::string name(e.key->str());
+      std::string header_key = Join(key, name);
+      static constexpr std::string_view kTokenPunct = "!#$%&'*+-.^_`|~";
+      bool token = !name.empty() && std::ranges::all_of(name, [](char c) {
+        return IsAlnum(c) || kTokenPunct.find(c) != std::string_view::npos;
+      });
+      if (!token) {
+        Fail(*e.node, header_key, "is not a valid HTTP header name");
+      }
+      ResolvedSecret value = Secret(*e.node, header_key);
+      if (value.value.find_first_of("\r\n", 0) != std::string::npos ||
+          value.value.find('\0') != std::string::npos) {
+        Fail(*e.node, header_key, "header value must not contain CR, LF or NUL");
+      }
+      if (!value.unset.empty() && provider.available) {
+        provider.available = false;
+        provider.unavailable_reason = value.unset;
+      }
+      provider.headers.emplace_back(std::move(name), std::move(value.value));
+    }
+  }
+
+  ProviderConfig LoadProvider(const toml::key& name_key, const toml::node& node) const {
+    ProviderConfig provider;
+    provider.name = std::string(name_key.str());
+    std::string path = Join("providers", provider.name);
+    if (!node.is_table()) {
+      Fail(node, path,
+           "must be a table: each provider is its own [providers.NAME] section, not " +
+               TypeName(node));
+    }
+    int header_line =
+        LineOf(name_key.source()) > 0 ? LineOf(name_key.source()) : LineOf(node.source());
+    bool valid_name = !provider.name.empty() && std::ranges::all_of(provider.name, [](char c) {
+      return IsAlnum(c) || c == '_' || c == '-' || c == '.';
+    });
+    if (!valid_name) {
+      Fail(header_line, path, "provider names may contain only letters, digits, '_', '-' and '.'");
+    }
+    const toml::table& table = Table(node, path);
+    CheckKeys(table, path,
+              {"kind", "base_url", "api_key", "headers", "ca_file", "connect_timeout",
+               "first_byte_timeout", "idle_timeout", "models"});
+
+    const toml::node* kind_node = table.get("kind");
+    if (kind_node == nullptr) {
+      Fail(header_line, path + ".kind",
+           "is required (e.g. kind = \"openai-compatible\"; known: " + KnownKinds() + ")");
+    }
+    provider.kind = String(*kind_node, path + ".kind");
+    if (provider.kind == "azure" || provider.kind == "bedrock") {
+      Fail(*kind_node, path + ".kind",
+           "provider kind \"" + provider.kind +
+               "\" is not supported yet (use \"openai-compatible\" with a base_url if the "
+               "endpoint speaks OpenAI's API)");
+    }
+    const ProviderKind* kind = FindProviderKind(provider.kind);
+    if (kind == nullptr) {
+      Fail(*kind_node, path + ".kind",
+           "unknown provider kind \"" + provider.kind + "\" (known: " + KnownKinds() + ")");
+    }
+    provider.dialect = std::string(kind->dialect);
+    bool builtin = provider.kind == "echo";
+    if (builtin) {
+      for (std::string_view unsupported : {"base_url", "api_key", "headers", "ca_file"}) {
+        if (const toml::node* n = table.get(unsupported)) {
+          Fail(*n, Join(path, unsupported),
+               "kind \"echo\" is a built-in local provider and takes no " +
+                   std::string(unsupported));
+        }
+      }
+    }
+
+    if (const toml::node* n = table.get("base_url")) {
+      provider.base_url = BaseUrl(*n, path + ".base_url");
+    } else if (!kind->base_url.empty()) {
+      provider.base_url = std::string(kind->base_url);
+    } else if (!builtin) {
+      Fail(header_line, path + ".base_url",
+           "is required for kind " + Quote(provider.kind) +
+               R"( (e.g. base_url = "http://host:port/v1"))");
+    }
+
+    if (const toml::node* n = table.get("api_key")) {
+      ResolvedSecret secret = Secret(*n, path + ".api_key");
+      provider.api_key = std::move(secret.value);
+      provider.api_key_ref = std::move(secret.ref);
+      if (!secret.unset.empty()) {
+        provider.available = false;
+        provider.unavailable_reason = secret.unset;
+      }
+    } else if (!kind->key_env.empty()) {
+      ResolvedSecret secret = ResolveSecret("os.environ/" + std::string(kind->key_env), base_dir_);
+      provider.api_key = std::move(secret.value);
+      provider.api_key_ref = std::move(secret.ref);
+      if (!secret.unset.empty()) {
+        provider.available = false;
+        provider.unavailable_reason = secret.unset;
+      }
+    }
+
+    if (const toml::node* n = table.get("headers")) {
+      LoadHeaders(*n, path + ".headers", provider);
+    }
+    if (const toml::node* n = table.get("ca_file")) {
+      std::string key = path + ".ca_file";
+      std::string text = String(*n, key);
+      if (text.empty()) {
+        Fail(*n, key, "must not be empty");
+      }
+      provider.ca_file = Path(text);
+      std::error_code ec;
+      if (std::filesystem::is_directory(provider.ca_file, ec)) {
+        Fail(*n, key, "\"" + provider.ca_file + "\" is a directory, not a PEM file");
+      }
+      std::ifstream in(provider.ca_file);
+      if (!in) {
+        Fail(*n, key,
+             "cannot read \"" + provider.ca_file + "\": " + std::generic_category().message(errno));
+      }
+    }
+    if (const toml::node* n = table.get("connect_timeout")) {
+      provider.timeouts.connect = Duration(*n, path + ".connect_timeout", false);
+    }
+    if (const toml::node* n = table.get("first_byte_timeout")) {
+      provider.timeouts.first_byte = Duration(*n, path + ".first_byte_timeout", false);
+    }
+    if (const toml::node* n = table.get("idle_timeout")) {
+      provider.timeouts.idle = Duration(*n, path + ".idle_timeout", false);
+    }
+    if (const toml::node* n = table.get("models")) {
+      std::string key = path + ".models";
+      const toml::array* array = n->as_array();
+      if (array == nullptr) {
+        Fail(*n, key, "must be an array of model names, not " + TypeName(*n));
+      }
+      for (const toml::node& item : *array) {
+        std::string model = String(item, key);
+        if (model.empty()) {
+          Fail(item, key, "model names must not be empty");
+        }
+        provider.models.push_back(std::move(model));
+      }
+    }
+    return provider;
+  }
+
+  ModelAlias LoadModel(const toml::key& name_key, const toml::node& node,
+                       const Config& config) const {
+    ModelAlias alias;
+    alias.name = std::string(name_key.str());
+    std::string path = Join("models", alias.name);
+    if (!node.is_table()) {
+      Fail(node, path,
+           "must be a table: each alias is its own [models.NAME] section with deployments = "
+           "[...], not " +
+               TypeName(node));
+    }
+    int header_line =
+        LineOf(name_key.source()) > 0 ? LineOf(name_key.source()) : LineOf(node.source());
+    bool valid_name = !alias.name.empty() && std::ranges::all_of(alias.name, [](char c) {
+      return IsAlnum(c) || c == '_' || c == '-' || c == '.' || c == ':';
+    });
+    if (!valid_name) {
+      Fail(header_line, path,
+           "model names may contain only letters, digits, '_', '-', '.' and ':' (clients ask for "
+           "\"provider/model\" directly without an alias)");
+    }
+    const toml::table& table = Table(node, path);
+    CheckKeys(table, path, {"deployments"});
+    std::string key = path + ".deployments";
+    const toml::node* deployments = table.get("deployments");
+    if (deployments == nullptr) {
+      Fail(header_line, key, "is required (e.g. deployments = [\"provider/model\"])");
+    }
+    const toml::array* array = deployments->as_array();
+    if (array == nullptr) {
+      Fail(*deployments, key,
+           "must be an array of \"provider/model\" strings, not " + TypeName(*deployments));
+    }
+    if (array->empty()) {
+      Fail(*deployments, key, "must list at least one \"provider/model\"");
+    }
+    for (const toml::node& item : *array) {
+      std::string deployment = String(item, key);
+      std::size_t slash = deployment.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == deployment.size()) {
+        Fail(item, key, "deployment " + Quote(deployment) + R"( must be "provider/model")");
+      }
+      std::string provider = deployment.substr(0, slash);
+      if (config.FindProvider(provider) == nullptr) {
+        std::string message = "deployment " + Quote(deployment);
+        message += " names provider " + Quote(provider);
+        message += ", which is not defined in [providers]";
+        Fail(item, key, message);
+      }
+      alias.deployments.push_back(std::move(deployment));
+    }
+    return alias;
+  }
+
+  static std::string KnownKinds() {
+    std::vector<std::string_view> names;
+    for (const ProviderKind& kind : ProviderKinds()) {
+      names.push_back(kind.kind);
+    }
+    return JoinNames(names);
+  }
+
+  std::string source_;
+  std::string base_dir_;
+};
+
+}  // namespace
+
+const ProviderConfig* Config::FindProvider(std::string_view name) const {
+  for (const ProviderConfig& provider : providers) {
+    if (provider.name == name) {
+      return &provider;
+    }
+  }
+  return nullptr;
+}
+
+const ModelAlias* Config::FindAlias(std::string_view name) const {
+  for (const ModelAlias& alias : models) {
+    if (alias.name == name) {
+      return &alias;
+    }
+  }
+  return nullptr;
+}
+
+Config LoadConfigString(std::string_view toml_text, const std::string& source,
+                        const std::string& base_dir) {
+  return Loader(source, base_dir).Load(toml_text);
+}
+
+Config LoadConfigString(std::string_view toml_text, const std::string& source) {
+  return LoadConfigString(toml_text, source, "");
+}
+
+Config LoadConfigFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw ConfigError(path, 0, "", "cannot read config: it is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError(path, 0, "",
+                      std::string("cannot read config: ") + std::generic_category().message(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    throw ConfigError(path, 0, "",
+                      std::string("cannot read config: ") + std::generic_category().message(errno));
+  }
+  std::string base_dir = std::filesystem::path(path).parent_path().string();
+  return LoadConfigString(text.str(), path, base_dir.empty() ? "." : base_dir);
+}
+
+}  // namespace baton

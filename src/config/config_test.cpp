@@ -1,0 +1,801 @@
+#include "config/config.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace baton {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Sets (or unsets) an environment variable for one test and restores it afterwards.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) {
+      old_ = old;
+    }
+    if (value != nullptr) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      unsetenv(name_.c_str());
+    }
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+// A scratch directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("baton_config_test_" + std::to_string(getpid()) + "_" + std::to_string(counter_++));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string Write(const std::string& name, const std::string& content) const {
+    std::filesystem::path p = path_ / name;
+    std::ofstream(p) << content;
+    return p.string();
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+// Loads `text` expecting a ConfigError; returns it.
+ConfigError LoadError(const std::string& text) {
+  try {
+    LoadConfigString(text, "baton.toml");
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ConfigError for:\n" << text;
+  return ConfigError("", 0, "", "");
+}
+
+constexpr const char* kIssueExample = R"toml(
+[server]
+host = "127.0.0.1"
+port = 4000
+master_key = "os.environ/BATON_MASTER_KEY"   # optional; absent = open, local use only
+
+[providers.mock]                  # the name used in "provider/model" ids
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:9001/v1"
+api_key = "os.environ/MOCK_KEY"   # optional; literal strings allowed too
+
+[models.demo]                     # an alias clients can ask for
+deployments = ["mock/mock-gpt"]   # priority order
+)toml";
+
+TEST(ConfigErrorTest, WhatNamesFileLineKey) {
+  EXPECT_STREQ(ConfigError("baton.toml", 7, "providers.mock.kind", "bad").what(),
+               "baton.toml:7: providers.mock.kind: bad");
+  EXPECT_STREQ(ConfigError("baton.toml", 0, "server.port", "bad").what(),
+               "baton.toml: server.port: bad");
+  EXPECT_STREQ(ConfigError("baton.toml", 3, "", "bad").what(), "baton.toml:3: bad");
+  ConfigError e("f", 2, "k", "m");
+  EXPECT_EQ(e.file(), "f");
+  EXPECT_EQ(e.line(), 2);
+  EXPECT_EQ(e.key(), "k");
+}
+
+TEST(ConfigTest, IssueExampleLoads) {
+  ScopedEnv master("BATON_MASTER_KEY", "sk-master-123");
+  ScopedEnv mock("MOCK_KEY", "mock-secret");
+  Config config = LoadConfigString(kIssueExample, "baton.toml");
+  EXPECT_EQ(config.source, "baton.toml");
+  EXPECT_EQ(config.server.host, "127.0.0.1");
+  EXPECT_EQ(config.server.port, 4000);
+  EXPECT_TRUE(config.server.master_key_configured);
+  EXPECT_EQ(config.server.master_key, "sk-master-123");
+  EXPECT_TRUE(config.server.master_key_unset_reason.empty());
+  ASSERT_EQ(config.providers.size(), 1u);
+  const ProviderConfig& mock_provider = config.providers[0];
+  EXPECT_EQ(mock_provider.name, "mock");
+  EXPECT_EQ(mock_provider.kind, "openai-compatible");
+  EXPECT_EQ(mock_provider.dialect, "openai");
+  EXPECT_EQ(mock_provider.base_url, "http://127.0.0.1:9001/v1");
+  EXPECT_EQ(mock_provider.api_key, "mock-secret");
+  EXPECT_EQ(mock_provider.api_key_ref, "os.environ/MOCK_KEY");
+  EXPECT_TRUE(mock_provider.available);
+  ASSERT_EQ(config.models.size(), 1u);
+  EXPECT_EQ(config.models[0].name, "demo");
+  EXPECT_EQ(config.models[0].deployments, std::vector<std::string>{"mock/mock-gpt"});
+  EXPECT_EQ(config.FindProvider("mock"), &config.providers[0]);
+  EXPECT_EQ(config.FindProvider("nope"), nullptr);
+  EXPECT_EQ(config.FindAlias("demo"), &config.models[0]);
+  EXPECT_EQ(config.FindAlias("mock/mock-gpt"), nullptr);
+}
+
+TEST(ConfigTest, UnsetKeysAreNotErrors) {
+  ScopedEnv master("BATON_MASTER_KEY", nullptr);
+  ScopedEnv mock("MOCK_KEY", nullptr);
+  Config config = LoadConfigString(kIssueExample, "baton.toml");
+  EXPECT_TRUE(config.server.master_key_configured);
+  EXPECT_EQ(config.server.master_key, "");
+  EXPECT_EQ(config.server.master_key_unset_reason, "BATON_MASTER_KEY is not set");
+  EXPECT_FALSE(config.providers[0].available);
+  EXPECT_EQ(config.providers[0].unavailable_reason, "MOCK_KEY is not set");
+  EXPECT_EQ(config.providers[0].api_key, "");
+}
+
+TEST(ConfigTest, EmptyFileGivesDefaults) {
+  Config config = LoadConfigString("", "empty.toml");
+  ServerConfig defaults;
+  EXPECT_EQ(config.server.host, "127.0.0.1");
+  EXPECT_EQ(config.server.port, 4000);
+  EXPECT_FALSE(config.server.master_key_configured);
+  EXPECT_EQ(config.server.master_key, "");
+  EXPECT_EQ(config.server.threads, 0);
+  EXPECT_EQ(config.server.max_body_bytes, 32u << 20);
+  EXPECT_EQ(config.server.max_header_bytes, 64u << 10);
+  EXPECT_EQ(config.server.read_timeout, defaults.read_timeout);
+  EXPECT_EQ(config.server.request_timeout, milliseconds(600'000));
+  EXPECT_TRUE(config.providers.empty());
+  EXPECT_TRUE(config.models.empty());
+}
+
+TEST(ConfigTest, ServerKeysAllForms) {
+  Config config = LoadConfigString(R"toml(
+[server]
+host = "0.0.0.0"
+port = 0
+master_key = "literal-master"
+threads = 3
+max_body_bytes = "1MB"
+max_header_bytes = 8192
+read_timeout = "500ms"
+idle_timeout = 2000
+write_timeout = "2m"
+drain_timeout = 0
+request_timeout = "1m30s"
+)toml",
+                                   "baton.toml");
+  EXPECT_EQ(config.server.host, "0.0.0.0");
+  EXPECT_EQ(config.server.port, 0);
+  EXPECT_EQ(config.server.master_key, "literal-master");
+  EXPECT_TRUE(config.server.master_key_configured);
+  EXPECT_EQ(config.server.threads, 3);
+  EXPECT_EQ(config.server.max_body_bytes, 1'000'000u);
+  EXPECT_EQ(config.server.max_header_bytes, 8192u);
+  EXPECT_EQ(config.server.read_timeout, milliseconds(500));
+  EXPECT_EQ(config.server.idle_timeout, milliseconds(2000));
+  EXPECT_EQ(config.server.write_timeout, milliseconds(120'000));
+  EXPECT_EQ(config.server.drain_timeout, milliseconds(0));
+  EXPECT_EQ(config.server.request_timeout, milliseconds(90'000));
+}
+
+TEST(ConfigTest, ProvidersAndModelsKeepFileOrder) {
+  Config config = LoadConfigString(R"toml(
+[providers.zeta]
+kind = "echo"
+[providers.alpha]
+kind = "echo"
+[providers.mid]
+kind = "echo"
+[models.z]
+deployments = ["zeta/a"]
+[models.a]
+deployments = ["alpha/b", "mid/c", "zeta/d"]
+)toml",
+                                   "baton.toml");
+  ASSERT_EQ(config.providers.size(), 3u);
+  EXPECT_EQ(config.providers[0].name, "zeta");
+  EXPECT_EQ(config.providers[1].name, "alpha");
+  EXPECT_EQ(config.providers[2].name, "mid");
+  ASSERT_EQ(config.models.size(), 2u);
+  EXPECT_EQ(config.models[0].name, "z");
+  EXPECT_EQ(config.models[1].name, "a");
+  EXPECT_EQ(config.models[1].deployments, (std::vector<std::string>{"alpha/b", "mid/c", "zeta/d"}));
+}
+
+TEST(ConfigTest, ProviderKeysAllForms) {
+  ScopedEnv token("BATON_TEST_HEADER_TOKEN", "tok");
+  TempDir dir;
+  dir.Write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  Config config = LoadConfigString(R"toml(
+[providers.mock]
+kind = "openai-compatible"
+base_url = "https://example.com:8443/v1//"
+api_key = "sk-literal"
+headers = { "X-Team" = "research", "X-Token" = "env:BATON_TEST_HEADER_TOKEN" }
+ca_file = "ca.pem"
+connect_timeout = "1s"
+first_byte_timeout = 2500
+idle_timeout = "1.5s"
+models = ["a", "b/c"]
+
+[models."gpt-4.1:cheap"]
+deployments = ["mock/b/c"]
+)toml",
+                                   "baton.toml", dir.path());
+  const ProviderConfig& p = config.providers.at(0);
+  EXPECT_EQ(p.base_url, "https://example.com:8443/v1");
+  EXPECT_EQ(p.api_key, "sk-literal");
+  EXPECT_EQ(p.api_key_ref, "<literal>");
+  ASSERT_EQ(p.headers.size(), 2u);
+  EXPECT_EQ(p.headers[0], (std::pair<std::string, std::string>{"X-Team", "research"}));
+  EXPECT_EQ(p.headers[1], (std::pair<std::string, std::string>{"X-Token", "tok"}));
+  EXPECT_EQ(p.ca_file, (std::filesystem::path(dir.path()) / "ca.pem").string());
+  EXPECT_EQ(p.timeouts.connect, milliseconds(1000));
+  EXPECT_EQ(p.timeouts.first_byte, milliseconds(2500));
+  EXPECT_EQ(p.timeouts.idle, milliseconds(1500));
+  EXPECT_EQ(p.models, (std::vector<std::string>{"a", "b/c"}));
+  EXPECT_TRUE(p.available);
+  ASSERT_NE(config.FindAlias("gpt-4.1:cheap"), nullptr);
+  EXPECT_EQ(config.FindAlias("gpt-4.1:cheap")->deployments[0], "mock/b/c");
+}
+
+TEST(ConfigTest, ProviderDefaults) {
+  Config config = LoadConfigString("[providers.e]\nkind = \"echo\"\n", "baton.toml");
+  const ProviderConfig& p = config.providers.at(0);
+  EXPECT_EQ(p.dialect, "echo");
+  EXPECT_EQ(p.base_url, "");
+  EXPECT_EQ(p.api_key, "");
+  EXPECT_EQ(p.api_key_ref, "");
+  EXPECT_TRUE(p.available);
+  EXPECT_EQ(p.timeouts.connect, milliseconds(5000));
+  EXPECT_EQ(p.timeouts.first_byte, milliseconds(120'000));
+  EXPECT_EQ(p.timeouts.idle, milliseconds(60'000));
+}
+
+TEST(ConfigTest, UnsetHeaderVariableMakesProviderUnavailable) {
+  ScopedEnv token("BATON_TEST_HEADER_TOKEN", nullptr);
+  Config config = LoadConfigString(R"toml(
+[providers.mock]
+kind = "openai-compatible"
+base_url = "http://h/v1"
+headers = { "X-Token" = "os.environ/BATON_TEST_HEADER_TOKEN" }
+)toml",
+                                   "baton.toml");
+  EXPECT_FALSE(config.providers[0].available);
+  EXPECT_EQ(config.providers[0].unavailable_reason, "BATON_TEST_HEADER_TOKEN is not set");
+}
+
+// --- presets and kinds ---
+
+TEST(ConfigTest, PresetTable) {
+  struct Expected {
+    const char* kind;
+    const char* base_url;
+    const char* key_env;
+  };
+  const Expected expected[] = {
+      {"openai", "https://api.openai.com/v1", "OPENAI_API_KEY"},
+      {"groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY"},
+      {"deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY"},
+      {"mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY"},
+      {"together", "https://api.together.xyz/v1", "TOGETHER_API_KEY"},
+      {"fireworks", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"},
+      {"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"},
+      {"perplexity", "https://api.perplexity.ai", "PERPLEXITY_API_KEY"},
+      {"xai", "https://api.x.ai/v1", "XAI_API_KEY"},
+      {"cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY"},
+      {"lmstudio", "http://127.0.0.1:1234/v1", ""},
+      {"vllm", "http://127.0.0.1:8000/v1", ""},
+      {"ollama", "http://127.0.0.1:11434/v1", ""},
+  };
+  for (const Expected& e : expected) {
+    const ProviderPreset* preset = FindPreset(e.kind);
+    ASSERT_NE(preset, nullptr) << e.kind;
+    EXPECT_EQ(preset->base_url, e.base_url);
+    EXPECT_EQ(preset->key_env, e.key_env);
+    const ProviderKind* kind = FindProviderKind(e.kind);
+    ASSERT_NE(kind, nullptr) << e.kind;
+    EXPECT_EQ(kind->dialect, "openai");
+    EXPECT_EQ(kind->base_url, e.base_url);
+  }
+  EXPECT_EQ(FindPreset("openai-compatible"), nullptr);
+  EXPECT_EQ(FindPreset("anthropic"), nullptr);
+  EXPECT_EQ(FindPreset("echo"), nullptr);
+  EXPECT_EQ(FindPreset("opnai"), nullptr);
+  EXPECT_EQ(FindProviderKind("anthropic")->dialect, "anthropic");
+  EXPECT_EQ(FindProviderKind("gemini")->dialect, "gemini");
+  EXPECT_EQ(FindProviderKind("echo")->dialect, "echo");
+  EXPECT_EQ(FindProviderKind("azure"), nullptr);
+}
+
+TEST(ConfigTest, PresetNeedsOnlyAKey) {
+  ScopedEnv groq("GROQ_API_KEY", "gsk-test");
+  Config config = LoadConfigString("[providers.g]\nkind = \"groq\"\n", "baton.toml");
+  const ProviderConfig& p = config.providers.at(0);
+  EXPECT_EQ(p.dialect, "openai");
+  EXPECT_EQ(p.base_url, "https://api.groq.com/openai/v1");
+  EXPECT_EQ(p.api_key, "gsk-test");
+  EXPECT_EQ(p.api_key_ref, "os.environ/GROQ_API_KEY");
+  EXPECT_TRUE(p.available);
+}
+
+TEST(ConfigTest, PresetWithoutKeyIsUnavailable) {
+  ScopedEnv groq("DEEPSEEK_API_KEY", nullptr);
+  Config config = LoadConfigString("[providers.d]\nkind = \"deepseek\"\n", "baton.toml");
+  EXPECT_FALSE(config.providers[0].available);
+  EXPECT_EQ(config.providers[0].unavailable_reason, "DEEPSEEK_API_KEY is not set");
+}
+
+TEST(ConfigTest, PresetBaseUrlAndKeyOverridable) {
+  ScopedEnv groq("GROQ_API_KEY", nullptr);
+  Config config = LoadConfigString(R"toml(
+[providers.g]
+kind = "groq"
+base_url = "http://proxy.local/groq/"
+api_key = "literal"
+[providers.l]
+kind = "lmstudio"
+)toml",
+                                   "baton.toml");
+  EXPECT_EQ(config.providers[0].base_url, "http://proxy.local/groq");
+  EXPECT_EQ(config.providers[0].api_key, "literal");
+  EXPECT_TRUE(config.providers[0].available);
+  EXPECT_EQ(config.providers[1].base_url, "http://127.0.0.1:1234/v1");
+  EXPECT_TRUE(config.providers[1].available);
+  EXPECT_EQ(config.providers[1].api_key_ref, "");
+}
+
+TEST(ConfigTest, KindsDialectsAndDefaults) {
+  ScopedEnv anthropic("ANTHROPIC_API_KEY", "ak");
+  ScopedEnv gemini("GEMINI_API_KEY", nullptr);
+  Config config = LoadConfigString(R"toml(
+[providers.a]
+kind = "anthropic"
+[providers.g]
+kind = "gemini"
+[providers.o]
+kind = "ollama"
+[providers.oa]
+kind = "openai"
+)toml",
+                                   "baton.toml");
+  EXPECT_EQ(config.providers[0].dialect, "anthropic");
+  EXPECT_EQ(config.providers[0].base_url, "https://api.anthropic.com/v1");
+  EXPECT_EQ(config.providers[0].api_key, "ak");
+  EXPECT_EQ(config.providers[1].dialect, "gemini");
+  EXPECT_EQ(config.providers[1].base_url, "https://generativelanguage.googleapis.com/v1beta");
+  EXPECT_FALSE(config.providers[1].available);
+  EXPECT_EQ(config.providers[1].unavailable_reason, "GEMINI_API_KEY is not set");
+  EXPECT_EQ(config.providers[2].dialect, "openai");
+  EXPECT_EQ(config.providers[2].base_url, "http://127.0.0.1:11434/v1");
+  EXPECT_TRUE(config.providers[2].available);
+  EXPECT_EQ(config.providers[3].base_url, "https://api.openai.com/v1");
+}
+
+// --- errors ---
+
+TEST(ConfigErrorsTest, BadTomlSyntaxHasLine) {
+  ConfigError e = LoadError("[server]\nport = 4000\nhost = \"unterminated\n");
+  EXPECT_EQ(e.file(), "baton.toml");
+  EXPECT_EQ(e.line(), 3);
+  EXPECT_NE(std::string(e.what()).find("baton.toml:3: invalid TOML"), std::string::npos)
+      << e.what();
+}
+
+TEST(ConfigErrorsTest, DuplicateKeyIsSyntaxError) {
+  ConfigError e = LoadError("[server]\nport = 1\nport = 2\n");
+  EXPECT_EQ(e.line(), 3);
+}
+
+TEST(ConfigErrorsTest, UnknownKeysNamed) {
+  ConfigError top = LoadError("[sever]\nport = 1\n");
+  EXPECT_EQ(top.key(), "sever");
+  EXPECT_EQ(top.line(), 1);
+  EXPECT_NE(std::string(top.what()).find("did you mean \"server\""), std::string::npos)
+      << top.what();
+
+  ConfigError server = LoadError("[server]\nport = 1\nthread = 2\n");
+  EXPECT_EQ(server.key(), "server.thread");
+  EXPECT_EQ(server.line(), 3);
+
+  ConfigError provider = LoadError("[providers.p]\nkind = \"echo\"\n\nbse_url = \"http://x\"\n");
+  EXPECT_EQ(provider.key(), "providers.p.bse_url");
+  EXPECT_EQ(provider.line(), 4);
+  EXPECT_NE(std::string(provider.what()).find("did you mean \"base_url\""), std::string::npos);
+
+  ConfigError model = LoadError("[providers.p]\nkind = \"echo\"\n[models.m]\ndeployment = []\n");
+  EXPECT_EQ(model.key(), "models.m.deployment");
+  EXPECT_EQ(model.line(), 4);
+  EXPECT_STREQ(model.what(),
+               "baton.toml:4: models.m.deployment: unknown key; did you mean \"deployments\"?");
+}
+
+TEST(ConfigErrorsTest, UnquotedDottedModelNameHints) {
+  ConfigError e = LoadError(
+      "[providers.p]\nkind = \"echo\"\n[models.gpt-4.1]\ndeployments = [\"p/gpt-4.1\"]\n");
+  EXPECT_EQ(e.line(), 3);
+  EXPECT_NE(std::string(e.what()).find("[models.\"gpt-4.1\"]"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrorsTest, UnknownKind) {
+  ConfigError e =
+      LoadError("[server]\nport = 4000\n\n# a comment\n\n[providers.mock]\nkind = \"opnai\"\n");
+  EXPECT_EQ(e.line(), 7);
+  EXPECT_EQ(e.key(), "providers.mock.kind");
+  EXPECT_EQ(std::string(e.what()).rfind(
+                "baton.toml:7: providers.mock.kind: unknown provider kind \"opnai\" (known: "
+                "openai, openai-compatible, groq, ",
+                0),
+            0u)
+      << e.what();
+}
+
+TEST(ConfigErrorsTest, UnsupportedKinds) {
+  for (const char* kind : {"azure", "bedrock"}) {
+    ConfigError e =
+        LoadError(std::string("[providers.x]\nkind = \"") + kind + "\"\nbase_url = \"http://h\"\n");
+    EXPECT_EQ(e.key(), "providers.x.kind");
+    EXPECT_NE(std::string(e.what()).find("not supported yet"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ConfigErrorsTest, MissingKind) {
+  ConfigError e = LoadError("[providers.x]\nbase_url = \"http://h\"\n");
+  EXPECT_EQ(e.key(), "providers.x.kind");
+  EXPECT_EQ(e.line(), 1);
+}
+
+TEST(ConfigErrorsTest, MissingBaseUrl) {
+  ConfigError e = LoadError("\n[providers.mock]\nkind = \"openai-compatible\"\n");
+  EXPECT_EQ(e.key(), "providers.mock.base_url");
+  EXPECT_EQ(e.line(), 2);
+  EXPECT_NE(std::string(e.what()).find("is required"), std::string::npos);
+}
+
+TEST(ConfigErrorsTest, BadUrls) {
+  for (const char* url :
+       {"ftp://h/v1", "127.0.0.1:9001/v1", "http://", "http:///v1", "http://h:99999/v1",
+        "http://h:/v1", "http://h/v1?x=1", "http://h/a b", "https://[::1/v1", "http://h:port/"}) {
+    ConfigError e = LoadError(std::string("[providers.m]\nkind = \"openai-compatible\"\n"
+                                          "base_url = \"") +
+                              url + "\"\n");
+    EXPECT_EQ(e.key(), "providers.m.base_url") << url;
+    EXPECT_EQ(e.line(), 3) << url;
+  }
+  Config ok = LoadConfigString(
+      "[providers.m]\nkind = \"openai-compatible\"\nbase_url = \"http://[::1]:8080/\"\n", "x");
+  EXPECT_EQ(ok.providers[0].base_url, "http://[::1]:8080");
+}
+
+TEST(ConfigErrorsTest, UrlCredentialsNotEchoed) {
+  ConfigError e = LoadError(
+      "[providers.m]\nkind = \"openai-compatible\"\nbase_url = \"https://u:hunter2@h/v1\"\n");
+  EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrorsTest, EchoTakesNoBaseUrl) {
+  ConfigError e = LoadError("[providers.e]\nkind = \"echo\"\nbase_url = \"http://h\"\n");
+  EXPECT_EQ(e.key(), "providers.e.base_url");
+}
+
+TEST(ConfigErrorsTest, BadProviderName) {
+  ConfigError e = LoadError("[providers.\"a/b\"]\nkind = \"echo\"\n");
+  EXPECT_EQ(e.key(), "providers.\"a/b\"");
+  EXPECT_EQ(e.line(), 1);
+}
+
+TEST(ConfigErrorsTest, BadModelName) {
+  ConfigError e =
+      LoadError("[providers.p]\nkind = \"echo\"\n[models.\"a b\"]\ndeployments = [\"p/x\"]\n");
+  EXPECT_EQ(e.key(), "models.\"a b\"");
+  EXPECT_EQ(e.line(), 3);
+}
+
+TEST(ConfigErrorsTest, DeploymentNamesMissingProvider) {
+  ConfigError e = LoadError(
+      "[providers.mock]\nkind = \"echo\"\n[models.demo]\ndeployments = [\n  \"mock/a\",\n  "
+      "\"mokc/b\",\n]\n");
+  EXPECT_EQ(e.key(), "models.demo.deployments");
+  EXPECT_EQ(e.line(), 6);
+  EXPECT_NE(std::string(e.what()).find("\"mokc/b\""), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("provider \"mokc\""), std::string::npos) << e.what();
+}
+
+TEST(ConfigErrorsTest, BadDeployments) {
+  const char* head = "[providers.p]\nkind = \"echo\"\n[models.m]\n";
+  EXPECT_EQ(LoadError(std::string(head) + "deployments = []\n").key(), "models.m.deployments");
+  EXPECT_EQ(LoadError(std::string(head) + "deployments = \"p/x\"\n").line(), 4);
+  EXPECT_EQ(LoadError(std::string(head) + "deployments = [\"p\"]\n").line(), 4);
+  EXPECT_EQ(LoadError(std::string(head) + "deployments = [\"p/\"]\n").line(), 4);
+  EXPECT_EQ(LoadError(std::string(head) + "deployments = [\"/x\"]\n").line(), 4);
+  EXPECT_EQ(LoadError(std::string(head) + "deployments = [1]\n").line(), 4);
+  ConfigError missing = LoadError(head);
+  EXPECT_EQ(missing.key(), "models.m.deployments");
+  EXPECT_EQ(missing.line(), 3);
+}
+
+TEST(ConfigErrorsTest, BadPort) {
+  EXPECT_EQ(LoadError("[server]\nport = 65536\n").key(), "server.port");
+  EXPECT_EQ(LoadError("[server]\nport = -1\n").line(), 2);
+  ConfigError e = LoadError("[server]\nport = \"4000\"\n");
+  EXPECT_STREQ(e.what(), "baton.toml:2: server.port: must be an integer, not a string");
+}
+
+TEST(ConfigErrorsTest, BadScalars) {
+  EXPECT_EQ(LoadError("[server]\nthreads = -1\n").key(), "server.threads");
+  EXPECT_EQ(LoadError("[server]\nhost = \"\"\n").key(), "server.host");
+  EXPECT_EQ(LoadError("[server]\nhost = 1\n").key(), "server.host");
+  EXPECT_EQ(LoadError("server = 1\n").key(), "server");
+  EXPECT_EQ(LoadError("[providers]\np = 1\n").key(), "providers.p");
+  EXPECT_EQ(LoadError("[providers.p]\nkind = \"echo\"\nmodels = \"a\"\n").key(),
+            "providers.p.models");
+  EXPECT_EQ(
+      LoadError("[providers.p]\nkind = \"openai\"\nheaders = { \"bad header\" = \"x\" }\n").key(),
+      "providers.p.headers.\"bad header\"");
+}
+
+TEST(ConfigErrorsTest, BadDurations) {
+  for (const char* value : {"\"30\"", "\"30x\"", "\"s\"", "-5", "1.5", "\"-1s\"", "0", "\"0s\"",
+                            "\"1.0005s\"", "true"}) {
+    ConfigError e = LoadError(std::string("[server]\nread_timeout = ") + value + "\n");
+    EXPECT_EQ(e.key(), "server.read_timeout") << value;
+    EXPECT_EQ(e.line(), 2) << value;
+  }
+  ConfigError e = LoadError("[providers.p]\nkind = \"echo\"\nconnect_timeout = \"5 sec\"\n");
+  EXPECT_EQ(e.key(), "providers.p.connect_timeout");
+  EXPECT_NE(std::string(e.what()).find("invalid duration \"5 sec\""), std::string::npos);
+}
+
+TEST(ConfigErrorsTest, BadSizes) {
+  for (const char* value : {"\"32MB/s\"", "\"MiB\"", "\"1.5MiB\"", "-1", "0", "\"0B\"", "1.0",
+                            "\"99999999999999999999\""}) {
+    ConfigError e = LoadError(std::string("[server]\nmax_body_bytes = ") + value + "\n");
+    EXPECT_EQ(e.key(), "server.max_body_bytes") << value;
+    EXPECT_EQ(e.line(), 2) << value;
+  }
+}
+
+TEST(ConfigErrorsTest, MissingCaFile) {
+  ConfigError e =
+      LoadError("[providers.p]\nkind = \"openai\"\nca_file = \"/nonexistent/baton-ca.pem\"\n");
+  EXPECT_EQ(e.key(), "providers.p.ca_file");
+  EXPECT_NE(std::string(e.what()).find("/nonexistent/baton-ca.pem"), std::string::npos);
+}
+
+// --- secrets ---
+
+TEST(SecretTest, References) {
+  ScopedEnv set("BATON_TEST_SECRET", "s3cret");
+  ScopedEnv unset("BATON_TEST_UNSET", nullptr);
+  ScopedEnv empty("BATON_TEST_EMPTY", "");
+  EXPECT_EQ(ResolveSecret("os.environ/BATON_TEST_SECRET", "").value, "s3cret");
+  EXPECT_EQ(ResolveSecret("os.environ/BATON_TEST_SECRET", "").ref, "os.environ/BATON_TEST_SECRET");
+  EXPECT_EQ(ResolveSecret("env:BATON_TEST_SECRET", "").value, "s3cret");
+  EXPECT_EQ(ResolveSecret("env:BATON_TEST_SECRET", "").ref, "env:BATON_TEST_SECRET");
+  ResolvedSecret missing = ResolveSecret("env:BATON_TEST_UNSET", "");
+  EXPECT_EQ(missing.value, "");
+  EXPECT_EQ(missing.unset, "BATON_TEST_UNSET is not set");
+  EXPECT_TRUE(missing.error.empty());
+  EXPECT_EQ(ResolveSecret("os.environ/BATON_TEST_EMPTY", "").unset, "BATON_TEST_EMPTY is empty");
+  ResolvedSecret literal = ResolveSecret("sk-abc", "");
+  EXPECT_EQ(literal.value, "sk-abc");
+  EXPECT_EQ(literal.ref, "<literal>");
+  EXPECT_TRUE(literal.unset.empty());
+  ResolvedSecret bad = ResolveSecret("env:sk-abc-123", "");
+  EXPECT_FALSE(bad.error.empty());
+  EXPECT_EQ(bad.error.find("sk-abc"), std::string::npos);
+  EXPECT_EQ(bad.ref.find("sk-abc"), std::string::npos);
+  EXPECT_FALSE(ResolveSecret("os.environ/", "").error.empty());
+  EXPECT_FALSE(ResolveSecret("file:", "").error.empty());
+}
+
+TEST(SecretTest, Files) {
+  TempDir dir;
+  std::string abs = dir.Write("key.txt", "  file-secret\n\n");
+  dir.Write("empty.txt", " \n");
+  EXPECT_EQ(ResolveSecret("file:" + abs, "").value, "file-secret");
+  EXPECT_EQ(ResolveSecret("file:" + abs, "").ref, "file:" + abs);
+  EXPECT_EQ(ResolveSecret("file:key.txt", dir.path()).value, "file-secret");
+  EXPECT_NE(ResolveSecret("file:empty.txt", dir.path()).unset, "");
+  ResolvedSecret missing = ResolveSecret("file:absent.txt", dir.path());
+  EXPECT_NE(missing.unset.find("does not exist"), std::string::npos);
+  EXPECT_TRUE(missing.error.empty());
+  EXPECT_NE(ResolveSecret("file:" + dir.path(), "").error, "");
+}
+
+TEST(SecretTest, FileSecretsInConfigAreRelativeToConfigFile) {
+  TempDir dir;
+  dir.Write("master.key", "mk-from-file\n");
+  dir.Write("openai.key", "sk-from-file\n");
+  std::string path = dir.Write("baton.toml", R"toml(
+[server]
+master_key = "file:master.key"
+[providers.o]
+kind = "openai"
+api_key = "file:openai.key"
+)toml");
+  Config config = LoadConfigFile(path);
+  EXPECT_EQ(config.source, path);
+  EXPECT_EQ(config.server.master_key, "mk-from-file");
+  EXPECT_EQ(config.providers[0].api_key, "sk-from-file");
+  EXPECT_EQ(config.providers[0].api_key_ref, "file:openai.key");
+}
+
+TEST(SecretTest, NeverEchoedInErrors) {
+  ScopedEnv set("BATON_TEST_SECRET", "s3cret-value");
+  const std::string secrets[] = {"sk-live-abcdef", "s3cret-value"};
+  const std::string configs[] = {
+      // a literal api_key followed by an error on the same provider
+      "[providers.p]\nkind = \"openai\"\napi_key = \"sk-live-abcdef\"\nbase_url = \"ftp://x\"\n",
+      // a malformed reference that is really a pasted key
+      "[providers.p]\nkind = \"openai\"\napi_key = \"env:sk-live-abcdef\"\n",
+      "[server]\nmaster_key = \"os.environ/sk-live-abcdef\"\n",
+      // a secret of the wrong type
+      "[server]\nmaster_key = 123\n",
+      // an env secret, then an error
+      "[server]\nmaster_key = \"env:BATON_TEST_SECRET\"\nport = -1\n",
+  };
+  for (const std::string& text : configs) {
+    ConfigError e = LoadError(text);
+    for (const std::string& secret : secrets) {
+      EXPECT_EQ(std::string(e.what()).find(secret), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(SecretTest, LiteralMasterKeyAndEmptyMasterKey) {
+  Config literal = LoadConfigString("[server]\nmaster_key = \"mk\"\n", "x");
+  EXPECT_EQ(literal.server.master_key, "mk");
+  Config empty = LoadConfigString("[server]\nmaster_key = \"\"\n", "x");
+  EXPECT_TRUE(empty.server.master_key_configured);
+  EXPECT_EQ(empty.server.master_key, "");
+  EXPECT_FALSE(empty.server.master_key_unset_reason.empty());
+}
+
+// --- values ---
+
+TEST(ValuesTest, Durations) {
+  EXPECT_EQ(ParseDuration("500ms"), milliseconds(500));
+  EXPECT_EQ(ParseDuration("30s"), milliseconds(30'000));
+  EXPECT_EQ(ParseDuration("2m"), milliseconds(120'000));
+  EXPECT_EQ(ParseDuration("1h"), milliseconds(3'600'000));
+  EXPECT_EQ(ParseDuration("1m30s"), milliseconds(90'000));
+  EXPECT_EQ(ParseDuration("1.5s"), milliseconds(1500));
+  EXPECT_EQ(ParseDuration("0.25m"), milliseconds(15'000));
+  EXPECT_EQ(ParseDuration(" 10s "), milliseconds(10'000));
+  EXPECT_EQ(ParseDuration("0s"), milliseconds(0));
+  for (const char* bad : {"", "30", "s", "30x", "-1s", "1.5ms", "1 s", "1s2", ".s", "1e3ms",
+                          "99999999999999999999s", "10000000h"}) {
+    EXPECT_EQ(ParseDuration(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(ValuesTest, Sizes) {
+  EXPECT_EQ(ParseByteSize("1024"), 1024u);
+  EXPECT_EQ(ParseByteSize("100B"), 100u);
+  EXPECT_EQ(ParseByteSize("512KiB"), 512u * 1024);
+  EXPECT_EQ(ParseByteSize("32MiB"), 32u << 20);
+  EXPECT_EQ(ParseByteSize("2GiB"), std::size_t{2} << 30);
+  EXPECT_EQ(ParseByteSize("1MB"), 1'000'000u);
+  EXPECT_EQ(ParseByteSize("64kb"), 64'000u);
+  EXPECT_EQ(ParseByteSize("1 GB"), 1'000'000'000u);
+  EXPECT_EQ(ParseByteSize("32 mib"), 32u << 20);
+  for (const char* bad :
+       {"", "MiB", "1.5MiB", "-1", "1TiB", "1 2", "32MB/s", "99999999999999999999"}) {
+    EXPECT_EQ(ParseByteSize(bad), std::nullopt) << bad;
+  }
+}
+
+// --- built-in default, example file, files ---
+
+TEST(DefaultConfigTest, ParsesWithNoEnvironment) {
+  ScopedEnv openai("OPENAI_API_KEY", nullptr);
+  ScopedEnv anthropic("ANTHROPIC_API_KEY", nullptr);
+  Config config = LoadConfigString(DefaultConfigToml(), "<built-in default>");
+  EXPECT_EQ(config.server.host, "127.0.0.1");
+  EXPECT_EQ(config.server.port, 4000);
+  EXPECT_FALSE(config.server.master_key_configured);
+  ASSERT_EQ(config.providers.size(), 4u);
+  EXPECT_EQ(config.providers[0].name, "echo");
+  EXPECT_EQ(config.providers[0].kind, "echo");
+  EXPECT_TRUE(config.providers[0].available);
+  const ProviderConfig* openai_provider = config.FindProvider("openai");
+  ASSERT_NE(openai_provider, nullptr);
+  EXPECT_FALSE(openai_provider->available);
+  EXPECT_EQ(openai_provider->unavailable_reason, "OPENAI_API_KEY is not set");
+  const ProviderConfig* anthropic_provider = config.FindProvider("anthropic");
+  ASSERT_NE(anthropic_provider, nullptr);
+  EXPECT_EQ(anthropic_provider->dialect, "anthropic");
+  EXPECT_FALSE(anthropic_provider->available);
+  EXPECT_EQ(anthropic_provider->unavailable_reason, "ANTHROPIC_API_KEY is not set");
+  const ProviderConfig* ollama = config.FindProvider("ollama");
+  ASSERT_NE(ollama, nullptr);
+  EXPECT_TRUE(ollama->available);
+  EXPECT_EQ(ollama->base_url, "http://127.0.0.1:11434/v1");
+  const ModelAlias* demo = config.FindAlias("demo");
+  ASSERT_NE(demo, nullptr);
+  EXPECT_EQ(demo->deployments, std::vector<std::string>{"echo/demo"});
+}
+
+TEST(DefaultConfigTest, KeysMakeProvidersAvailable) {
+  ScopedEnv openai("OPENAI_API_KEY", "sk-o");
+  ScopedEnv anthropic("ANTHROPIC_API_KEY", "sk-a");
+  Config config = LoadConfigString(DefaultConfigToml(), "<built-in default>");
+  EXPECT_TRUE(config.FindProvider("openai")->available);
+  EXPECT_EQ(config.FindProvider("openai")->api_key, "sk-o");
+  EXPECT_TRUE(config.FindProvider("anthropic")->available);
+}
+
+TEST(DefaultConfigTest, ExampleFileLoads) {
+#ifdef BATON_SOURCE_DIR
+  std::string path = BATON_SOURCE_DIR "/src/config/baton.example.toml";
+#else
+  // CMake passes absolute source paths, so __FILE__ locates the example next to this test.
+  std::string path =
+      (std::filesystem::path(__FILE__).parent_path() / "baton.example.toml").string();
+#endif
+  ASSERT_TRUE(std::filesystem::exists(path)) << path;
+  Config config = LoadConfigFile(path);
+  EXPECT_EQ(config.server.port, 4000);
+  EXPECT_TRUE(config.server.master_key_configured);
+  EXPECT_EQ(config.server.max_body_bytes, 32u << 20);
+  EXPECT_EQ(config.server.request_timeout, milliseconds(600'000));
+  const ProviderConfig* mock = config.FindProvider("mock");
+  ASSERT_NE(mock, nullptr);
+  EXPECT_EQ(mock->headers.size(), 2u);
+  EXPECT_EQ(mock->models.size(), 2u);
+  ASSERT_NE(config.FindAlias("gpt-4.1:cheap"), nullptr);
+  ASSERT_NE(config.FindAlias("demo"), nullptr);
+  EXPECT_EQ(config.FindAlias("demo")->deployments[0], "mock/mock-gpt");
+}
+
+TEST(LoadConfigFileTest, MissingFile) {
+  try {
+    LoadConfigFile("/nonexistent/baton.toml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.file(), "/nonexistent/baton.toml");
+    EXPECT_NE(std::string(e.what()).find("cannot read config"), std::string::npos);
+  }
+}
+
+TEST(LoadConfigFileTest, ErrorsNameThePath) {
+  TempDir dir;
+  std::string path = dir.Write("bad.toml", "[server]\nport = 70000\n");
+  try {
+    LoadConfigFile(path);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path + ":2: server.port: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(DefaultConfigPathTest, HonoursXdg) {
+  {
+    ScopedEnv xdg("XDG_CONFIG_HOME", "/xdg");
+    EXPECT_EQ(DefaultConfigPath(), "/xdg/baton/baton.toml");
+  }
+  {
+    ScopedEnv xdg("XDG_CONFIG_HOME", nullptr);
+    ScopedEnv home("HOME", "/home/u");
+    EXPECT_EQ(DefaultConfigPath(), "/home/u/.config/baton/baton.toml");
+  }
+  {
+    ScopedEnv xdg("XDG_CONFIG_HOME", "relative");  // invalid per the spec: ignored
+    ScopedEnv home("HOME", "/home/u");
+    EXPECT_EQ(DefaultConfigPath(), "/home/u/.config/baton/baton.toml");
+  }
+}
+
+}  // namespace
+}  // namespace baton
