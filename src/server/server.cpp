@@ -374,6 +374,7 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
   }
   const ServerOptions& options = impl->options;
   beast::flat_buffer buffer;
+  buffer.reserve(8192);  // Beast reads up to the free capacity; 512 bytes when empty
 
   for (;;) {
     if (impl->draining.load()) {
