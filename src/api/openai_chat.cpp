@@ -32,16 +32,41 @@ bool IsRetryableError(const Error& e) {
          e.kind == ErrorKind::kUnavailable;
 }
 
-// Headers of the upstream's answer that the client gets too.
+// Headers of the upstream's answer that the client gets too: rate limits, retry hints, and the
+// upstream's request id (as x-upstream-request-id; x-request-id is Baton's own).
 void CopyPassThroughHeaders(const HttpHeaders& upstream, HttpHeaders& out) {
   for (const auto& h : upstream) {
-    if (StartsWithIgnoreCase(h.name, "x-ratelimit-") ||
-        StartsWithIgnoreCase(h.name, "anthropic-ratelimit-") ||
-        EqualsIgnoreCase(h.name, "retry-after") || EqualsIgnoreCase(h.name, "retry-after-ms") ||
-        EqualsIgnoreCase(h.name, "openai-processing-ms")) {
-      out.push_back(h);
-    } else if (EqualsIgnoreCase(h.name, "x-request-id") || EqualsIgnoreCase(h.name, "request-id")) {
-      out.push_back({"x-upstream-request-id", h.value});
+    const std::string& n = h.name;
+    if (n.empty()) {
+      continue;
+    }
+    switch (n[0] | 0x20) {  // cheap first-letter filter before the case-insensitive compares
+      case 'x':
+        if (StartsWithIgnoreCase(n, "x-ratelimit-")) {
+          out.push_back(h);
+        } else if (EqualsIgnoreCase(n, "x-request-id")) {
+          out.push_back({"x-upstream-request-id", h.value});
+        }
+        break;
+      case 'a':
+        if (StartsWithIgnoreCase(n, "anthropic-ratelimit-")) {
+          out.push_back(h);
+        }
+        break;
+      case 'r':
+        if (EqualsIgnoreCase(n, "retry-after") || EqualsIgnoreCase(n, "retry-after-ms")) {
+          out.push_back(h);
+        } else if (EqualsIgnoreCase(n, "request-id")) {
+          out.push_back({"x-upstream-request-id", h.value});
+        }
+        break;
+      case 'o':
+        if (EqualsIgnoreCase(n, "openai-processing-ms")) {
+          out.push_back(h);
+        }
+        break;
+      default:
+        break;
     }
   }
 }
@@ -172,12 +197,13 @@ Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
     co_await SendOpenAiError(writer, info.error());
     co_return;
   }
-  auto route = snapshot.Resolve(info->model);
+  Route scratch;
+  auto route = snapshot.Resolve(info->model, scratch);
   if (!route) {
     co_await SendOpenAiError(writer, route.error());
     co_return;
   }
-  const auto& deployments = route->deployments;
+  const auto& deployments = (*route)->deployments;
   Error last_error(ErrorKind::kUnavailable, "no deployment could serve the request");
   for (std::size_t i = 0; i < deployments.size(); ++i) {
     const Deployment& d = deployments[i];

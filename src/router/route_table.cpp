@@ -87,10 +87,10 @@ std::shared_ptr<const Snapshot> Snapshot::Build(Config config) {
   return snapshot;
 }
 
-Result<Route> Snapshot::Resolve(std::string_view model) const {
+Result<const Route*> Snapshot::Resolve(std::string_view model, Route& scratch) const {
   auto known = routes_.Resolve(model);
   if (known) {
-    return **known;
+    return known;
   }
   // "provider/model" for a model the config does not list: the provider decides.
   auto slash = model.find('/');
@@ -98,10 +98,11 @@ Result<Route> Snapshot::Resolve(std::string_view model) const {
     auto it = routes_.providers_.find(std::string(model.substr(0, slash)));
     if (it != routes_.providers_.end()) {
       std::string id(model);
-      return Route{id, {Deployment{it->second, id.substr(slash + 1), id}}};
+      scratch = Route{id, {Deployment{it->second, id.substr(slash + 1), id}}};
+      return &scratch;
     }
   }
-  return std::move(known).error();
+  return known;
 }
 
 }  // namespace baton

@@ -56,8 +56,9 @@ class Snapshot {
   const Config& config() const { return config_; }
   const RouteTable& routes() const { return routes_; }
   const std::vector<std::unique_ptr<Provider>>& providers() const { return providers_; }
-  // Resolves a model, including "provider/model" ids not listed in the config.
-  Result<Route> Resolve(std::string_view model) const;
+  // Resolves a model, including "provider/model" ids not listed in the config (those are built
+  // into `scratch`, which must then outlive the returned pointer).
+  Result<const Route*> Resolve(std::string_view model, Route& scratch) const;
 
  private:
   Config config_;

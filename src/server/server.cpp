@@ -25,7 +25,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <charconv>
 #include <cstdio>
 #include <list>
@@ -33,6 +32,8 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+
+#include "asio/http_parser.hpp"
 
 namespace baton {
 
@@ -392,7 +393,9 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     conn.busy = true;
     InFlightGuard guard(*impl);
 
-    http::request_parser<http::string_body> parser;
+    HttpRequest request;
+    request.headers.reserve(12);
+    RequestParser parser(&request.headers, &request.body);
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
     conn.stream.expires_after(options.read_timeout);
@@ -415,19 +418,16 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
       break;
     }
     {
-      auto& header = parser.get();
-      auto id = header["x-request-id"];
-      if (IsSaneRequestId({id.data(), id.size()})) {
-        request_id.assign(id.data(), id.size());
+      std::string_view id = request.Header("x-request-id");
+      if (IsSaneRequestId(id)) {
+        request_id.assign(id);
       }
       auto cl = parser.content_length();
       if (cl && *cl > options.max_body_bytes) {
         co_await WriteServerError(conn, *impl, 413, "Request body too large.", request_id);
         break;
       }
-      auto expect = header[http::field::expect];
-      if (EqualsIgnoreCase({expect.data(), expect.size()}, "100-continue") &&
-          !parser.is_done()) {
+      if (EqualsIgnoreCase(request.Header("expect"), "100-continue") && !parser.is_done()) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [wec, wn] =
             co_await asio::async_write(conn.stream, asio::buffer(kContinue), kUseTuple);
@@ -437,6 +437,7 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
       }
     }
     if (!parser.is_done()) {
+      parser.eager(true);
       auto [bec, bn] = co_await http::async_read(conn.stream, buffer, parser, kUseTuple);
       if (bec) {
         if (bec == http::error::body_limit) {
@@ -453,27 +454,20 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     }
     conn.stream.expires_never();
 
-    auto message = parser.release();
-    HttpRequest request;
-    request.method.assign(message.method_string().data(), message.method_string().size());
-    request.target.assign(message.target().data(), message.target().size());
+    request.method = std::move(parser.method);
+    request.target = std::move(parser.target);
     {
       std::string_view t = request.target;
       auto q = t.find('?');
       request.path = t.substr(0, q);
       request.query = q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
     }
-    request.headers.reserve(12);
-    for (const auto& field : message) {
-      request.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    }
-    request.body = std::move(message.body());
     request.request_id = std::move(request_id);
     request.remote_address = remote;
 
-    bool keep_alive = message.keep_alive() && !impl->draining.load();
+    bool keep_alive = parser.keep_alive() && !impl->draining.load();
     ConnectionWriter writer(conn, *impl, request.request_id, keep_alive,
-                            message.method() == http::verb::head);
+                            request.method == "HEAD");
     bool failed = false;
     try {
       co_await impl->handler(request, writer);

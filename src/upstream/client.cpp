@@ -1,7 +1,7 @@
 // Upstream HTTP client. Why it looks like this:
 // - requests are framed by hand (one head string + body in one gathered write) and responses are
-//   parsed by Beast's parser with a buffer_body, so chunked streams are de-chunked incrementally
-//   and handed out as they arrive;
+//   parsed by Beast's basic_parser straight into plain headers and body strings, so chunked
+//   streams are de-chunked incrementally and handed out as they arrive;
 // - a pooled connection may have been closed by the upstream while idle; that shows as a write
 //   error or EOF before any response byte, and only then is the request retried (once) on a new
 //   connection — a request that got any response byte is never replayed;
@@ -25,14 +25,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/url/parse.hpp>
 #include <cstdlib>
 #include <deque>
 #include <map>
+
+#include "asio/http_parser.hpp"
 
 namespace baton {
 
@@ -46,7 +46,7 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxIdlePerOrigin = 256;
-constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kReadBuffer = 16 * 1024;
 constexpr auto kMaxIdleAge = std::chrono::seconds(50);
 
 thread_local UpstreamClient* g_thread_client = nullptr;
@@ -259,7 +259,7 @@ std::string ProxySettings::ProxyFor(const UpstreamOrigin& origin) const {
 struct UpConn {
   // Beast reads at most the buffer's free capacity at a time (512 bytes for an empty buffer):
   // reserving up front makes one recv take a whole burst of stream events.
-  explicit UpConn(asio::io_context& ioc) : tcp(ioc) { buffer.reserve(kReadChunk); }
+  explicit UpConn(asio::io_context& ioc) : tcp(ioc) { buffer.reserve(kReadBuffer); }
   beast::tcp_stream tcp;
   std::unique_ptr<ssl::stream<beast::tcp_stream&>> tls;
   beast::flat_buffer buffer;
@@ -445,16 +445,14 @@ namespace {
 class BodyImpl final : public UpstreamBody {
  public:
   BodyImpl(UpstreamClient::Impl* client, std::unique_ptr<UpConn> conn,
-           std::unique_ptr<http::response_parser<http::buffer_body>> parser,
-           ClientTimeouts timeouts)
+           std::unique_ptr<ResponseParser> parser, HttpHeaders headers, ClientTimeouts timeouts)
       : client_(client),
         conn_(std::move(conn)),
         parser_(std::move(parser)),
+        headers_(std::move(headers)),
         timeouts_(timeouts) {
-    status_ = static_cast<int>(parser_->get().result_int());
-    for (const auto& f : parser_->get()) {
-      headers_.push_back({std::string(f.name_string()), std::string(f.value())});
-    }
+    parser_->set_body(&piece_);
+    parser_->eager(true);  // each read hands out everything already buffered
   }
 
   ~BodyImpl() override {
@@ -464,21 +462,16 @@ class BodyImpl final : public UpstreamBody {
     }
   }
 
-  int status() const override { return status_; }
+  int status() const override { return parser_->status; }
   const HttpHeaders& headers() const override { return headers_; }
 
   Awaitable<Result<std::string_view>> Read() override {
-    if (!conn_) {
-      co_return std::string_view{};
-    }
-    if (parser_->is_done()) {
-      Finish();
-      co_return std::string_view{};
-    }
+    piece_.clear();
     for (;;) {
-      auto& body = parser_->get().body();
-      body.data = chunk_.data();
-      body.size = chunk_.size();
+      if (!conn_ || parser_->is_done()) {
+        Finish();
+        co_return std::string_view{};
+      }
       conn_->tcp.expires_after(timeouts_.idle);
       beast::error_code ec;
       if (conn_->tls) {
@@ -490,9 +483,6 @@ class BodyImpl final : public UpstreamBody {
                                                      kUseTuple);
         ec = e;
       }
-      if (ec == http::error::need_buffer) {
-        ec = {};
-      }
       if (ec) {
         --client_->stats.active;
         conn_->Close();
@@ -502,13 +492,8 @@ class BodyImpl final : public UpstreamBody {
         }
         co_return IoError("response", ec);
       }
-      std::size_t got = chunk_.size() - parser_->get().body().size;
-      if (got > 0) {
-        co_return std::string_view(chunk_.data(), got);
-      }
-      if (parser_->is_done()) {
-        Finish();
-        co_return std::string_view{};
+      if (!piece_.empty()) {
+        co_return std::string_view(piece_);
       }
     }
   }
@@ -529,11 +514,10 @@ class BodyImpl final : public UpstreamBody {
 
   UpstreamClient::Impl* client_;
   std::unique_ptr<UpConn> conn_;
-  std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
-  ClientTimeouts timeouts_;
-  int status_ = 0;
+  std::unique_ptr<ResponseParser> parser_;
   HttpHeaders headers_;
-  std::array<char, kReadChunk> chunk_;  // not zeroed: written before read
+  ClientTimeouts timeouts_;
+  std::string piece_;  // body bytes of the last Read()
 };
 
 template <typename Stream>
@@ -546,7 +530,7 @@ Awaitable<beast::error_code> WriteRequest(Stream& stream, const std::string& hea
 
 template <typename Stream>
 Awaitable<beast::error_code> ReadHead(Stream& stream, beast::flat_buffer& buffer,
-                                      http::response_parser<http::buffer_body>& parser) {
+                                      ResponseParser& parser) {
   auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
   co_return ec;
 }
@@ -659,7 +643,9 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
     } else {
       ec = co_await WriteRequest(conn->tcp, head, request.body);
     }
-    auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
+    HttpHeaders headers;
+    headers.reserve(16);
+    auto parser = std::make_unique<ResponseParser>(&headers, nullptr);
     parser->body_limit(boost::none);
     parser->header_limit(64 * 1024);
     if (request.method == "HEAD") {
@@ -673,7 +659,7 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
     if (!ec) {
       co_return std::unique_ptr<UpstreamBody>(
           std::make_unique<BodyImpl>(impl_.get(), std::move(conn), std::move(parser),
-                                     request.timeouts));
+                                     std::move(headers), request.timeouts));
     }
     --impl_->stats.active;
     conn->Close();

@@ -1,0 +1,78 @@
+// A Beast HTTP/1.1 parser that writes straight into Baton's plain types: headers into an
+// HttpHeaders vector and body bytes appended to a std::string, instead of Beast's fields
+// container (an allocation per field) followed by a copy. Shared by the server (requests) and the
+// upstream client (responses, read piece by piece while streaming).
+// Not thread-safe; one parser per message.
+#pragma once
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <string>
+
+#include "core/http_types.hpp"
+
+namespace baton {
+
+template <bool kIsRequest>
+class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> {
+ public:
+  using string_view = boost::beast::string_view;
+  using error_code = boost::beast::error_code;
+
+  MessageParser(HttpHeaders* headers, std::string* body) : headers_(headers), body_(body) {}
+
+  // Request line (requests) / status (responses).
+  std::string method;
+  std::string target;
+  int status = 0;
+  int version = 11;
+
+  // Where body bytes go; may be swapped between reads (the upstream client clears it per read).
+  void set_body(std::string* body) { body_ = body; }
+
+ private:
+  void on_request_impl(boost::beast::http::verb, string_view method_str, string_view t, int v,
+                       error_code&) override {
+    method.assign(method_str.data(), method_str.size());
+    target.assign(t.data(), t.size());
+    version = v;
+  }
+  void on_response_impl(int code, string_view, int v, error_code&) override {
+    status = code;
+    version = v;
+  }
+  void on_field_impl(boost::beast::http::field, string_view name, string_view value,
+                     error_code&) override {
+    headers_->push_back(
+        {std::string(name.data(), name.size()), std::string(value.data(), value.size())});
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (body_ != nullptr && length && *length <= (64u << 20)) {
+      body_->reserve(body_->size() + static_cast<std::size_t>(*length));
+    }
+  }
+  std::size_t on_body_impl(string_view body, error_code&) override {
+    if (body_ == nullptr) {
+      return 0;  // no destination yet: leave the bytes buffered
+    }
+    body_->append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+    if (body_ == nullptr) {
+      return 0;
+    }
+    body_->append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  HttpHeaders* headers_;
+  std::string* body_;
+};
+
+using RequestParser = MessageParser<true>;
+using ResponseParser = MessageParser<false>;
+
+}  // namespace baton
