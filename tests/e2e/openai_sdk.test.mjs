@@ -1,14 +1,14 @@
 // The official `openai` npm package against Baton: chat (plain, streamed with
 // chat.completions.stream() + finalChatCompletion()), usage chunks, tool calls, recorded fixture
 // replays, typed errors, models.list() and embeddings.
-import { describe, test, before } from 'node:test';
+import { describe, test, before, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import OpenAI from 'openai';
 import {
-  batonConfig, findFixturesDir, listen, postJSON, startBaton, startMock, trackServer,
+  assertStillServing, batonConfig, findFixturesDir, listen, postJSON, startBaton, startMock, trackServer,
 } from './support/harness.mjs';
 
 const FIXTURES = findFixturesDir();
@@ -224,6 +224,16 @@ describe('official openai SDK', () => {
   });
 
   describe('errors surface as the SDK\'s typed errors', () => {
+    // Upstream-fault tests get a fresh baton each, so a crash in one does not hide the others.
+    let faulty;
+    beforeEach(async () => {
+      const b = await startBaton(batonConfig({ mockPort: mock.port }));
+      faulty = { baton: b, client: new OpenAI({ baseURL: `${b.url}/v1`, apiKey: 'any-key', maxRetries: 0, timeout: 10_000 }) };
+    });
+    afterEach(async () => {
+      await assertStillServing(faulty.baton);
+    });
+
     test('401 → AuthenticationError (master key set, wrong key)', async () => {
       const wrong = new OpenAI({ baseURL: `${secured.url}/v1`, apiKey: 'sk-wrong-key-e2e', maxRetries: 0 });
       await assert.rejects(wrong.chat.completions.create({ model: 'demo', messages }), (err) => {
@@ -256,7 +266,7 @@ describe('official openai SDK', () => {
     });
 
     test('upstream 429 → RateLimitError with retry-after', async () => {
-      await assert.rejects(client.chat.completions.create({ model: 'mock/mock-fail-429', messages }), (err) => {
+      await assert.rejects(faulty.client.chat.completions.create({ model: 'mock/mock-fail-429', messages }), (err) => {
         assert.ok(err instanceof OpenAI.RateLimitError, `${err?.constructor?.name}: ${err?.message}`);
         assert.equal(err.status, 429);
         assert.equal(err.headers?.get?.('retry-after') ?? err.headers?.['retry-after'], '1');
@@ -265,13 +275,16 @@ describe('official openai SDK', () => {
     });
 
     test('upstream 500 → InternalServerError / APIError with status 502', async () => {
-      await assert.rejects(client.chat.completions.create({ model: 'mock/mock-fail-500', messages }), (err) => {
+      await assert.rejects(faulty.client.chat.completions.create({ model: 'mock/mock-fail-500', messages }), (err) => {
         assert.ok(err instanceof OpenAI.APIError, `${err?.constructor?.name}: ${err?.message}`);
         assert.ok(err instanceof OpenAI.InternalServerError, `${err?.constructor?.name}`);
         assert.equal(err.status, 502);
         return true;
       });
-      await assert.rejects(client.chat.completions.stream({ model: 'mock/mock-fail-500', messages }).finalChatCompletion(), (err) => {
+    });
+
+    test('upstream 500 on a stream request → APIError with status 502', async () => {
+      await assert.rejects(faulty.client.chat.completions.stream({ model: 'mock/mock-fail-500', messages }).finalChatCompletion(), (err) => {
         assert.ok(err instanceof OpenAI.APIError, `${err?.constructor?.name}: ${err?.message}`);
         assert.equal(err.status, 502);
         return true;
@@ -279,7 +292,7 @@ describe('official openai SDK', () => {
     });
 
     test('a stream cut by the upstream (mock-drop-3) → APIError from the error event', async () => {
-      await assert.rejects(client.chat.completions.stream({ model: 'mock/mock-drop-3', messages }).finalChatCompletion(), (err) => {
+      await assert.rejects(faulty.client.chat.completions.stream({ model: 'mock/mock-drop-3', messages }).finalChatCompletion(), (err) => {
         assert.ok(err instanceof OpenAI.APIError, `${err?.constructor?.name}: ${err?.message}`);
         return true;
       });

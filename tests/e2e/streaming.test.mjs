@@ -4,7 +4,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertOpenAIError, chat, iterSSE, pollUntil, readSSE, startPair, streamedContent, summarizeSSE,
-  usageChunks, userMessage, assertNoLeak,
+  usageChunks, userMessage, assertNoLeak, assertStillServing,
 } from './support/harness.mjs';
 
 function streamRequest(baton, body, opts = {}) {
@@ -157,19 +157,7 @@ describe('streaming', () => {
     assert.equal(sse.doneIndex, sse.events.length - 1, '[DONE] last');
     const errEventIdx = sse.events.findIndex((e) => e.data.includes('"error"'));
     assert.ok(errEventIdx < sse.doneIndex, 'error before [DONE]');
-  });
-
-  test('upstream 5xx before the stream starts → 502 JSON error, not an SSE stream', async () => {
-    const res = await chat(baton, { model: 'mock/mock-fail-500', messages: userMessage(), stream: true });
-    assertOpenAIError(res, 502, { what: 'stream to mock-fail-500' });
-    assert.match(res.json.error.message, /500/);
-    assertNoLeak(res.json.error.message);
-  });
-
-  test('upstream 429 before the stream starts passes through with retry-after', async () => {
-    const res = await chat(baton, { model: 'mock/mock-fail-429', messages: userMessage(), stream: true });
-    assertOpenAIError(res, 429, { what: 'stream to mock-fail-429' });
-    assert.equal(res.headers.get('retry-after'), '1');
+    await assertStillServing(baton, 'a cut upstream stream');
   });
 
   test('client disconnect mid-stream cancels the upstream request', async () => {
@@ -195,6 +183,26 @@ describe('streaming', () => {
     // Baton keeps serving.
     const ok = await chat(baton, { model: 'demo', messages: userMessage() });
     assert.equal(ok.status, 200, ok.text);
+  });
+});
+
+describe('streaming: upstream errors before the stream starts', () => {
+  // Own baton per test, so a crash in an error path does not hide other results.
+  test('upstream 5xx before the stream starts → 502 JSON error, not an SSE stream', async () => {
+    const { baton } = await startPair();
+    const res = await chat(baton, { model: 'mock/mock-fail-500', messages: userMessage(), stream: true });
+    assertOpenAIError(res, 502, { what: 'stream to mock-fail-500' });
+    assert.match(res.json.error.message, /500/);
+    assertNoLeak(res.json.error.message);
+    await assertStillServing(baton, 'a 5xx to a stream request');
+  });
+
+  test('upstream 429 before the stream starts passes through with retry-after', async () => {
+    const { baton } = await startPair();
+    const res = await chat(baton, { model: 'mock/mock-fail-429', messages: userMessage(), stream: true });
+    assertOpenAIError(res, 429, { what: 'stream to mock-fail-429' });
+    assert.equal(res.headers.get('retry-after'), '1');
+    await assertStillServing(baton, 'a 429 to a stream request');
   });
 });
 

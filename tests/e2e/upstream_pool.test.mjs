@@ -7,8 +7,11 @@ import {
 } from './support/harness.mjs';
 import { FAKE_CONTENT, startClosingUpstream, startFakeUpstream } from './support/upstreams.mjs';
 
+// One worker thread: upstream pools are per worker thread, and the client may spread its requests
+// over more than one connection to Baton.
 function providerConfig(baseUrl) {
   return batonConfig({
+    server: { threads: 1 },
     providers: { up: { kind: 'openai-compatible', base_url: baseUrl, api_key: 'os.environ/MOCK_KEY' } },
     models: { demo: { deployments: ['up/fake-model'] } },
   });
@@ -40,6 +43,7 @@ describe('upstream pool', () => {
     }
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200]);
     assert.equal(up.state.requests, 6, 'each request reached the upstream exactly once');
+    assert.equal(up.state.connections, 6, 'every pooled connection had gone stale: one fresh connection per request');
   });
 
   test('a stale pooled connection for a streaming request is retried too', async () => {

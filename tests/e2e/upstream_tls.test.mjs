@@ -9,8 +9,9 @@ import {
 } from './support/harness.mjs';
 import { FAKE_CONTENT, makeCerts, startTlsUpstream } from './support/upstreams.mjs';
 
-function tlsConfig(baseUrl, provider = {}) {
+function tlsConfig(baseUrl, provider = {}, server = {}) {
   return batonConfig({
+    server,
     providers: { tls: { kind: 'openai-compatible', base_url: baseUrl, api_key: 'os.environ/MOCK_KEY', ...provider } },
     models: { demo: { deployments: ['tls/fake-model'] } },
   });
@@ -63,7 +64,9 @@ describe('upstream TLS', () => {
   });
 
   test('sequential requests reuse one pooled TLS connection', async () => {
-    const baton = await startBaton(tlsConfig(`https://localhost:${up.port}/v1`, { ca_file: certs.caFile }));
+    // One worker thread: pools are per worker thread, and the client may use more than one
+    // connection to Baton.
+    const baton = await startBaton(tlsConfig(`https://localhost:${up.port}/v1`, { ca_file: certs.caFile }, { threads: 1 }));
     const hs = up.handshakes.length;
     for (let i = 0; i < 4; i++) {
       const res = await chat(baton, { model: 'demo', messages: userMessage(`n${i}`) });

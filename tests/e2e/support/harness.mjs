@@ -55,6 +55,15 @@ export async function cleanupAll() {
 after(cleanupAll);
 
 const liveChildren = new Set();
+// Processes that died without being asked to (crashes), for clearer failure messages.
+const unexpectedExits = [];
+
+// A description of every binary that died on its own so far, or ''.
+export function crashReport() {
+  return unexpectedExits
+    .map((p) => `\n*** ${p.name} (pid ${p.pid}) died unexpectedly: ${p.describe()}`)
+    .join('');
+}
 const liveDirs = new Set();
 process.on('exit', () => {
   for (const child of liveChildren) {
@@ -155,6 +164,7 @@ export class Proc {
       });
       this.child.on('close', (code, signal) => {
         if (!this.exitInfo) this.exitInfo = { code, signal };
+        if (this.started && !this.expectExit) unexpectedExits.push(this);
         liveChildren.delete(this.child);
         this._notify();
         resolve(this.exitInfo);
@@ -223,11 +233,13 @@ export class Proc {
   }
 
   signal(sig) {
+    this.expectExit = true;
     if (this.running) this.child.kill(sig);
   }
 
   // Sends `sig`, waits up to graceMs, then SIGKILLs. Resolves with the exit info.
   async stop(sig = 'SIGTERM', graceMs = 5000) {
+    this.expectExit = true;
     if (this.running) {
       this.child.kill(sig);
       const info = await this.waitExit(graceMs);
@@ -241,6 +253,7 @@ export class Proc {
   }
 
   async kill() {
+    this.expectExit = true;
     if (this.running) {
       this.child.kill('SIGKILL');
       await this.exited;
@@ -274,6 +287,7 @@ export async function startMock(args = [], env = {}) {
   checkBinary(BATON_MOCK_BIN, 'baton-mock');
   const proc = new Proc('baton-mock', BATON_MOCK_BIN, ['--port', '0', ...args], cleanEnv(env));
   const m = await proc.waitFor(/baton-mock listening on (http:\/\/(\S+?):(\d+))\s*$/m);
+  proc.started = true;
   const url = m[1];
   const mock = {
     url,
@@ -397,6 +411,7 @@ export async function startBaton(configToml, { args = [], env = {}, port = '0', 
   argv.push(...args);
   const proc = new Proc('baton', BATON_BIN, argv, cleanEnv({ MOCK_KEY, ...env }), dir);
   const m = await proc.waitFor(/baton listening on (http:\/\/(\S+?):(\d+))\s*$/m, { timeoutMs });
+  proc.started = true;
   const host = m[2];
   const portNum = Number(m[3]);
   // Talk to loopback even when bound to 0.0.0.0 / [::].
@@ -413,6 +428,16 @@ export async function startBaton(configToml, { args = [], env = {}, port = '0', 
     stdoutText: () => proc.stdout,
     stop: (sig = 'SIGTERM', graceMs = 5000) => proc.stop(sig, graceMs),
   };
+}
+
+// Fails with the process's output when baton died (e.g. crashed after answering), then checks
+// that it still answers GET /health.
+export async function assertStillServing(baton, what = '') {
+  await sleep(50);
+  assert.ok(baton.proc.running, `baton is no longer running${what ? ` after ${what}` : ''}:\n${baton.proc.describe()}`);
+  const res = await fetch(`${baton.url}/health`).catch((err) => ({ status: `fetch failed: ${err.cause?.code || err.message}` }));
+  assert.equal(res.status, 200, `baton /health${what ? ` after ${what}` : ''}:\n${baton.proc.describe()}`);
+  if (res.text) await res.text();
 }
 
 // Starts a baton-mock and a baton in front of it with batonConfig({mockPort, ...configOpts}).
@@ -441,7 +466,16 @@ export async function request(url, { method = 'GET', body, headers = {}, signal 
   if (payload !== undefined && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
     h['content-type'] = 'application/json';
   }
-  const response = await fetch(url, { method, body: payload, headers: h, signal });
+  let response;
+  try {
+    response = await fetch(url, { method, body: payload, headers: h, signal });
+  } catch (err) {
+    const report = crashReport();
+    if (report && !signal?.aborted) {
+      throw new Error(`${method} ${url}: ${err.message} (${err.cause?.code || err.cause?.message || ''})${report}`, { cause: err });
+    }
+    throw err;
+  }
   const text = await response.text();
   let json = null;
   try {

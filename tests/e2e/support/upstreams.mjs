@@ -216,8 +216,11 @@ export async function startClosingUpstream({ closeAfterMs = 5 } = {}) {
   const server = net.createServer((socket) => {
     state.connections += 1;
     let buf = Buffer.alloc(0);
+    let answered = false;
     socket.on('error', () => {});
     socket.on('data', (d) => {
+      // Once answered, the connection is as good as closed: a real server would not read more.
+      if (answered) return;
       buf = Buffer.concat([buf, d]);
       for (;;) {
         const headEnd = buf.indexOf('\r\n\r\n');
@@ -242,7 +245,10 @@ export async function startClosingUpstream({ closeAfterMs = 5 } = {}) {
           `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\nconnection: keep-alive\r\n` +
             `x-request-id: req_closing${state.requests}\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
         );
-        setTimeout(() => socket.end(), closeAfterMs);
+        answered = true;
+        // Full close (not a half-close), as a server whose keep-alive timer fired.
+        setTimeout(() => socket.destroy(), closeAfterMs);
+        return;
       }
     });
   });
