@@ -55,12 +55,19 @@ describe('graceful shutdown', () => {
     baton.proc.signal('SIGTERM');
     const signalledAt = Date.now();
     // Collect the rest of the stream concurrently with the checks below.
+    let lastAt = signalledAt;
     const rest = (async () => {
-      for await (const e of it) events.push(e);
+      for await (const e of it) {
+        events.push(e);
+        lastAt = Date.now();
+      }
     })();
     const refused = await pollUntil(async () => !(await newConnectionServed(baton.port, 300)), { timeoutMs: 1500 });
     assert.ok(refused, 'new connections are still served after SIGTERM');
     await rest;
+    // mock-slow-150 has ~1.5 s of stream left after its first event: the drain must have waited.
+    assert.ok(lastAt - signalledAt >= 500,
+      `the stream was still in flight at SIGTERM (last event ${lastAt - signalledAt} ms after the signal)`);
     const sse = summarizeSSE(events.map((e) => `data: ${e.data}\n\n`).join(''));
     assert.ok(sse.done, `the in-flight stream finished with [DONE] (${events.length} events)`);
     assert.ok(!sse.chunks.some((c) => c.error), 'no error event in the drained stream');
