@@ -1,0 +1,130 @@
+// The HTTP side of baton-mock: routes requests to the pure generators in openai_mock.hpp, applies
+// the fault flags and model-name hooks (latency, failures, drops, hangs, slow chunks), replays
+// recorded fixtures, and serves the /mock/* test hooks (request log, stats, reset).
+// Thread-safety: one MockService serves every worker thread. Options and fixtures are read-only
+// after construction; counters are atomics; the request log is behind a mutex (never held across
+// co_await).
+// Lifetime: must outlive the Server that calls Handle().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "mock/openai_mock.hpp"
+#include "server/http.hpp"
+
+namespace baton {
+class Server;
+}
+
+namespace baton::mock {
+
+struct MockOptions {
+  int chunks = 8;              // words per generated answer
+  int latency_ms = 0;          // wait before the response head
+  int chunk_delay_ms = 0;      // wait before each content chunk of a stream
+  int fail_status = 0;         // 0 = off
+  double fail_rate = 1.0;      // fraction of chat/embedding requests failing with fail_status
+  int drop_after_chunks = -1;  // -1 = off; else cut streams after N events
+  bool hang = false;           // read requests, never answer
+  std::string fixtures_dir;    // empty = no fixture replay
+  std::string require_key;     // empty = any key; else `Authorization: Bearer <key>` required
+};
+
+// The last `capacity` requests, for GET /mock/requests. Bodies are capped at 64 KiB.
+class RequestLog {
+ public:
+  static constexpr std::size_t kMaxBodyBytes = 64u << 10;
+
+  explicit RequestLog(std::size_t capacity = 100) : capacity_(capacity) {}
+
+  void Record(const HttpRequest& request);
+  void Clear();
+  // {"requests":[{"method","path","query","headers":{lowercased: value},"body",
+  //   "body_truncated"}...]}, oldest first.
+  std::string Json() const;
+
+ private:
+  struct Entry {
+    std::string method;
+    std::string path;
+    std::string query;
+    std::vector<std::pair<std::string, std::string>> headers;  // lowercased, joined duplicates
+    std::string body;
+    bool truncated = false;
+  };
+
+  std::size_t capacity_;
+  mutable std::mutex mu_;
+  std::deque<Entry> entries_;
+};
+
+class MockService {
+ public:
+  // Loads fixtures from options.fixtures_dir (`<model>.sse` / `<model>.json`). Throws
+  // std::runtime_error when the directory cannot be read.
+  explicit MockService(MockOptions options);
+
+  // Lets long waits (hangs, chunk delays) end when the server drains. Optional.
+  void AttachServer(const Server* server) { server_.store(server); }
+
+  // The server's handler. Co_awaited at once by the connection loop, so references are fine.
+  Awaitable<void> Handle(HttpRequest& request, ResponseWriter& writer);
+
+  // For ServerOptions::render_error: OpenAI-shaped errors for server-level failures.
+  static std::pair<std::string, std::string> RenderError(int status, std::string_view message);
+
+  std::size_t fixture_count() const { return fixtures_.size(); }
+
+ private:
+  struct Fixture {
+    std::shared_ptr<const SseStream> sse;     // streaming answer, when recorded
+    std::shared_ptr<const std::string> json;  // non-streaming answer, when recorded
+  };
+  struct Call {
+    uint64_t seq = 0;
+    std::chrono::steady_clock::time_point start;
+  };
+
+  Awaitable<void> HandleControl(HttpRequest& request, ResponseWriter& writer);
+  Awaitable<void> HandleChat(HttpRequest& request, ResponseWriter& writer, const Call& call);
+  Awaitable<void> HandleEmbeddings(HttpRequest& request, ResponseWriter& writer, const Call& call);
+  Awaitable<void> SendError(ResponseWriter& writer, const Call& call, const ApiError& error);
+  Awaitable<void> SendJson(ResponseWriter& writer, const Call& call, std::string body);
+  Awaitable<void> WriteStream(ResponseWriter& writer, const Call& call, const SseStream& stream,
+                              int delay_ms, int drop_after);
+  // Waits `ms` (less when the server drains). False when cut short by a drain.
+  Awaitable<bool> Sleep(int ms);
+  // Never answers: waits until the client goes away or the server drains, then aborts.
+  Awaitable<void> Hang(ResponseWriter& writer);
+  // Applies the mock-hang / mock-fail-<CODE> hooks and --fail-status (chat and embeddings).
+  // Returns true when the request has been dealt with (hung or failed).
+  Awaitable<bool> ApplyFaults(ResponseWriter& writer, const Call& call, const ModelHook& hook);
+
+  HttpHeaders Headers(const Call& call, std::string_view content_type) const;
+  bool draining() const;
+  void Reset();
+
+  const MockOptions options_;
+  std::unordered_map<std::string, Fixture> fixtures_;
+  std::atomic<const Server*> server_{nullptr};
+  RequestLog log_;
+
+  std::atomic<uint64_t> seq_{0};       // every OpenAI request: ids and x-request-id
+  std::atomic<uint64_t> fail_seq_{0};  // chat and embedding requests: --fail-rate rule
+  std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> streams_started_{0};
+  std::atomic<uint64_t> streams_completed_{0};
+  std::atomic<uint64_t> streams_aborted_by_client_{0};
+  std::atomic<uint64_t> streams_dropped_{0};
+};
+
+}  // namespace baton::mock
