@@ -229,7 +229,11 @@ Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
       if (!last && IsRetryableStatus(status)) {
         continue;
       }
-      co_await RelayUpstreamError(writer, d, attempts, *upstream, body ? std::move(*body) : "");
+      std::string error_body;  // a named value: g++ 12 double-frees ?: temporaries in co_await
+      if (body) {
+        error_body = std::move(body).value();
+      }
+      co_await RelayUpstreamError(writer, d, attempts, *upstream, std::move(error_body));
       co_return;
     }
     if (info->stream && IsEventStream(*upstream)) {

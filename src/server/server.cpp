@@ -417,6 +417,11 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
       }
       break;
     }
+    if (hn > options.max_header_bytes) {
+      // Beast's own limit misses a head that arrives complete in one read.
+      co_await WriteServerError(conn, *impl, 431, "Request header fields too large.", request_id);
+      break;
+    }
     {
       std::string_view id = request.Header("x-request-id");
       if (IsSaneRequestId(id)) {

@@ -451,8 +451,9 @@ class BodyImpl final : public UpstreamBody {
         parser_(std::move(parser)),
         headers_(std::move(headers)),
         timeouts_(timeouts) {
+    // Not eager: an eager parser keeps reading the socket until it can parse a further chunk
+    // header, which holds back a stream's events. Read() drains what is buffered by hand.
     parser_->set_body(&piece_);
-    parser_->eager(true);  // each read hands out everything already buffered
   }
 
   ~BodyImpl() override {
@@ -491,6 +492,15 @@ class BodyImpl final : public UpstreamBody {
           co_return TimeoutError("stream idle", timeouts_.idle);
         }
         co_return IoError("response", ec);
+      }
+      // Hand out every complete piece already buffered (a burst of small chunks) at once.
+      while (conn_->buffer.size() > 0 && !parser_->is_done()) {
+        beast::error_code put_ec;
+        std::size_t used = parser_->put(conn_->buffer.data(), put_ec);
+        conn_->buffer.consume(used);
+        if (put_ec || used == 0) {
+          break;  // need_more (incomplete chunk) is normal; real errors surface on the next read
+        }
       }
       if (!piece_.empty()) {
         co_return std::string_view(piece_);
