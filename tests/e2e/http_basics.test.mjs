@@ -205,8 +205,16 @@ describe('http basics', () => {
 
   test('upstream rate-limit headers and request id pass through', async () => {
     await mock.reset();
+    const direct = await fetch(`${mock.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: userMessage() }),
+    });
+    await direct.text();
     const res = await chat(baton, { model: 'demo', messages: userMessage() });
     assert.equal(res.status, 200, res.text);
+    for (const h of ['x-ratelimit-limit-requests', 'x-ratelimit-limit-tokens']) {
+      assert.equal(res.headers.get(h), direct.headers.get(h), `${h} value passed through`);
+    }
     for (const h of [
       'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-limit-tokens',
       'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens',

@@ -263,19 +263,23 @@ export class Proc {
 
 // Runs a binary to completion: {code, signal, stdout, stderr}.
 export async function runBinary(bin, args, { env = {}, timeoutMs = 10_000, cwd } = {}) {
+  checkBinary(bin, path.basename(bin));
   const proc = new Proc(path.basename(bin), bin, args, cleanEnv(env), cwd);
+  proc.expectExit = true;
   const info = await proc.waitExit(timeoutMs);
   if (!info) {
     await proc.kill();
     throw new Error(`${bin} ${args.join(' ')} did not finish within ${timeoutMs} ms:\n${proc.describe()}`);
   }
   await proc.release();
+  if (info.error) throw new Error(`cannot run ${bin}: ${info.error.message}`);
   return { code: info.code, signal: info.signal, stdout: proc.stdout, stderr: proc.stderr, error: info.error };
 }
 
 function checkBinary(bin, what) {
   if (!fs.existsSync(bin)) {
-    throw new Error(`${what} binary not found at ${bin} (build it first, or set ${what === 'baton' ? 'BATON_BIN' : 'BATON_MOCK_BIN'})`);
+    const envName = what === 'baton-mock' ? 'BATON_MOCK_BIN' : 'BATON_BIN';
+    throw new Error(`${what} binary not found at ${bin} (build it first, or set ${envName})`);
   }
 }
 
