@@ -161,14 +161,16 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
       AppendErrorEvent(out, Error(ErrorKind::kUpstreamError,
                                   "the upstream stream failed: " + piece.error().message,
                                   "upstream_error"));
-      done = true;
-      co_await writer.Write(out);
-      break;
+      co_await writer.WriteAndEnd(out);
+      co_return;
     }
     if (piece->empty()) {
       break;
     }
     splitter.Feed(*piece, on_event);
+    if (upstream.finished()) {
+      break;  // the rest goes out together with the end of the response
+    }
     if (!out.empty()) {
       if (!co_await writer.Write(out)) {
         co_return;  // client gone: the upstream body is destroyed by our caller
@@ -177,15 +179,12 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
     }
   }
   if (!done) {
-    out.clear();
     AppendErrorEvent(out, Error(ErrorKind::kUpstreamError,
                                 "the upstream ended the stream before it was complete",
                                 "upstream_error"));
-    if (!co_await writer.Write(out)) {
-      co_return;
-    }
   }
-  co_await writer.End();
+  co_await writer.WriteAndEnd(out);
+  co_await upstream.Read();  // the body is complete: this returns its connection to the pool
 }
 
 }  // namespace

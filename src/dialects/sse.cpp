@@ -5,19 +5,31 @@ namespace baton {
 namespace {
 
 // Finds the end of the line starting at i: returns the index of its terminator and sets *next to
-// the index after it, or npos when the line is not complete yet. A lone '\r' at the very end of
-// the buffer may be the first half of "\r\n", so it counts as incomplete.
-std::size_t LineEnd(std::string_view s, std::size_t i, std::size_t* next) {
+// the index after it, or npos when the line is not complete yet. A '\r' that is the last byte so
+// far may be the first half of "\r\n": it waits for the next byte, unless the stream has shown
+// it frames lines with a bare '\r' (then waiting would hold back every event until the next one).
+std::size_t LineEnd(std::string_view s, std::size_t i, std::size_t* next, SseFraming* framing) {
   for (std::size_t j = i; j < s.size(); ++j) {
     if (s[j] == '\n') {
+      if (*framing == SseFraming::kUnknown) {
+        *framing = SseFraming::kLf;
+      }
       *next = j + 1;
       return j;
     }
     if (s[j] == '\r') {
       if (j + 1 == s.size()) {
-        return std::string_view::npos;
+        if (*framing != SseFraming::kCr) {
+          return std::string_view::npos;
+        }
+        *next = j + 1;
+        return j;
       }
-      *next = s[j + 1] == '\n' ? j + 2 : j + 1;
+      bool crlf = s[j + 1] == '\n';
+      if (*framing == SseFraming::kUnknown) {
+        *framing = crlf ? SseFraming::kLf : SseFraming::kCr;
+      }
+      *next = crlf ? j + 2 : j + 1;
       return j;
     }
   }
@@ -31,19 +43,20 @@ bool SseSplitter::Split(std::string_view buffer, std::size_t* consumed,
   std::size_t event_begin = 0;
   std::size_t i = 0;
   SseEvent ev;
+  int lines = 0;  // lines in the current block, comments included
   int data_lines = 0;
   std::string_view first_data;
   data_scratch_.clear();
   for (;;) {
     std::size_t next = 0;
-    std::size_t end = LineEnd(buffer, i, &next);
+    std::size_t end = LineEnd(buffer, i, &next, &framing_);
     if (end == std::string_view::npos) {
       break;
     }
     std::string_view line = buffer.substr(i, end - i);
     i = next;
     if (line.empty()) {
-      if (data_lines > 0 || !ev.event.empty()) {
+      if (lines > 0) {  // comment-only blocks (keep-alives) are handed out too, without data
         ev.raw = buffer.substr(event_begin, i - event_begin);
         ev.has_data = data_lines > 0;
         ev.data = data_lines > 1 ? std::string_view(data_scratch_) : first_data;
@@ -54,11 +67,13 @@ bool SseSplitter::Split(std::string_view buffer, std::size_t* consumed,
       }
       event_begin = i;
       ev = SseEvent{};
+      lines = 0;
       data_lines = 0;
       first_data = {};
       data_scratch_.clear();
       continue;
     }
+    ++lines;
     if (line.front() == ':') {
       continue;  // comment / keep-alive
     }

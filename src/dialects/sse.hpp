@@ -14,11 +14,14 @@
 
 namespace baton {
 
+// How the stream ends its lines, learnt from its first line ending.
+enum class SseFraming { kUnknown, kLf, kCr };  // kLf covers "\n" and "\r\n"
+
 struct SseEvent {
   std::string_view raw;    // the event's bytes including its terminating blank line
   std::string_view event;  // value of the `event:` field, empty when absent
   std::string_view data;   // joined `data:` values; views into raw or an internal buffer
-  bool has_data = false;
+  bool has_data = false;   // false for blocks of comments / other fields only (keep-alives)
 };
 
 class SseSplitter {
@@ -36,6 +39,7 @@ class SseSplitter {
   bool Split(std::string_view buffer, std::size_t* consumed,
              const std::function<bool(const SseEvent&)>& on_event);
   std::string pending_;
+  SseFraming framing_ = SseFraming::kUnknown;
   std::string data_scratch_;
   bool overflow_ = false;
 };

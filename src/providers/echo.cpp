@@ -64,6 +64,7 @@ class StaticBody final : public UpstreamBody {
   }
   int status() const override { return status_; }
   const HttpHeaders& headers() const override { return headers_; }
+  bool finished() const override { return done_; }
   Awaitable<Result<std::string_view>> Read() override {
     if (done_) {
       co_return std::string_view{};

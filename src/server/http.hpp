@@ -30,15 +30,18 @@ struct HttpRequest {
   std::string_view query;  // view into target, after '?', may be empty
   HttpHeaders headers;
   std::string body;
-  std::string request_id;  // the x-request-id this response will carry
+  std::string request_id;  // the x-request-id this response will carry (read-only for handlers)
   std::string remote_address;
 
   std::string_view Header(std::string_view name) const { return FindHeader(headers, name); }
 };
 
 // Writes one response. Either Send() once, or Begin(), any number of Write(), then End().
-// Every call returns false once the client is gone (disconnected, write timed out); the handler
-// should then stop its work (cancelling upstream requests) and return.
+// Begin() only prepares the head; it goes out with the first Write()/End(), so a stream costs no
+// extra write for its head. Every call returns false once a write to the client failed
+// (disconnected, write timed out); the handler should then stop its work (cancelling upstream
+// requests) and return. A peer that closes while the handler is not writing is noticed at the
+// next write.
 // The server adds `x-request-id`, `content-length`/`transfer-encoding` and `connection` itself.
 class ResponseWriter {
  public:
@@ -52,6 +55,8 @@ class ResponseWriter {
   virtual Awaitable<bool> Write(std::string_view data) = 0;
   // Ends the chunked body (terminal chunk). The connection may then be reused.
   virtual Awaitable<bool> End() = 0;
+  // Write(data) then End(), in one write to the socket.
+  virtual Awaitable<bool> WriteAndEnd(std::string_view data) = 0;
 
   // Closes the connection at once, without finishing the response (a cut stream). Used by
   // baton-mock to imitate upstream faults and by handlers that must not end a broken stream

@@ -30,6 +30,7 @@
 #include <list>
 #include <mutex>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <thread>
 
@@ -219,10 +220,9 @@ class ConnectionWriter final : public ResponseWriter {
     }
     started_ = true;
     chunked_ = true;
-    std::string head = Head(status, headers);
-    head += "transfer-encoding: chunked\r\n\r\n";
-    std::array<asio::const_buffer, 1> bufs{asio::buffer(head)};
-    co_return co_await WriteBuffers(bufs);
+    pending_head_ = Head(status, headers);
+    pending_head_ += "transfer-encoding: chunked\r\n\r\n";
+    co_return true;
   }
 
   Awaitable<bool> Write(std::string_view data) override {
@@ -232,23 +232,21 @@ class ConnectionWriter final : public ResponseWriter {
     if (data.empty()) {
       co_return true;
     }
-    std::array<char, 20> size_line{};
-    auto [end, ec] = std::to_chars(size_line.data(), size_line.data() + 16, data.size(), 16);
-    *end++ = '\r';
-    *end++ = '\n';
-    std::array<asio::const_buffer, 3> bufs{
-        asio::buffer(size_line.data(), static_cast<std::size_t>(end - size_line.data())),
-        asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
-    co_return co_await WriteBuffers(bufs);
+    co_return co_await WriteChunk(data, /*last=*/false);
   }
 
   Awaitable<bool> End() override {
     if (!chunked_ || gone_ || ended_) {
       co_return false;
     }
-    ended_ = true;
-    std::array<asio::const_buffer, 1> bufs{asio::buffer("0\r\n\r\n", 5)};
-    co_return co_await WriteBuffers(bufs);
+    co_return co_await WriteChunk({}, /*last=*/true);
+  }
+
+  Awaitable<bool> WriteAndEnd(std::string_view data) override {
+    if (!chunked_ || gone_ || ended_) {
+      co_return false;
+    }
+    co_return co_await WriteChunk(data, /*last=*/true);
   }
 
   void Abort() override {
@@ -300,6 +298,31 @@ class ConnectionWriter final : public ResponseWriter {
     return head;
   }
 
+  // One gathered write: [pending head] [chunk of data] [terminal chunk].
+  Awaitable<bool> WriteChunk(std::string_view data, bool last) {
+    std::array<asio::const_buffer, 5> bufs;
+    std::size_t n = 0;
+    if (!pending_head_.empty()) {
+      bufs[n++] = asio::buffer(pending_head_);
+    }
+    std::array<char, 20> size_line{};
+    if (!data.empty()) {
+      auto [end, ec] = std::to_chars(size_line.data(), size_line.data() + 16, data.size(), 16);
+      *end++ = '\r';
+      *end++ = '\n';
+      bufs[n++] = asio::buffer(size_line.data(), static_cast<std::size_t>(end - size_line.data()));
+      bufs[n++] = asio::buffer(data.data(), data.size());
+      bufs[n++] = asio::buffer("\r\n", 2);
+    }
+    if (last) {
+      ended_ = true;
+      bufs[n++] = asio::buffer("0\r\n\r\n", 5);
+    }
+    bool ok = co_await WriteBuffers(std::span<const asio::const_buffer>(bufs.data(), n));
+    pending_head_.clear();
+    co_return ok;
+  }
+
   template <typename Buffers>
   Awaitable<bool> WriteBuffers(const Buffers& bufs) {
     conn_.stream.expires_after(impl_.options.write_timeout);
@@ -314,6 +337,7 @@ class ConnectionWriter final : public ResponseWriter {
   Connection& conn_;
   const Server::Impl& impl_;
   std::string_view request_id_;
+  std::string pending_head_;  // a stream's head, sent with its first chunk
   bool keep_alive_;
   bool head_only_;
   bool started_ = false;
@@ -560,6 +584,20 @@ void Server::Bind() {
     address = results.begin()->endpoint().address();
   }
   uint16_t port = impl_->options.port;
+  if (port != 0) {
+    // SO_REUSEPORT would let us share an explicit port with another process: probe without it
+    // first, so a port already in use is an error.
+    tcp::acceptor probe(impl_->workers.front()->ioc);
+    tcp::endpoint endpoint(address, port);
+    probe.open(endpoint.protocol());
+    probe.set_option(asio::socket_base::reuse_address(true));
+    probe.bind(endpoint, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + impl_->options.host + ":" +
+                               std::to_string(port) + ": " + ec.message());
+    }
+    probe.close(ec);
+  }
   for (auto& w : impl_->workers) {
     auto acceptor = std::make_unique<tcp::acceptor>(w->ioc);
     tcp::endpoint endpoint(address, port);

@@ -183,9 +183,9 @@ Result<UpstreamOrigin> ParseOrigin(std::string_view url) {
     return Error(ErrorKind::kBadRequest, "invalid URL");
   }
   UpstreamOrigin o;
-  if (parsed->scheme() == "https") {
+  if (parsed->scheme_id() == boost::urls::scheme::https) {  // case-insensitive (RFC 3986)
     o.tls = true;
-  } else if (parsed->scheme() != "http") {
+  } else if (parsed->scheme_id() != boost::urls::scheme::http) {
     return Error(ErrorKind::kBadRequest, "URL scheme must be http or https");
   }
   o.host = parsed->host_address();
@@ -195,8 +195,21 @@ Result<UpstreamOrigin> ParseOrigin(std::string_view url) {
   if (parsed->host_type() == boost::urls::host_type::ipv6) {
     o.host = std::string(parsed->host_address());
   }
-  o.port = parsed->has_port() ? static_cast<uint16_t>(parsed->port_number())
-                              : static_cast<uint16_t>(o.tls ? 443 : 80);
+  o.port = static_cast<uint16_t>(o.tls ? 443 : 80);
+  if (parsed->has_port() && !parsed->port().empty()) {
+    std::string_view digits = parsed->port();
+    unsigned long port = 0;
+    for (char c : digits) {
+      port = port * 10 + static_cast<unsigned long>(c - '0');
+      if (port > 65535) {
+        break;
+      }
+    }
+    if (port == 0 || port > 65535) {
+      return Error(ErrorKind::kBadRequest, "URL port must be 1..65535");
+    }
+    o.port = static_cast<uint16_t>(port);
+  }
   o.base_path = std::string(parsed->encoded_path());
   while (!o.base_path.empty() && o.base_path.back() == '/') {
     o.base_path.pop_back();
@@ -464,6 +477,7 @@ class BodyImpl final : public UpstreamBody {
   }
 
   int status() const override { return parser_->status; }
+  bool finished() const override { return !conn_ || parser_->is_done(); }
   const HttpHeaders& headers() const override { return headers_; }
 
   Awaitable<Result<std::string_view>> Read() override {

@@ -66,6 +66,8 @@ class UpstreamBody {
   // view is valid until the next call. Errors: kUpstreamTimeout (idle timeout), kUpstreamError
   // (reset, cut before the end).
   virtual Awaitable<Result<std::string_view>> Read() = 0;
+  // True once the whole body has been received (the next Read() returns the end at once).
+  virtual bool finished() const = 0;
   // Reads the rest of the body into one string, up to max_bytes (kUpstreamError beyond).
   Awaitable<Result<std::string>> ReadAll(std::size_t max_bytes = 64u << 20);
 };

@@ -137,7 +137,8 @@ std::size_t UsageValuePos(std::string_view data) {
     }
     if (i < data.size() && data[i] == ':') {
       ++i;
-      while (i < data.size() && (data[i] == ' ' || data[i] == '\n')) {
+      while (i < data.size() && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' ||
+                                 data[i] == '\r')) {
         ++i;
       }
       return i;
