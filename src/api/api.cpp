@@ -68,10 +68,10 @@ bool PathIs(std::string_view path, std::string_view a, std::string_view b = {}) 
 }
 
 Error MethodNotAllowed(const HttpRequest& request) {
-  return Error(ErrorKind::kBadRequest,
-               "Method " + request.method + " is not allowed for " + std::string(request.path) +
-                   ".",
-               "method_not_allowed");
+  return Error(
+      ErrorKind::kBadRequest,
+      "Method " + request.method + " is not allowed for " + std::string(request.path) + ".",
+      "method_not_allowed");
 }
 
 }  // namespace
@@ -96,17 +96,18 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
   }
 
   const bool chat = PathIs(path, "/v1/chat/completions", "/chat/completions");
+  const bool embed = PathIs(path, "/v1/embeddings", "/embeddings");
   const bool models = PathIs(path, "/v1/models", "/models");
-  if (!chat && !models) {
+  if (!chat && !embed && !models) {
     co_await SendOpenAiError(
         writer, Error(ErrorKind::kNotFound,
                       "Unknown request URL: " + request.method + " " + std::string(path) + ".",
                       "unknown_url"));
     co_return;
   }
-  if ((chat && !post) || (models && !get)) {
+  if (((chat || embed) && !post) || (models && !get)) {
     Error e = MethodNotAllowed(request);
-    HttpHeaders headers{{"allow", chat ? "POST" : "GET"}, {"content-type", "application/json"}};
+    HttpHeaders headers{{"allow", models ? "GET" : "POST"}, {"content-type", "application/json"}};
     co_await writer.Send(405, std::move(headers), openai::RenderError(e));
     co_return;
   }
@@ -116,6 +117,10 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
   }
   if (chat) {
     co_await HandleOpenAiChat(*snapshot, request, writer);
+    co_return;
+  }
+  if (embed) {
+    co_await HandleOpenAiEmbeddings(*snapshot, request, writer);
     co_return;
   }
   co_await SendJson(writer, 200, ModelsListJson(*snapshot));

@@ -13,6 +13,7 @@
 #include "api/openai_chat.hpp"
 
 #include "api/respond.hpp"
+#include "dialects/embeddings/embeddings.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "dialects/sse.hpp"
 
@@ -158,9 +159,9 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
   for (;;) {
     auto piece = co_await upstream.Read();
     if (!piece) {
-      AppendErrorEvent(out, Error(ErrorKind::kUpstreamError,
-                                  "the upstream stream failed: " + piece.error().message,
-                                  "upstream_error"));
+      AppendErrorEvent(
+          out, Error(ErrorKind::kUpstreamError,
+                     "the upstream stream failed: " + piece.error().message, "upstream_error"));
       co_await writer.WriteAndEnd(out);
       co_return;
     }
@@ -179,9 +180,9 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
     }
   }
   if (!done) {
-    AppendErrorEvent(out, Error(ErrorKind::kUpstreamError,
-                                "the upstream ended the stream before it was complete",
-                                "upstream_error"));
+    AppendErrorEvent(
+        out, Error(ErrorKind::kUpstreamError,
+                   "the upstream ended the stream before it was complete", "upstream_error"));
   }
   co_await writer.WriteAndEnd(out);
   co_await upstream.Read();  // the body is complete: this returns its connection to the pool
@@ -189,15 +190,14 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
 
 }  // namespace
 
-Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
-                                 ResponseWriter& writer) {
-  auto info = openai::InspectChatRequest(request.body);
-  if (!info) {
-    co_await SendOpenAiError(writer, info.error());
-    co_return;
-  }
+namespace {
+
+// Routes one OpenAI-dialect request (already validated) to its deployments, falling through to the
+// next one while nothing has been sent to the client.
+Awaitable<void> Forward(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
+                        Operation operation, std::string model, bool stream, bool include_usage) {
   Route scratch;
-  auto route = snapshot.Resolve(info->model, scratch);
+  auto route = snapshot.Resolve(model, scratch);
   if (!route) {
     co_await SendOpenAiError(writer, route.error());
     co_return;
@@ -209,9 +209,9 @@ Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
     const bool last = i + 1 == deployments.size();
     const int attempts = static_cast<int>(i) + 1;
     ProviderCall call;
-    call.operation = Operation::kChatCompletions;
-    call.stream = info->stream;
-    call.body = openai::RewriteChatRequest(request.body, d.model, info->stream);
+    call.operation = operation;
+    call.stream = stream;
+    call.body = openai::RewriteChatRequest(request.body, d.model, stream);
     auto opened = co_await d.provider->Send(std::move(call));
     if (!opened) {
       last_error = std::move(opened).error();
@@ -235,8 +235,8 @@ Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
       co_await RelayUpstreamError(writer, d, attempts, *upstream, std::move(error_body));
       co_return;
     }
-    if (info->stream && IsEventStream(*upstream)) {
-      co_await RelayStream(writer, d, attempts, *upstream, info->include_usage);
+    if (stream && IsEventStream(*upstream)) {
+      co_await RelayStream(writer, d, attempts, *upstream, include_usage);
       co_return;
     }
     auto body = co_await upstream->ReadAll(kMaxUpstreamBody);
@@ -253,6 +253,30 @@ Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
     co_return;
   }
   co_await SendOpenAiError(writer, last_error);
+}
+
+}  // namespace
+
+Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
+                                 ResponseWriter& writer) {
+  auto info = openai::InspectChatRequest(request.body);
+  if (!info) {
+    co_await SendOpenAiError(writer, info.error());
+    co_return;
+  }
+  co_await Forward(snapshot, request, writer, Operation::kChatCompletions, info->model,
+                   info->stream, info->include_usage);
+}
+
+Awaitable<void> HandleOpenAiEmbeddings(const Snapshot& snapshot, HttpRequest& request,
+                                       ResponseWriter& writer) {
+  auto info = embeddings::InspectEmbeddingsRequest(request.body);
+  if (!info) {
+    co_await SendOpenAiError(writer, info.error());
+    co_return;
+  }
+  co_await Forward(snapshot, request, writer, Operation::kEmbeddings, info->model,
+                   /*stream=*/false, /*include_usage=*/false);
 }
 
 }  // namespace baton

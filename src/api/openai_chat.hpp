@@ -1,4 +1,5 @@
-// POST /v1/chat/completions (OpenAI dialect in front). See openai_chat.cpp for the why.
+// POST /v1/chat/completions and /v1/embeddings (OpenAI dialect in front). See openai_chat.cpp for
+// the why.
 #pragma once
 
 #include "router/route_table.hpp"
@@ -9,5 +10,8 @@ namespace baton {
 // Answers one chat completion request on the given snapshot. Authentication has already passed.
 Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
                                  ResponseWriter& writer);
+// POST /v1/embeddings: same routing and forwarding, never streamed.
+Awaitable<void> HandleOpenAiEmbeddings(const Snapshot& snapshot, HttpRequest& request,
+                                       ResponseWriter& writer);
 
 }  // namespace baton

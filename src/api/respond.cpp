@@ -4,8 +4,7 @@
 
 namespace baton {
 
-Awaitable<bool> SendJson(ResponseWriter& writer, int status, std::string body,
-                         HttpHeaders extra) {
+Awaitable<bool> SendJson(ResponseWriter& writer, int status, std::string body, HttpHeaders extra) {
   extra.push_back({"content-type", "application/json"});
   co_return co_await writer.Send(status, std::move(extra), std::move(body));
 }

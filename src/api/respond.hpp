@@ -12,7 +12,6 @@ namespace baton {
 Awaitable<bool> SendJson(ResponseWriter& writer, int status, std::string body,
                          HttpHeaders extra = {});
 // Sends an error in OpenAI's shape, with its status.
-Awaitable<bool> SendOpenAiError(ResponseWriter& writer, const Error& error,
-                                HttpHeaders extra = {});
+Awaitable<bool> SendOpenAiError(ResponseWriter& writer, const Error& error, HttpHeaders extra = {});
 
 }  // namespace baton

@@ -19,8 +19,7 @@ namespace baton {
 namespace {
 
 bool IsLoopbackHost(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" ||
-         host.rfind("127.", 0) == 0;
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
 Config LoadForServe(const ServeOptions& options) {
@@ -101,8 +100,9 @@ int RunServe(const ServeOptions& options) {
   };
   // One upstream client per worker thread; they outlive the server so that sessions destroyed
   // with their io_context can still return their connections.
-  int threads = sc.threads > 0 ? sc.threads
-                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = sc.threads > 0
+                    ? sc.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::unique_ptr<UpstreamClient>> clients(static_cast<std::size_t>(threads));
   so.on_thread_start = [&clients, &proxy](int index, boost::asio::io_context& ioc) {
     auto& slot = clients[static_cast<std::size_t>(index)];
@@ -118,10 +118,9 @@ int RunServe(const ServeOptions& options) {
   ApiStatus api_status;
   api_status.draining = [&server] { return server && server->draining(); };
   Api api([&current] { return current.load(); }, api_status);
-  server = std::make_unique<Server>(
-      so, [&api](HttpRequest& request, ResponseWriter& writer) {
-        return api.Handle(request, writer);
-      });
+  server = std::make_unique<Server>(so, [&api](HttpRequest& request, ResponseWriter& writer) {
+    return api.Handle(request, writer);
+  });
   try {
     server->Bind();
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // The `baton` command line. Subcommands dispatch to app/ (and later cli/) functions.
-#include <CLI/CLI.hpp>
 #include <cstdio>
+
+#include <CLI/CLI.hpp>
 
 #include "app/app.hpp"
 

@@ -5,8 +5,9 @@
 // Not thread-safe; one parser per message.
 #pragma once
 
-#include <boost/beast/http/basic_parser.hpp>
 #include <string>
+
+#include <boost/beast/http/basic_parser.hpp>
 
 #include "core/http_types.hpp"
 

@@ -34,9 +34,9 @@ const char* ErrorKindName(ErrorKind kind);
 
 struct Error {
   ErrorKind kind = ErrorKind::kInternal;
-  std::string message;   // client-safe text
-  std::string code;      // optional machine code, e.g. "model_not_found"
-  std::string param;     // optional offending parameter, e.g. "model"
+  std::string message;      // client-safe text
+  std::string code;         // optional machine code, e.g. "model_not_found"
+  std::string param;        // optional offending parameter, e.g. "model"
   int upstream_status = 0;  // for kUpstreamError with an HTTP answer: the upstream's status
 
   Error() = default;
@@ -48,7 +48,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -86,6 +86,8 @@ class [[nodiscard]] Result {
 // Result<void>: success or an Error.
 struct Ok {};
 using Status = Result<Ok>;
-inline Status OkStatus() { return Ok{}; }
+inline Status OkStatus() {
+  return Ok{};
+}
 
 }  // namespace baton

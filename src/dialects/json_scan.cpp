@@ -6,7 +6,9 @@ namespace baton {
 
 namespace {
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 std::size_t SkipSpace(std::string_view s, std::size_t i) {
   while (i < s.size() && IsSpace(s[i])) {

@@ -1,9 +1,10 @@
 #include "providers/echo.hpp"
 
 #include <atomic>
+#include <chrono>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <chrono>
 
 #include "dialects/json_scan.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
@@ -133,10 +134,9 @@ EchoAnswer EchoChat(std::string_view request_body, bool stream) {
                       R"(,"total_tokens":)" + std::to_string(prompt_tokens + completion_tokens) +
                       "}";
   std::string id = "chatcmpl-echo" + std::to_string(++g_echo_counter);
-  std::string created = std::to_string(
-      std::chrono::duration_cast<std::chrono::seconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  std::string created = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
   std::string model_json;
   AppendJsonString(model_json, model);
   std::string prefix = R"({"id":")" + id + R"(","object":")";
@@ -146,8 +146,8 @@ EchoAnswer EchoChat(std::string_view request_body, bool stream) {
                        model_json +
                        R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";
     AppendJsonString(body, reply);
-    body += R"(,"refusal":null},"logprobs":null,"finish_reason":")" + finish +
-            R"("}],"usage":)" + usage + R"(,"system_fingerprint":"fp_baton_echo"})";
+    body += R"(,"refusal":null},"logprobs":null,"finish_reason":")" + finish + R"("}],"usage":)" +
+            usage + R"(,"system_fingerprint":"fp_baton_echo"})";
     return {200, "application/json", std::move(body)};
   }
   std::string chunk_head = prefix + R"(chat.completion.chunk","created":)" + created +

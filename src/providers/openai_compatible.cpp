@@ -17,8 +17,8 @@ OpenAiCompatibleProvider::OpenAiCompatibleProvider(ProviderConfig config)
   }
   auto origin = ParseOrigin(base);
   if (!origin) {
-    throw std::runtime_error("provider \"" + name() + "\": invalid base_url: " +
-                             origin.error().message);
+    throw std::runtime_error("provider \"" + name() +
+                             "\": invalid base_url: " + origin.error().message);
   }
   origin_ = std::move(origin).value();
   origin_.ca_file = this->config().ca_file;
@@ -35,12 +35,10 @@ OpenAiCompatibleProvider::OpenAiCompatibleProvider(ProviderConfig config)
   timeouts_.idle = this->config().timeouts.idle;
 }
 
-Awaitable<Result<std::unique_ptr<UpstreamBody>>> OpenAiCompatibleProvider::Send(
-    ProviderCall call) {
+Awaitable<Result<std::unique_ptr<UpstreamBody>>> OpenAiCompatibleProvider::Send(ProviderCall call) {
   if (!config().available) {
     co_return Error(ErrorKind::kUnavailable,
-                    "provider \"" + name() + "\" is not configured: " +
-                        config().unavailable_reason,
+                    "provider \"" + name() + "\" is not configured: " + config().unavailable_reason,
                     "provider_unavailable");
   }
   UpstreamClient* client = UpstreamClient::ForThisThread();
@@ -62,8 +60,7 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> OpenAiCompatibleProvider::Send(
       break;
   }
   request.headers = headers_;
-  request.headers.push_back(
-      {"accept", call.stream ? "text/event-stream" : "application/json"});
+  request.headers.push_back({"accept", call.stream ? "text/event-stream" : "application/json"});
   request.body = std::move(call.body);
   request.timeouts = timeouts_;
   co_return co_await client->Open(std::move(request));

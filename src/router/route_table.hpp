@@ -26,7 +26,7 @@ struct Deployment {
 };
 
 struct Route {
-  std::string name;  // what the client asked for
+  std::string name;                     // what the client asked for
   std::vector<Deployment> deployments;  // priority order, never empty
 };
 

@@ -11,6 +11,15 @@
 
 #include <array>
 #include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <list>
+#include <mutex>
+#include <random>
+#include <span>
+#include <stdexcept>
+#include <thread>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -25,14 +34,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <charconv>
-#include <cstdio>
-#include <list>
-#include <mutex>
-#include <random>
-#include <span>
-#include <stdexcept>
-#include <thread>
 
 #include "asio/http_parser.hpp"
 
@@ -118,8 +119,8 @@ bool IsSaneRequestId(std::string_view id) {
 }
 
 bool IsFramingHeader(std::string_view name) {
-  return EqualsIgnoreCase(name, "content-length") ||
-         EqualsIgnoreCase(name, "transfer-encoding") || EqualsIgnoreCase(name, "connection");
+  return EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding") ||
+         EqualsIgnoreCase(name, "connection");
 }
 
 }  // namespace
@@ -428,13 +429,11 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     auto [hec, hn] = co_await http::async_read_header(conn.stream, buffer, parser, kUseTuple);
     if (hec) {
       if (hec == http::error::header_limit) {
-        co_await WriteServerError(conn, *impl, 431, "Request header fields too large.",
-                                  request_id);
+        co_await WriteServerError(conn, *impl, 431, "Request header fields too large.", request_id);
       } else if (hec == http::error::body_limit) {
         co_await WriteServerError(conn, *impl, 413, "Request body too large.", request_id);
       } else if (hec == beast::error::timeout) {
-        co_await WriteServerError(conn, *impl, 408, "Timed out reading the request.",
-                                  request_id);
+        co_await WriteServerError(conn, *impl, 408, "Timed out reading the request.", request_id);
       } else if (hec != http::error::end_of_stream && hec != asio::error::eof &&
                  hec != asio::error::connection_reset && hec != asio::error::operation_aborted) {
         co_await WriteServerError(conn, *impl, 400, "Malformed HTTP request.", request_id);
@@ -472,8 +471,7 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
         if (bec == http::error::body_limit) {
           co_await WriteServerError(conn, *impl, 413, "Request body too large.", request_id);
         } else if (bec == beast::error::timeout) {
-          co_await WriteServerError(conn, *impl, 408, "Timed out reading the request.",
-                                    request_id);
+          co_await WriteServerError(conn, *impl, 408, "Timed out reading the request.", request_id);
         } else if (bec != asio::error::eof && bec != http::error::end_of_stream &&
                    bec != asio::error::connection_reset) {
           co_await WriteServerError(conn, *impl, 400, "Malformed HTTP request.", request_id);
@@ -495,8 +493,7 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     request.remote_address = remote;
 
     bool keep_alive = parser.keep_alive() && !impl->draining.load();
-    ConnectionWriter writer(conn, *impl, request.request_id, keep_alive,
-                            request.method == "HEAD");
+    ConnectionWriter writer(conn, *impl, request.request_id, keep_alive, request.method == "HEAD");
     bool failed = false;
     try {
       co_await impl->handler(request, writer);
@@ -621,10 +618,18 @@ void Server::Bind() {
   impl_->port = port;
 }
 
-uint16_t Server::port() const { return impl_->port; }
-bool Server::draining() const { return impl_->draining.load(); }
-std::size_t Server::in_flight() const { return impl_->in_flight.load(); }
-int Server::threads() const { return static_cast<int>(impl_->workers.size()); }
+uint16_t Server::port() const {
+  return impl_->port;
+}
+bool Server::draining() const {
+  return impl_->draining.load();
+}
+std::size_t Server::in_flight() const {
+  return impl_->in_flight.load();
+}
+int Server::threads() const {
+  return static_cast<int>(impl_->workers.size());
+}
 
 void Server::Shutdown() {
   Impl* impl = impl_.get();

@@ -9,9 +9,11 @@
 //   the origin's host.
 #include "upstream/client.hpp"
 
-#include <openssl/ssl.h>
-
 #include <array>
+#include <cstdlib>
+#include <deque>
+#include <map>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -28,9 +30,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/url/parse.hpp>
-#include <cstdlib>
-#include <deque>
-#include <map>
+#include <openssl/ssl.h>
 
 #include "asio/http_parser.hpp"
 
@@ -156,9 +156,8 @@ Error IoError(std::string_view what, const beast::error_code& ec) {
     reason = "network unreachable";
   } else if (ec.category() == asio::error::get_ssl_category()) {
     auto reason_code = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
-    reason = reason_code == SSL_R_CERTIFICATE_VERIFY_FAILED
-                 ? "TLS certificate verification failed"
-                 : "TLS handshake failed";
+    reason = reason_code == SSL_R_CERTIFICATE_VERIFY_FAILED ? "TLS certificate verification failed"
+                                                            : "TLS handshake failed";
   } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
     reason = "malformed HTTP response";
   }
@@ -166,7 +165,9 @@ Error IoError(std::string_view what, const beast::error_code& ec) {
                "upstream_error");
 }
 
-bool IsTimeout(const beast::error_code& ec) { return ec == beast::error::timeout; }
+bool IsTimeout(const beast::error_code& ec) {
+  return ec == beast::error::timeout;
+}
 
 // Stale = the peer closed a pooled connection while it sat idle.
 bool LooksStale(const beast::error_code& ec) {
@@ -260,8 +261,8 @@ std::string ProxySettings::ProxyFor(const UpstreamOrigin& origin) const {
       entry.remove_prefix(1);
     }
     std::string e = Lowered(entry);
-    if (host == e || (host.size() > e.size() && host.ends_with(e) &&
-                      host[host.size() - e.size() - 1] == '.')) {
+    if (host == e ||
+        (host.size() > e.size() && host.ends_with(e) && host[host.size() - e.size() - 1] == '.')) {
       return {};
     }
   }
@@ -306,8 +307,7 @@ struct UpstreamClient::Impl {
     ctx->set_default_verify_paths(ec);
     ctx->set_verify_mode(ssl::verify_peer, ec);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                         ssl::context::no_tlsv1_1,
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
                      ec);
     if (!ca_file.empty()) {
       ctx->load_verify_file(ca_file, ec);
@@ -350,8 +350,8 @@ struct UpstreamClient::Impl {
     list.push_back(std::move(conn));
   }
 
-  Awaitable<Result<std::unique_ptr<UpConn>>> Connect(const UpstreamOrigin& origin,
-                                                     std::string key, std::string proxy_url,
+  Awaitable<Result<std::unique_ptr<UpConn>>> Connect(const UpstreamOrigin& origin, std::string key,
+                                                     std::string proxy_url,
                                                      ClientTimeouts timeouts);
 };
 
@@ -373,8 +373,7 @@ Awaitable<bool> ReadConnectReply(beast::tcp_stream& stream) {
 }  // namespace
 
 Awaitable<Result<std::unique_ptr<UpConn>>> UpstreamClient::Impl::Connect(
-    const UpstreamOrigin& origin, std::string key, std::string proxy_url,
-    ClientTimeouts timeouts) {
+    const UpstreamOrigin& origin, std::string key, std::string proxy_url, ClientTimeouts timeouts) {
   auto conn = std::make_unique<UpConn>(ioc);
   conn->key = std::move(key);
   std::string connect_host = origin.host;
@@ -490,12 +489,12 @@ class BodyImpl final : public UpstreamBody {
       conn_->tcp.expires_after(timeouts_.idle);
       beast::error_code ec;
       if (conn_->tls) {
-        auto [e, n] = co_await http::async_read_some(*conn_->tls, conn_->buffer, *parser_,
-                                                     kUseTuple);
+        auto [e, n] =
+            co_await http::async_read_some(*conn_->tls, conn_->buffer, *parser_, kUseTuple);
         ec = e;
       } else {
-        auto [e, n] = co_await http::async_read_some(conn_->tcp, conn_->buffer, *parser_,
-                                                     kUseTuple);
+        auto [e, n] =
+            co_await http::async_read_some(conn_->tcp, conn_->buffer, *parser_, kUseTuple);
         ec = e;
       }
       if (ec) {
@@ -572,8 +571,7 @@ Awaitable<Result<std::string>> UpstreamBody::ReadAll(std::size_t max_bytes) {
       co_return out;
     }
     if (out.size() + piece->size() > max_bytes) {
-      co_return Error(ErrorKind::kUpstreamError, "upstream response too large",
-                      "upstream_error");
+      co_return Error(ErrorKind::kUpstreamError, "upstream response too large", "upstream_error");
     }
     out.append(piece->data(), piece->size());
   }
@@ -582,7 +580,9 @@ Awaitable<Result<std::string>> UpstreamBody::ReadAll(std::size_t max_bytes) {
 UpstreamClient::UpstreamClient(asio::io_context& ioc, ProxySettings proxy)
     : impl_(std::make_unique<Impl>(ioc, std::move(proxy))) {}
 
-UpstreamClient::~UpstreamClient() { CloseIdle(); }
+UpstreamClient::~UpstreamClient() {
+  CloseIdle();
+}
 
 PoolStats UpstreamClient::stats() const {
   PoolStats s = impl_->stats;
@@ -602,8 +602,12 @@ void UpstreamClient::CloseIdle() {
   impl_->idle.clear();
 }
 
-UpstreamClient* UpstreamClient::ForThisThread() { return g_thread_client; }
-void UpstreamClient::SetForThisThread(UpstreamClient* client) { g_thread_client = client; }
+UpstreamClient* UpstreamClient::ForThisThread() {
+  return g_thread_client;
+}
+void UpstreamClient::SetForThisThread(UpstreamClient* client) {
+  g_thread_client = client;
+}
 
 Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRequest request) {
   const UpstreamOrigin& origin = *request.origin;
@@ -681,9 +685,8 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
       ec = co_await ReadHead(conn->tcp, conn->buffer, *parser);
     }
     if (!ec) {
-      co_return std::unique_ptr<UpstreamBody>(
-          std::make_unique<BodyImpl>(impl_.get(), std::move(conn), std::move(parser),
-                                     std::move(headers), request.timeouts));
+      co_return std::unique_ptr<UpstreamBody>(std::make_unique<BodyImpl>(
+          impl_.get(), std::move(conn), std::move(parser), std::move(headers), request.timeouts));
     }
     --impl_->stats.active;
     conn->Close();

@@ -1,6 +1,7 @@
 #include "dialects/openai_chat/openai_chat.hpp"
 
 #include <array>
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -82,8 +83,7 @@ Result<ChatRequestInfo> InspectChatRequest(std::string_view body) {
     }
   }
   if (const json::value* so = obj->if_contains("stream_options"); so && so->is_object()) {
-    if (const json::value* iu = so->as_object().if_contains("include_usage");
-        iu && iu->is_bool()) {
+    if (const json::value* iu = so->as_object().if_contains("include_usage"); iu && iu->is_bool()) {
       info.include_usage = iu->as_bool();
     }
   }
@@ -112,8 +112,8 @@ std::string RewriteChatRequest(std::string_view body, std::string_view upstream_
   if (!so) {
     return AppendMember(out, "stream_options", kUsageOn);
   }
-  std::string_view value = std::string_view(out).substr(so->value_begin,
-                                                        so->value_end - so->value_begin);
+  std::string_view value =
+      std::string_view(out).substr(so->value_begin, so->value_end - so->value_begin);
   if (value.empty() || value.front() != '{') {
     return ReplaceValue(out, *so, kUsageOn);
   }
@@ -131,14 +131,14 @@ std::size_t UsageValuePos(std::string_view data) {
   std::size_t pos = 0;
   while ((pos = data.find("\"usage\"", pos)) != std::string_view::npos) {
     std::size_t i = pos + 7;
-    while (i < data.size() && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' ||
-                               data[i] == '\r')) {
+    while (i < data.size() &&
+           (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' || data[i] == '\r')) {
       ++i;
     }
     if (i < data.size() && data[i] == ':') {
       ++i;
-      while (i < data.size() && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' ||
-                                 data[i] == '\r')) {
+      while (i < data.size() &&
+             (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' || data[i] == '\r')) {
         ++i;
       }
       return i;
@@ -198,8 +198,8 @@ Usage ParseUsage(std::string_view text) {
   usage.present = true;
   usage.prompt_tokens = AsInt(o.if_contains("prompt_tokens")).value_or(0);
   usage.completion_tokens = AsInt(o.if_contains("completion_tokens")).value_or(0);
-  usage.total_tokens = AsInt(o.if_contains("total_tokens"))
-                           .value_or(usage.prompt_tokens + usage.completion_tokens);
+  usage.total_tokens =
+      AsInt(o.if_contains("total_tokens")).value_or(usage.prompt_tokens + usage.completion_tokens);
   if (const json::value* d = o.if_contains("prompt_tokens_details"); d && d->is_object()) {
     usage.cached_tokens = AsInt(d->as_object().if_contains("cached_tokens")).value_or(0);
   }
@@ -229,7 +229,9 @@ const char* ErrorType(ErrorKind kind) {
   return "server_error";
 }
 
-int ErrorStatus(const Error& error) { return DefaultHttpStatus(error.kind); }
+int ErrorStatus(const Error& error) {
+  return DefaultHttpStatus(error.kind);
+}
 
 std::string RenderError(const Error& error) {
   std::string out;

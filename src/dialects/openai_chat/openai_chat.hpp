@@ -16,7 +16,7 @@ namespace baton::openai {
 struct ChatRequestInfo {
   std::string model;
   bool stream = false;
-  bool include_usage = false;  // the client asked for stream_options.include_usage
+  bool include_usage = false;         // the client asked for stream_options.include_usage
   std::optional<int64_t> max_tokens;  // max_completion_tokens or max_tokens
 };
 
