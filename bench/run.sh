@@ -1,0 +1,637 @@
+#!/usr/bin/env bash
+# Baton's benchmark (`make bench`): in one run, on one machine, against one upstream (baton-mock),
+# wrk measures baton-mock directly, nginx proxy_pass, the Portkey gateway and Baton (1 thread pinned,
+# 2 threads unpinned), JSON and SSE (20 chunks), at 1 and 50 connections, and reports Baton's
+# ratios to the peers against the targets of issue 2. See bench/README.md.
+#
+# Report (markdown) on stdout and in bench/results/latest.md; progress on stderr.
+# env: BENCH_SECONDS (default 10) per measurement; BENCH_QUICK=1 for a 3 s smoke run;
+#      BENCH_WARMUP seconds of untimed load per target and mode (default 2, quick 1, 0 = none);
+#      BENCH_TARGETS subset of "direct nginx portkey baton baton2" (default all);
+#      BENCH_RETRIES times a measurement disturbed by other load (> 10% of a CPU used by processes
+#        outside the benchmark) is repeated, keeping the least disturbed (default 2, quick 0);
+#      BENCH_WAIT_IDLE seconds to wait for other load on the machine to stop first (default 0);
+#      BATON_BIN / BATON_MOCK_BIN (default build/baton, build/baton-mock); PEERS_DIR (setup.sh).
+# Layout (2 cores): wrk and the upstream mock on CPU 0, the server under test alone on CPU 1.
+# Everything it starts listens on 127.0.0.1 and is stopped by pid on exit, failure or Ctrl-C.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+peers=$here/peers
+results=$here/results
+
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+  SECS=${BENCH_SECONDS:-3}
+  WARMUP=${BENCH_WARMUP:-1}
+  RETRIES=${BENCH_RETRIES:-0}
+else
+  SECS=${BENCH_SECONDS:-10}
+  WARMUP=${BENCH_WARMUP:-2}
+  RETRIES=${BENCH_RETRIES:-2}
+fi
+TARGETS=${BENCH_TARGETS:-direct nginx portkey baton baton2}
+WAIT_IDLE=${BENCH_WAIT_IDLE:-0}
+CHUNKS=20      # content chunks per stream (baton-mock --chunks; requests ask max_tokens=CHUNKS)
+CONNS_LIST="1 50"
+MODES="json sse"
+CLIENT_CPU=0   # wrk (measure.sh pins it there) and the upstream mock
+SERVER_CPU=1   # the server under test
+
+# chat.lua reads these; make sure nothing from the caller's environment leaks in.
+export MODEL=gpt-4o-mini AUTH=sk-test MAX_TOKENS=$CHUNKS
+unset STREAM PORTKEY_UPSTREAM
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+  printf '\nbench: FAILED: %s\n' "$*" >&2
+  exit 1
+}
+
+[[ $SECS =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer (got '$SECS')"
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer (got '$WARMUP')"
+[[ $RETRIES =~ ^[0-9]+$ ]] || die "BENCH_RETRIES must be a non-negative integer (got '$RETRIES')"
+[[ $WAIT_IDLE =~ ^[0-9]+$ ]] || die "BENCH_WAIT_IDLE must be a non-negative integer (got '$WAIT_IDLE')"
+for t in $TARGETS; do
+  case $t in direct | nginx | portkey | baton | baton2) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
+done
+
+# ---------------------------------------------------------------- processes and cleanup
+work=$(mktemp -d /tmp/baton-bench.XXXXXX)
+declare -A KIND=() EXTRA=() # pid -> kind (nginx|proc), pid -> temp path a peer script left behind
+ok=0
+
+alive() { # a pid that exists and is not a zombie
+  local st
+  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+
+stop_pid() {
+  local pid=$1 kind=${KIND[$1]:-proc} kids k
+  kids=$(pgrep -P "$pid" 2>/dev/null || true)
+  if alive "$pid"; then
+    if [ "$kind" = nginx ]; then kill -QUIT "$pid" 2>/dev/null || true; else kill -TERM "$pid" 2>/dev/null || true; fi
+    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then
+      log "pid $pid did not stop in 5 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  for k in $kids; do alive "$k" && kill -KILL "$k" 2>/dev/null || true; done
+  wait "$pid" 2>/dev/null || true # reap it when it is our own child
+  [ -n "${EXTRA[$pid]:-}" ] && case ${EXTRA[$pid]} in /tmp/baton-peer-*) rm -rf "${EXTRA[$pid]}" ;; esac
+  unset "KIND[$pid]" "EXTRA[$pid]"
+  return 0
+}
+
+cleanup() {
+  local rc=$? pid
+  trap - EXIT INT TERM
+  for pid in "${!KIND[@]}"; do stop_pid "$pid"; done
+  if [ "$ok" = 1 ]; then
+    rm -rf "$work"
+  else
+    log "logs and configs kept in $work"
+  fi
+  exit "$rc"
+}
+# A signal that arrives while a server is being started (before its pid is recorded) is held
+# until the pid is recorded, so that cleanup knows about every process.
+starting=0 pending_rc=""
+on_signal() { if [ "$starting" = 1 ]; then pending_rc=$1; else exit "$1"; fi; }
+hold() { starting=1; }
+release() {
+  starting=0
+  if [ -n "$pending_rc" ]; then exit "$pending_rc"; fi
+  return 0
+}
+trap cleanup EXIT
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+# Waits for "... listening on http://127.0.0.1:PORT" in a log; prints PORT.
+wait_listening() {
+  local pid=$1 logf=$2 name=$3 port
+  for _ in $(seq 100); do
+    port=$(sed -nE 's#.*listening on http://127\.0\.0\.1:([0-9]+).*#\1#p' "$logf" | head -n1)
+    [ -n "$port" ] && { echo "$port"; return 0; }
+    alive "$pid" || break
+    sleep 0.1
+  done
+  cat "$logf" >&2 || true
+  die "$name did not start (log: $logf)"
+}
+
+start_mock() { # NAME CPU -> sets MOCK_PID MOCK_PORT
+  local name=$1 cpu=$2 logf=$work/$1.log
+  hold
+  taskset -c "$cpu" "$MOCK_BIN" --host 127.0.0.1 --port 0 --threads 1 --chunks "$CHUNKS" >"$logf" 2>&1 &
+  MOCK_PID=$!
+  KIND[$MOCK_PID]=proc
+  release
+  MOCK_PORT=$(wait_listening "$MOCK_PID" "$logf" "$name")
+}
+
+start_baton() { # THREADS CPU|"" -> sets BATON_PID BATON_PORT
+  local threads=$1 cpu=$2 conf=$work/baton-$1.toml logf=$work/baton-$1.log
+  cat >"$conf" <<TOML
+[server]
+host = "127.0.0.1"
+port = 0
+threads = $threads
+
+[providers.mock]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:$UP_PORT/v1"
+api_key = "sk-bench"
+
+[models.gpt-4o-mini]
+deployments = ["mock/gpt-4o-mini"]
+TOML
+  hold
+  if [ -n "$cpu" ]; then
+    taskset -c "$cpu" "$BATON" serve --config "$conf" --port 0 >"$logf" 2>&1 &
+  else
+    "$BATON" serve --config "$conf" --port 0 >"$logf" 2>&1 &
+  fi
+  BATON_PID=$!
+  KIND[$BATON_PID]=proc
+  release
+  BATON_PORT=$(wait_listening "$BATON_PID" "$logf" "baton ($threads threads)")
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pick_port() {
+  local p
+  for _ in $(seq 200); do
+    p=$((20000 + RANDOM % 40000))
+    port_free "$p" && { echo "$p"; return 0; }
+  done
+  die "no free port found"
+}
+
+start_nginx() { # -> sets NGINX_PID NGINX_PORT (retries on a port race)
+  local attempt pid
+  for attempt in 1 2 3; do
+    NGINX_PORT=$(pick_port)
+    hold
+    if pid=$("$peers/nginx-proxy.sh" "$NGINX_PORT" "$UP_PORT" "$SERVER_CPU" 2>"$work/nginx-start.log") && [[ $pid =~ ^[0-9]+$ ]]; then
+      KIND[$pid]=nginx
+      # nginx retitles itself ("nginx: master process nginx -p DIR -c ..."): take DIR from there.
+      EXTRA[$pid]=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | sed -nE 's#.* -p (/tmp/baton-peer-nginx\.[A-Za-z0-9]+) .*#\1#p' || true)
+      NGINX_PID=$pid
+      release
+      return 0
+    fi
+    release
+    log "nginx did not start on port $NGINX_PORT (attempt $attempt): $(cat "$work/nginx-start.log")"
+  done
+  die "nginx-proxy.sh failed three times"
+}
+
+start_portkey() { # -> sets PORTKEY_PID PORTKEY_PORT
+  local attempt pid
+  for attempt in 1 2 3; do
+    PORTKEY_PORT=$(pick_port)
+    hold
+    pid=$(PEERS_DIR=$PEERS_DIR "$peers/portkey.sh" "$PORTKEY_PORT" "$SERVER_CPU")
+    [[ $pid =~ ^[0-9]+$ ]] || die "portkey.sh printed no pid"
+    KIND[$pid]=proc
+    EXTRA[$pid]=$(readlink "/proc/$pid/fd/1" 2>/dev/null || true)
+    release
+    if alive "$pid" && curl -s -o /dev/null -m 2 "http://127.0.0.1:$PORTKEY_PORT/"; then
+      PORTKEY_PID=$pid
+      return 0
+    fi
+    log "Portkey did not come up on port $PORTKEY_PORT (attempt $attempt): $(tail -n 5 "${EXTRA[$pid]}" 2>/dev/null)"
+    stop_pid "$pid"
+  done
+  die "portkey.sh failed three times"
+}
+
+# ---------------------------------------------------------------- checks
+# check URL MODE [curl header args...] -> 0 when the answer is a correct chat completion
+# (json: one message with content; sse: CHUNKS content deltas, a finish_reason, then [DONE]).
+# On failure CHECK_STATUS holds the HTTP status and CHECK_WHY the reason.
+check() {
+  local url=$1 mode=$2 body stream=false
+  shift 2
+  [ "$mode" = sse ] && stream=true
+  body="{\"model\":\"$MODEL\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}],\"max_tokens\":$MAX_TOKENS,\"stream\":$stream}"
+  CHECK_STATUS=$(curl -sS -m 15 -o "$work/check.out" -w '%{http_code}' -X POST "$url" \
+    -H 'Content-Type: application/json' -H "Authorization: Bearer $AUTH" "$@" -d "$body" 2>"$work/check.err") ||
+    { CHECK_WHY="curl: $(cat "$work/check.err")"; return 1; }
+  if [ "$CHECK_STATUS" != 200 ]; then
+    CHECK_WHY="HTTP $CHECK_STATUS: $(head -c 300 "$work/check.out")"
+    return 1
+  fi
+  CHECK_WHY=$(node - "$work/check.out" "$mode" "$CHUNKS" <<'JS' 2>&1
+const fs = require("fs");
+const [file, mode, chunks] = process.argv.slice(2);
+const text = fs.readFileSync(file, "utf8");
+const fail = (m) => { console.log(m); process.exit(1); };
+if (mode === "json") {
+  let j;
+  try { j = JSON.parse(text); } catch (e) { fail("not JSON: " + text.slice(0, 200)); }
+  const c = j.choices && j.choices[0] && j.choices[0].message && j.choices[0].message.content;
+  if (j.object !== "chat.completion" || typeof c !== "string" || c.length === 0)
+    fail("not a chat completion: " + text.slice(0, 300));
+} else {
+  const data = text.split(/\r?\n/).filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim());
+  if (data.length === 0 || data[data.length - 1] !== "[DONE]") fail("stream does not end with [DONE]: " + text.slice(-300));
+  let deltas = 0, finish = null;
+  for (const d of data.slice(0, -1)) {
+    let j;
+    try { j = JSON.parse(d); } catch (e) { fail("bad SSE event: " + d.slice(0, 200)); }
+    if (j.error) fail("error event: " + d.slice(0, 300));
+    for (const ch of j.choices || []) {
+      if (ch.delta && typeof ch.delta.content === "string" && ch.delta.content.length > 0) deltas++;
+      if (ch.finish_reason) finish = ch.finish_reason;
+    }
+  }
+  if (deltas !== Number(chunks)) fail(`expected ${chunks} content chunks, got ${deltas}`);
+  if (!finish) fail("no finish_reason");
+}
+JS
+  ) || return 1
+  return 0
+}
+
+must_check() { # NAME URL MODE [headers...]
+  local name=$1
+  shift
+  check "$@" || die "$name does not answer a $2 chat request correctly at $1 — $CHECK_WHY"
+}
+
+# ---------------------------------------------------------------- measuring
+declare -A R=() IDLE=() PEAK=() NOTE=() OTHER=() # R[target|mode|conns] = "rps p50 p99 errors cpu rss"
+HZ=$(getconf CLK_TCK)
+OTHER_WARN=10 # % of one CPU used by unrelated processes during a measurement that earns a warning
+
+rss_of() { # pid and its children, KB
+  local t=0 p v
+  for p in $1 $(pgrep -P "$1" || true); do
+    v=$(ps -o rss= -p "$p" 2>/dev/null | tr -d ' ') || v=0
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+hwm_of() { # peak RSS (VmHWM) of pid and its children, KB
+  local t=0 p v
+  for p in $1 $(pgrep -P "$1" || true); do
+    v=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null) || v=0
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+
+warmup() { # URL MODE
+  [ "$WARMUP" -gt 0 ] || return 0
+  local stream=0
+  [ "$2" = sse ] && stream=1
+  STREAM=$stream taskset -c "$CLIENT_CPU" wrk -t1 -c50 -d"${WARMUP}s" -s "$peers/chat.lua" "$1" >/dev/null 2>&1 ||
+    die "warm-up load against $1 failed"
+}
+
+# CPU ticks (user + system) of pids and their children.
+tree_ticks() {
+  local t=0 p q v
+  for p in "$@"; do
+    for q in $p $(pgrep -P "$p" || true); do
+      v=$(awk '{print $14 + $15}' "/proc/$q/stat" 2>/dev/null) || v=0
+      t=$((t + ${v:-0}))
+    done
+  done
+  echo "$t"
+}
+# Ticks spent by this script and its waited-for children (measure.sh, wrk, curl...).
+self_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$$/stat"; }
+# Busy ticks of the whole machine: user, nice, system, irq and softirq (a process's own times
+# include the softirq work done on its behalf, which /proc/stat counts apart).
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+
+measure() { # TARGET PID URL MODE CONNS
+  local target=$1 pid=$2 url=$3 mode=$4 conns=$5 stream=0 out m0 m1 o0 o1 t0 t1 other attempt best=""
+  [ "$mode" = sse ] && stream=1
+  for attempt in $(seq $((RETRIES + 1))); do
+    log "  $target $mode, $conns conn(s), ${SECS}s$([ "$attempt" -gt 1 ] && echo " (attempt $attempt)")"
+    # CPU used by processes that are not part of the benchmark during the measurement, in % of one
+    # CPU: whole machine minus (server under test + upstream mock + this script with wrk).
+    t0=$(date +%s%N) m0=$(machine_ticks) o0=$(($(tree_ticks "$pid" "$UP_PID") + $(self_ticks)))
+    out=$(STREAM=$stream "$peers/measure.sh" "$pid" "$conns" "$SECS" "$url") || die "measure.sh failed for $target $mode $conns"
+    t1=$(date +%s%N) m1=$(machine_ticks) o1=$(($(tree_ticks "$pid" "$UP_PID") + $(self_ticks)))
+    other=$(awk -v m="$((m1 - m0))" -v o="$((o1 - o0))" -v ns="$((t1 - t0))" -v hz="$HZ" \
+      'BEGIN { v = 100 * (m - o) / hz / (ns / 1e9); printf "%.0f", v < 0 ? 0 : v }')
+    [[ $out =~ ^rps=([0-9.]+)\ p50_us=([0-9]+)\ p99_us=([0-9]+)\ errors=([0-9]+)\ cpu_us_per_req=([0-9.]+)\ rss_kb=([0-9]+)$ ]] ||
+      die "unexpected measure.sh output for $target $mode $conns: $out"
+    alive "$pid" || die "$target died during the $mode $conns-connection measurement"
+    # Keep the least disturbed attempt.
+    if [ -z "$best" ] || [ "$other" -lt "$best" ]; then
+      best=$other
+      OTHER[$target|$mode|$conns]=$other
+      R[$target|$mode|$conns]="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]} ${BASH_REMATCH[4]} ${BASH_REMATCH[5]} ${BASH_REMATCH[6]}"
+    fi
+    sleep 0.5
+    [ "$other" -le "$OTHER_WARN" ] && break
+    log "  warning: other processes used ${other}% of a CPU during this measurement"
+    [ "$attempt" -le "$RETRIES" ] && sleep 5 # let the other load pass, then measure again
+  done
+  return 0
+}
+
+# Runs one target end to end: check both modes, idle RSS, warm-up + measurements, peak RSS.
+# bench_target TARGET PID URL [curl header args for the check...]
+bench_target() {
+  local target=$1 pid=$2 url=$3 mode conns
+  shift 3
+  must_check "$target" "$url" json "$@"
+  local modes=$MODES
+  if ! check "$url" sse "$@"; then
+    if [ "$target" = portkey ] && [ "$CHECK_STATUS" = 500 ]; then
+      NOTE[portkey|sse]="HTTP 500 on every streaming request (known Portkey 1.15.2 bug, gateway #1389/#1550); not measured"
+      log "  Portkey answers streaming requests with HTTP 500 (known 1.15.2 bug): SSE not measured"
+      modes=json
+    else
+      die "$target does not answer an sse chat request correctly at $url — $CHECK_WHY"
+    fi
+  fi
+  sleep 0.5
+  IDLE[$target]=$(rss_of "$pid")
+  for mode in $modes; do
+    warmup "$url" "$mode"
+    for conns in $CONNS_LIST; do measure "$target" "$pid" "$url" "$mode" "$conns"; done
+  done
+  PEAK[$target]=$(hwm_of "$pid")
+}
+
+# ---------------------------------------------------------------- preparation
+# How busy the machine is before we start anything: other load skews every figure.
+cpu_busy_pct() { # over 1 s, all CPUs, from /proc/stat
+  local a b
+  a=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); busy = y[1] - x[1]; idle = y[2] - x[2];
+    printf "%.0f", (busy + idle > 0) ? 100 * busy / (busy + idle) : 0 }'
+}
+BUSY_BEFORE=$(cpu_busy_pct)
+if [ "$BUSY_BEFORE" -gt 10 ] && [ "$WAIT_IDLE" -gt 0 ]; then
+  log "the CPUs are ${BUSY_BEFORE}% busy: waiting up to ${WAIT_IDLE} s for them to quieten (BENCH_WAIT_IDLE)"
+  waited=0
+  while [ "$BUSY_BEFORE" -gt 10 ] && [ "$waited" -lt "$WAIT_IDLE" ]; do
+    sleep 4
+    BUSY_BEFORE=$(cpu_busy_pct)
+    waited=$((waited + 5))
+  done
+fi
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+[ "$BUSY_BEFORE" -gt 10 ] && log "warning: the CPUs were ${BUSY_BEFORE}% busy before the run (other processes): figures will be noisy"
+
+log "setting up peers (bench/peers/setup.sh)"
+PEERS_DIR=${PEERS_DIR:-$HOME/.cache/baton-peers}
+export PEERS_DIR
+"$peers/setup.sh" >&2 || die "bench/peers/setup.sh failed (it needs apt-get for nginx/wrk/node and npm for Portkey)"
+for c in wrk nginx node curl taskset pgrep; do command -v "$c" >/dev/null || die "$c is not installed"; done
+taskset -c "$SERVER_CPU" true 2>/dev/null && taskset -c "$CLIENT_CPU" true 2>/dev/null ||
+  die "this layout needs CPUs $CLIENT_CPU and $SERVER_CPU (nproc: $(nproc))"
+
+BATON_BIN=${BATON_BIN:-$root/build/baton}
+BATON_MOCK_BIN=${BATON_MOCK_BIN:-$root/build/baton-mock}
+if { [ ! -x "$BATON_BIN" ] || [ ! -x "$BATON_MOCK_BIN" ]; } && [ -f "$root/build/build.ninja" ]; then
+  log "building baton and baton-mock"
+  cmake --build "$root/build" --target baton baton-mock >&2 || die "build failed"
+fi
+[ -x "$BATON_BIN" ] || die "$BATON_BIN not found: run 'make build' (or 'make bench')"
+[ -x "$BATON_MOCK_BIN" ] || die "$BATON_MOCK_BIN not found: run 'make build' (or 'make bench')"
+# Private copies: a rebuild during the run must not swap the binaries between targets.
+cp "$BATON_BIN" "$work/baton" && cp "$BATON_MOCK_BIN" "$work/baton-mock"
+BATON_BUILT=$(date -u -r "$BATON_BIN" '+%Y-%m-%d %H:%M:%S UTC')
+BATON=$work/baton
+MOCK_BIN=$work/baton-mock
+
+# ---------------------------------------------------------------- the run
+log "upstream: baton-mock on CPU $CLIENT_CPU (1 thread, $CHUNKS chunks)"
+start_mock upstream-mock "$CLIENT_CPU"
+UP_PID=$MOCK_PID UP_PORT=$MOCK_PORT
+must_check "upstream mock" "http://127.0.0.1:$UP_PORT/v1/chat/completions" json
+must_check "upstream mock" "http://127.0.0.1:$UP_PORT/v1/chat/completions" sse
+CHAT=/v1/chat/completions
+
+for t in $TARGETS; do
+  case $t in
+  direct)
+    log "target: baton-mock direct (second instance on CPU $SERVER_CPU)"
+    start_mock direct-mock "$SERVER_CPU"
+    bench_target direct "$MOCK_PID" "http://127.0.0.1:$MOCK_PORT$CHAT"
+    stop_pid "$MOCK_PID"
+    ;;
+  nginx)
+    log "target: nginx proxy_pass (1 worker on CPU $SERVER_CPU)"
+    start_nginx
+    bench_target nginx "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT$CHAT"
+    stop_pid "$NGINX_PID"
+    ;;
+  portkey)
+    log "target: Portkey gateway (Node, CPU $SERVER_CPU)"
+    start_portkey
+    export PORTKEY_UPSTREAM=http://127.0.0.1:$UP_PORT/v1
+    bench_target portkey "$PORTKEY_PID" "http://127.0.0.1:$PORTKEY_PORT$CHAT" \
+      -H "x-portkey-provider: openai" -H "x-portkey-custom-host: $PORTKEY_UPSTREAM"
+    unset PORTKEY_UPSTREAM
+    stop_pid "$PORTKEY_PID"
+    ;;
+  baton)
+    log "target: Baton, 1 worker thread pinned to CPU $SERVER_CPU"
+    start_baton 1 "$SERVER_CPU"
+    bench_target baton "$BATON_PID" "http://127.0.0.1:$BATON_PORT$CHAT"
+    stop_pid "$BATON_PID"
+    ;;
+  baton2)
+    log "target: Baton, 2 worker threads, unpinned"
+    start_baton 2 ""
+    bench_target baton2 "$BATON_PID" "http://127.0.0.1:$BATON_PORT$CHAT"
+    stop_pid "$BATON_PID"
+    ;;
+  esac
+done
+stop_pid "$UP_PID"
+
+# ---------------------------------------------------------------- report
+declare -A LABEL=(
+  [direct]="baton-mock direct (CPU 1)"
+  [nginx]="nginx proxy_pass, 1 worker (CPU 1)"
+  [portkey]="Portkey 1.15.2, Node (CPU 1)"
+  [baton]="Baton, 1 thread (CPU 1)"
+  [baton2]="Baton, 2 threads (unpinned)"
+)
+field() { # TARGET MODE CONNS INDEX(1=rps 2=p50 3=p99 4=errors 5=cpu 6=rss) -> value or empty
+  local v=${R[$1|$2|$3]:-}
+  [ -n "$v" ] && echo "$v" | awk -v i="$4" '{print $i}'
+  return 0
+}
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+mb() { calc "%.1f" "$1 / 1024"; }
+verdict() { # AWK-CONDITION -> MET / MISSED
+  if awk "BEGIN { exit !($1) }"; then echo MET; else echo MISSED; fi
+}
+
+commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+dirty=""
+[ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null || true)" ] && dirty=" (working tree has uncommitted changes)"
+cpu_model=$(lscpu 2>/dev/null | sed -nE 's/^Model name:[[:space:]]+//p' | head -n1)
+[ -n "$cpu_model" ] || cpu_model=$(sed -nE 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n1)
+portkey_version=$(sed -nE 's/^[[:space:]]*"version": "([^"]+)".*/\1/p' "$PEERS_DIR/node_modules/@portkey-ai/gateway/package.json" 2>/dev/null | head -n1)
+
+report() {
+  local t mode conns v rps p50 p99 err cpu rss
+  echo "# Baton benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}, Linux $(uname -r)"
+  echo "- before the run: CPUs ${BUSY_BEFORE}% busy with other processes, load average $LOAD_BEFORE$([ "$BUSY_BEFORE" -gt 10 ] && echo " — **the machine was not idle: figures are noisier than usual**")"
+  echo "- commit: $commit$dirty; $("$BATON" version 2>/dev/null || echo baton) (binary built $BATON_BUILT); nginx $(nginx -v 2>&1 | sed 's/.*\///'); Portkey ${portkey_version:-?} on Node $(node --version); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
+  echo "- ${SECS} s per measurement$([ "$WARMUP" -gt 0 ] && echo ", after ${WARMUP} s of untimed warm-up per target and mode")$([ "$QUICK" = 1 ] && echo " (BENCH_QUICK smoke run: figures are indicative only)"); wrk -t1 on CPU 0 with the upstream baton-mock (1 thread); server under test alone on CPU 1 (Baton 2 threads: unpinned)"
+  echo "- request: chat completion, model gpt-4o-mini, max_tokens $CHUNKS; sse = \"stream\": true, $CHUNKS content chunks per response"
+  echo
+  echo "| target | mode | conns | rps | p50 µs | p99 µs | errors | server CPU µs/req | RSS KB |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  for t in $TARGETS; do
+    for mode in $MODES; do
+      for conns in $CONNS_LIST; do
+        v=${R[$t|$mode|$conns]:-}
+        if [ -n "$v" ]; then
+          read -r rps p50 p99 err cpu rss <<<"$v"
+          printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$t]}" "$mode" "$conns" \
+            "$(calc %.0f "$rps")" "$p50" "$p99" "$err" "$cpu" "$rss"
+        elif [ -n "${NOTE[$t|$mode]:-}" ]; then
+          printf '| %s | %s | %s | — | — | — | all (HTTP 500) | — | — |\n' "${LABEL[$t]}" "$mode" "$conns"
+        fi
+      done
+    done
+  done
+  echo
+  echo "Memory (KB; idle = after start and one JSON + one SSE check request, before any load; peak = VmHWM after all its loads):"
+  echo
+  echo "| target | idle RSS KB | peak RSS KB |"
+  echo "|---|---:|---:|"
+  for t in $TARGETS; do
+    printf '| %s | %s | %s |\n' "${LABEL[$t]}" "${IDLE[$t]:-—}" "${PEAK[$t]:-—}"
+  done
+  for k in "${!NOTE[@]}"; do
+    echo
+    echo "Note — ${LABEL[${k%%|*}]}, ${k#*|}: ${NOTE[$k]}."
+  done
+  local warned="" other
+  for t in $TARGETS; do
+    for mode in $MODES; do
+      for conns in $CONNS_LIST; do
+        err=$(field "$t" "$mode" "$conns" 4)
+        if [ -n "$err" ] && [ "$err" != 0 ]; then
+          [ -z "$warned" ] && { echo; warned=1; }
+          echo "Warning — ${LABEL[$t]}, $mode, $conns conns: $err errors (socket errors or HTTP ≥ 400) during the measurement."
+        fi
+        other=${OTHER[$t|$mode|$conns]:-0}
+        if [ "$other" -gt "$OTHER_WARN" ]; then
+          [ -z "$warned" ] && { echo; warned=1; }
+          echo "Warning — ${LABEL[$t]}, $mode, $conns conns: processes outside the benchmark used ${other}% of a CPU during the measurement (least disturbed of $((RETRIES + 1)) attempts); its figures are not reliable."
+        fi
+      done
+    done
+  done
+
+  echo
+  echo "## Targets (issue 2) and ratios"
+  echo
+  echo "| check | figure | target | verdict |"
+  echo "|---|---|---|---|"
+  ratios baton "Baton (1 thread, CPU 1)" 1
+  if [[ " $TARGETS " == *" baton2 "* ]]; then
+    echo
+    echo "Baton with 2 threads, unpinned (it shares CPU 0 with wrk and the upstream mock, so this is not a like-for-like comparison with the 1-worker nginx on CPU 1; reported separately):"
+    echo
+    echo "| check | figure | target | verdict |"
+    echo "|---|---|---|---|"
+    ratios baton2 "Baton (2 threads)" 0
+  fi
+}
+
+# ratios TARGET NAME WITH_MEMORY
+ratios() {
+  local b=$1 name=$2 with_mem=$3 mode br nr bp np pr pp bc pc dp
+  for mode in $MODES; do
+    br=$(field "$b" "$mode" 50 1) nr=$(field nginx "$mode" 50 1)
+    if [ -n "$br" ] && [ -n "$nr" ]; then
+      printf '| %s rps / nginx rps, %s, 50 conns | %s (%s / %s) | ≥ 0.8 | %s |\n' "$name" "$mode" \
+        "$(calc %.2f "$br / $nr")" "$(calc %.0f "$br")" "$(calc %.0f "$nr")" "$(verdict "$br / $nr >= 0.8")"
+    else
+      printf '| %s rps / nginx rps, %s, 50 conns | n/a (not measured) | ≥ 0.8 | n/a |\n' "$name" "$mode"
+    fi
+  done
+  for mode in $MODES; do
+    bp=$(field "$b" "$mode" 1 2) np=$(field nginx "$mode" 1 2) dp=$(field direct "$mode" 1 2)
+    if [ -n "$bp" ] && [ -n "$np" ]; then
+      local added=""
+      [ -n "$dp" ] && added="; added over direct: Baton $((bp - dp)) µs, nginx $((np - dp)) µs"
+      printf '| %s p50 vs nginx p50, %s, 1 conn | %s µs vs %s µs (%s×%s) | ≤ nginx | %s |\n' "$name" "$mode" \
+        "$bp" "$np" "$(calc %.2f "$bp / $np")" "$added" "$(verdict "$bp <= $np")"
+    else
+      printf '| %s p50 vs nginx p50, %s, 1 conn | n/a (not measured) | ≤ nginx | n/a |\n' "$name" "$mode"
+    fi
+  done
+  for mode in $MODES; do
+    bc=$(field "$b" "$mode" 50 5) nr=$(field nginx "$mode" 50 5)
+    if [ -n "$bc" ] && [ -n "$nr" ]; then
+      printf '| %s server CPU per request / nginx, %s, 50 conns | %s µs vs %s µs (%s×) | — (information) | — |\n' \
+        "$name" "$mode" "$bc" "$nr" "$(calc %.2f "$bc / ($nr > 0 ? $nr : 1)")"
+    fi
+  done
+  if [ "$with_mem" = 1 ]; then
+    local idle=${IDLE[$b]:-} load=0 peak=${PEAK[$b]:-} v
+    if [ -n "$idle" ]; then
+      printf '| %s idle RSS | %s MB (%s KB) | ≤ 20 MB | %s |\n' "$name" "$(mb "$idle")" "$idle" "$(verdict "$idle <= 20 * 1024")"
+    fi
+    for mode in $MODES; do
+      v=$(field "$b" "$mode" 50 6)
+      [ -n "$v" ] && [ "$v" -gt "$load" ] && load=$v
+    done
+    if [ -n "$peak" ]; then
+      [ "$peak" -gt "$load" ] && load=$peak
+      printf '| %s RSS under 50-conn load (max of end-of-load RSS and VmHWM peak) | %s MB (%s KB) | ≤ 40 MB | %s |\n' \
+        "$name" "$(mb "$load")" "$load" "$(verdict "$load <= 40 * 1024")"
+    fi
+  fi
+  # Against Portkey (no numeric target in the issue: Baton should simply be better).
+  br=$(field "$b" json 50 1) pr=$(field portkey json 50 1)
+  if [ -n "$br" ] && [ -n "$pr" ]; then
+    printf '| %s rps / Portkey rps, json, 50 conns | %s× (%s / %s) | > 1× | %s |\n' "$name" \
+      "$(calc %.1f "$br / $pr")" "$(calc %.0f "$br")" "$(calc %.0f "$pr")" "$(verdict "$br > $pr")"
+  fi
+  bp=$(field "$b" json 1 2) pp=$(field portkey json 1 2)
+  if [ -n "$bp" ] && [ -n "$pp" ]; then
+    printf '| %s p50 / Portkey p50, json, 1 conn | %s× (%s µs vs %s µs) | < 1× | %s |\n' "$name" \
+      "$(calc %.2f "$bp / $pp")" "$bp" "$pp" "$(verdict "$bp < $pp")"
+  fi
+  bc=$(field "$b" json 50 5) pc=$(field portkey json 50 5)
+  if [ -n "$bc" ] && [ -n "$pc" ]; then
+    printf '| %s server CPU per request / Portkey, json, 50 conns | %s× (%s µs vs %s µs) | < 1× | %s |\n' "$name" \
+      "$(calc %.3f "$bc / ($pc > 0 ? $pc : 1)")" "$bc" "$pc" "$(verdict "$bc < $pc")"
+  fi
+  if [ "$with_mem" = 1 ] && [ -n "${PEAK[$b]:-}" ] && [ -n "${PEAK[portkey]:-}" ]; then
+    printf '| %s peak RSS / Portkey peak RSS | %s× (%s MB vs %s MB) | < 1× | %s |\n' "$name" \
+      "$(calc %.2f "${PEAK[$b]} / ${PEAK[portkey]}")" "$(mb "${PEAK[$b]}")" "$(mb "${PEAK[portkey]}")" \
+      "$(verdict "${PEAK[$b]} < ${PEAK[portkey]}")"
+  fi
+  if [[ " $TARGETS " == *" portkey "* ]] && [ -n "${NOTE[portkey|sse]:-}" ]; then
+    printf '| %s vs Portkey, sse | Portkey answers every streaming request with HTTP 500 | — | n/a |\n' "$name"
+  fi
+  return 0
+}
+
+mkdir -p "$results"
+report >"$work/report.md"
+cp "$work/report.md" "$results/latest.md"
+cp "$work/report.md" "$results/$(date -u +%Y%m%d-%H%M%S).md"
+cat "$work/report.md"
+log "report written to bench/results/latest.md"
+ok=1
