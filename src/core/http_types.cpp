@@ -1,5 +1,7 @@
 #include "core/http_types.hpp"
 
+#include <cstring>
+
 namespace baton {
 
 namespace {
@@ -11,6 +13,9 @@ char Lower(char c) {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
+  }
+  if (std::memcmp(a.data(), b.data(), a.size()) == 0) {
+    return true;  // the common case: both already lower-case
   }
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (Lower(a[i]) != Lower(b[i])) {

@@ -1,6 +1,7 @@
 #include "dialects/json_scan.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 namespace baton {
 
@@ -19,12 +20,19 @@ std::size_t SkipSpace(std::string_view s, std::size_t i) {
 
 // i points at an opening quote; returns one past the closing quote, or npos.
 std::size_t SkipString(std::string_view s, std::size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
+  for (++i; i < s.size();) {
+    // Jump to the next quote or backslash (strings are mostly plain text).
+    const char* p = s.data() + i;
+    const auto* quote = static_cast<const char*>(std::memchr(p, '"', s.size() - i));
+    if (quote == nullptr) {
+      return std::string_view::npos;
     }
+    const auto* slash =
+        static_cast<const char*>(std::memchr(p, '\\', static_cast<std::size_t>(quote - p)));
+    if (slash == nullptr) {
+      return static_cast<std::size_t>(quote - s.data()) + 1;
+    }
+    i = static_cast<std::size_t>(slash - s.data()) + 2;  // skip the escaped character
   }
   return std::string_view::npos;
 }

@@ -1,6 +1,7 @@
 #include "dialects/openai_chat/openai_chat.hpp"
 
 #include <array>
+#include <cstring>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -127,9 +128,38 @@ std::string RewriteChatRequest(std::string_view body, std::string_view upstream_
 namespace {
 
 // Position just after `"usage"` followed by optional spaces and ':' and spaces, or npos.
+std::size_t Find(std::string_view haystack, std::string_view needle, std::size_t from) {
+  if (from >= haystack.size()) {
+    return std::string_view::npos;
+  }
+  const void* hit = memmem(haystack.data() + from, haystack.size() - from, needle.data(),
+                           needle.size());
+  return hit == nullptr ? std::string_view::npos
+                        : static_cast<std::size_t>(static_cast<const char*>(hit) - haystack.data());
+}
+
+// The next `"usage"` at or after from. Anchors on 'u' with memchr: '"' (what string_view::find
+// anchors on) is everywhere in JSON, and glibc's memmem is slower for a needle this short.
+std::size_t FindUsageKey(std::string_view data, std::size_t from) {
+  constexpr std::string_view kRest = "sage\"";
+  while (from + 1 < data.size()) {
+    const auto* u = static_cast<const char*>(
+        std::memchr(data.data() + from + 1, 'u', data.size() - from - 1));
+    if (u == nullptr) {
+      return std::string_view::npos;
+    }
+    std::size_t i = static_cast<std::size_t>(u - data.data());
+    if (data[i - 1] == '"' && data.substr(i + 1, kRest.size()) == kRest) {
+      return i - 1;
+    }
+    from = i;
+  }
+  return std::string_view::npos;
+}
+
 std::size_t UsageValuePos(std::string_view data) {
   std::size_t pos = 0;
-  while ((pos = data.find("\"usage\"", pos)) != std::string_view::npos) {
+  while ((pos = FindUsageKey(data, pos)) != std::string_view::npos) {
     std::size_t i = pos + 7;
     while (i < data.size() &&
            (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' || data[i] == '\r')) {
@@ -176,7 +206,7 @@ bool IsUsageOnlyChunk(std::string_view data) {
 }
 
 bool IsErrorChunk(std::string_view data) {
-  if (data.find("\"error\"") == std::string_view::npos) {
+  if (Find(data, "\"error\"", 0) == std::string_view::npos) {
     return false;
   }
   return FindTopLevelMember(data, "error").has_value();
