@@ -477,9 +477,9 @@ verdict() { # AWK-CONDITION -> MET / MISSED
   if awk "BEGIN { exit !($1) }"; then echo MET; else echo MISSED; fi
 }
 
-commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+commit=$(TZ=UTC git -C "$root" log -1 --date=format-local:'%Y-%m-%d %H:%M:%S UTC' --format='%h, committed %cd' --abbrev=12 2>/dev/null || echo unknown)
 dirty=""
-[ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null || true)" ] && dirty=" (working tree has uncommitted changes)"
+[ -n "$(git -C "$root" status --porcelain --untracked-files=no -- . ':!bench' 2>/dev/null || true)" ] && dirty=" (working tree has uncommitted changes outside bench/)"
 cpu_model=$(lscpu 2>/dev/null | sed -nE 's/^Model name:[[:space:]]+//p' | head -n1)
 [ -n "$cpu_model" ] || cpu_model=$(sed -nE 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n1)
 portkey_version=$(sed -nE 's/^[[:space:]]*"version": "([^"]+)".*/\1/p' "$PEERS_DIR/node_modules/@portkey-ai/gateway/package.json" 2>/dev/null | head -n1)
