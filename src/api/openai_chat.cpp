@@ -126,7 +126,8 @@ void AppendErrorEvent(std::string& out, const Error& error) {
 
 // Relays an upstream SSE stream to the client, event by event.
 Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int attempts,
-                            UpstreamBody& upstream, bool client_wants_usage) {
+                            UpstreamBody& upstream, bool client_wants_usage,
+                            std::chrono::steady_clock::time_point deadline) {
   HttpHeaders headers = ResponseHeaders(d, attempts, &upstream);
   headers.push_back({"content-type", "text/event-stream"});
   headers.push_back({"cache-control", "no-cache"});
@@ -169,6 +170,13 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
       break;
     }
     splitter.Feed(*piece, on_event);
+    if (!done && std::chrono::steady_clock::now() > deadline) {
+      AppendErrorEvent(out, Error(ErrorKind::kUpstreamTimeout,
+                                  "the request exceeded its time limit (request_timeout)",
+                                  "request_timeout"));
+      co_await writer.WriteAndEnd(out);
+      co_return;
+    }
     if (upstream.finished()) {
       break;  // the rest goes out together with the end of the response
     }
@@ -203,6 +211,8 @@ Awaitable<void> Forward(const Snapshot& snapshot, HttpRequest& request, Response
     co_return;
   }
   const auto& deployments = (*route)->deployments;
+  const auto deadline =
+      std::chrono::steady_clock::now() + snapshot.config().server.request_timeout;
   Error last_error(ErrorKind::kUnavailable, "no deployment could serve the request");
   for (std::size_t i = 0; i < deployments.size(); ++i) {
     const Deployment& d = deployments[i];
@@ -211,6 +221,7 @@ Awaitable<void> Forward(const Snapshot& snapshot, HttpRequest& request, Response
     ProviderCall call;
     call.operation = operation;
     call.stream = stream;
+    call.deadline = deadline;
     call.body = openai::RewriteChatRequest(request.body, d.model, stream);
     auto opened = co_await d.provider->Send(std::move(call));
     if (!opened) {
@@ -236,7 +247,7 @@ Awaitable<void> Forward(const Snapshot& snapshot, HttpRequest& request, Response
       co_return;
     }
     if (stream && IsEventStream(*upstream)) {
-      co_await RelayStream(writer, d, attempts, *upstream, include_usage);
+      co_await RelayStream(writer, d, attempts, *upstream, include_usage, deadline);
       co_return;
     }
     auto body = co_await upstream->ReadAll(kMaxUpstreamBody);

@@ -4,6 +4,7 @@
 // upstream's auth and fixed headers, precomputed once.
 #include "providers/openai_compatible.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace baton {
@@ -63,6 +64,17 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> OpenAiCompatibleProvider::Send(
   request.headers.push_back({"accept", call.stream ? "text/event-stream" : "application/json"});
   request.body = std::move(call.body);
   request.timeouts = timeouts_;
+  if (call.deadline != std::chrono::steady_clock::time_point::max()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        call.deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      co_return Error(ErrorKind::kUpstreamTimeout, "the request timed out before this attempt",
+                      "request_timeout");
+    }
+    request.timeouts.connect = std::min(request.timeouts.connect, left);
+    request.timeouts.first_byte = std::min(request.timeouts.first_byte, left);
+    request.timeouts.idle = std::min(request.timeouts.idle, left);
+  }
   co_return co_await client->Open(std::move(request));
 }
 

@@ -7,6 +7,7 @@
 // outlives every request that started on it.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ struct ProviderCall {
   Operation operation = Operation::kChatCompletions;
   std::string body;  // already in the provider's dialect
   bool stream = false;
+  // The request's overall deadline ([server] request_timeout): no upstream wait may pass it.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 class Provider {

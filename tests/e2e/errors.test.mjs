@@ -5,7 +5,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertNoLeak, assertOpenAIError, assertStillServing, batonConfig, chat, freePort, getJSON, request, startBaton,
-  startMock, startPair, userMessage,
+  readSSE, startMock, startPair, userMessage,
 } from './support/harness.mjs';
 import { startBrokenUpstream } from './support/upstreams.mjs';
 
@@ -174,5 +174,39 @@ describe('upstream faults', () => {
       await b.stop();
       await up.stop();
     }
+  });
+});
+
+describe('request_timeout (one deadline for the whole request)', () => {
+  let baton;
+
+  before(async () => {
+    // first_byte_timeout is long; only request_timeout can end these requests early.
+    ({ baton } = await startPair({
+      server: { request_timeout: '700ms' },
+      provider: { first_byte_timeout: '30s', idle_timeout: '30s' },
+    }));
+  });
+
+  test('a hung upstream is cut at request_timeout → 504', async () => {
+    const t0 = Date.now();
+    const res = await chat(baton, { model: 'mock/mock-hang', messages: userMessage() });
+    const took = Date.now() - t0;
+    assertOpenAIError(res, 504, { what: 'mock-hang under request_timeout' });
+    assert.ok(took >= 600 && took < 5000, `answered after ${took} ms`);
+  });
+
+  test('a stream still running at request_timeout ends with an error event and [DONE]', async () => {
+    const res = await fetch(`${baton.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock/mock-slow-200', messages: userMessage(), stream: true }),
+    });
+    assert.equal(res.status, 200);
+    const sse = await readSSE(res);
+    assert.ok(sse.done, `stream terminated with [DONE]: ${sse.text.slice(-300)}`);
+    const errors = sse.chunks.filter((c) => c && c.error);
+    assert.equal(errors.length, 1, sse.text.slice(-400));
+    assert.match(errors[0].error.message, /time limit/);
   });
 });
