@@ -10,7 +10,8 @@
 #      BENCH_TARGETS subset of "direct nginx portkey baton baton2" (default all);
 #      BENCH_RETRIES times a measurement disturbed by other load (> 10% of a CPU used by processes
 #        outside the benchmark) is repeated, keeping the least disturbed (default 2, quick 0);
-#      BENCH_WAIT_IDLE seconds to wait for other load on the machine to stop first (default 0);
+#      BENCH_WAIT_IDLE seconds to wait for other load on the machine to stop first (default 60,
+#        quick 0);
 #      BATON_BIN / BATON_MOCK_BIN (default build/baton, build/baton-mock); PEERS_DIR (setup.sh).
 # Layout (2 cores): wrk and the upstream mock on CPU 0, the server under test alone on CPU 1.
 # Everything it starts listens on 127.0.0.1 and is stopped by pid on exit, failure or Ctrl-C.
@@ -32,7 +33,7 @@ else
   RETRIES=${BENCH_RETRIES:-2}
 fi
 TARGETS=${BENCH_TARGETS:-direct nginx portkey baton baton2}
-WAIT_IDLE=${BENCH_WAIT_IDLE:-0}
+if [ "$QUICK" = 1 ]; then WAIT_IDLE=${BENCH_WAIT_IDLE:-0}; else WAIT_IDLE=${BENCH_WAIT_IDLE:-60}; fi
 CHUNKS=20      # content chunks per stream (baton-mock --chunks; requests ask max_tokens=CHUNKS)
 CONNS_LIST="1 50"
 MODES="json sse"
@@ -336,7 +337,8 @@ measure() { # TARGET PID URL MODE CONNS
     sleep 0.5
     [ "$other" -le "$OTHER_WARN" ] && break
     log "  warning: other processes used ${other}% of a CPU during this measurement"
-    [ "$attempt" -le "$RETRIES" ] && sleep 5 # let the other load pass, then measure again
+    # Let the other load pass (the server under test is idle meanwhile), then measure again.
+    [ "$attempt" -le "$RETRIES" ] && wait_quiet 30
   done
   return 0
 }
@@ -376,15 +378,22 @@ cpu_busy_pct() { # over 1 s, all CPUs, from /proc/stat
   awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); busy = y[1] - x[1]; idle = y[2] - x[2];
     printf "%.0f", (busy + idle > 0) ? 100 * busy / (busy + idle) : 0 }'
 }
+# wait_quiet SECONDS: until the CPUs are at most 10% busy (over 1 s) or SECONDS have passed;
+# sets BUSY to the last figure.
+wait_quiet() {
+  local waited=0
+  BUSY=$(cpu_busy_pct)
+  while [ "$BUSY" -gt 10 ] && [ "$waited" -lt "$1" ]; do
+    sleep 1
+    BUSY=$(cpu_busy_pct)
+    waited=$((waited + 2))
+  done
+}
 BUSY_BEFORE=$(cpu_busy_pct)
 if [ "$BUSY_BEFORE" -gt 10 ] && [ "$WAIT_IDLE" -gt 0 ]; then
   log "the CPUs are ${BUSY_BEFORE}% busy: waiting up to ${WAIT_IDLE} s for them to quieten (BENCH_WAIT_IDLE)"
-  waited=0
-  while [ "$BUSY_BEFORE" -gt 10 ] && [ "$waited" -lt "$WAIT_IDLE" ]; do
-    sleep 4
-    BUSY_BEFORE=$(cpu_busy_pct)
-    waited=$((waited + 5))
-  done
+  wait_quiet "$WAIT_IDLE"
+  BUSY_BEFORE=$BUSY
 fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 [ "$BUSY_BEFORE" -gt 10 ] && log "warning: the CPUs were ${BUSY_BEFORE}% busy before the run (other processes): figures will be noisy"
