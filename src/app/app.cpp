@@ -110,7 +110,7 @@ int RunServe(const ServeOptions& options) {
     UpstreamClient::SetForThisThread(slot.get());
   };
   so.on_thread_stop = [&clients](int index, boost::asio::io_context&) {
-    clients[static_cast<std::size_t>(index)]->CloseIdle();
+    clients[static_cast<std::size_t>(index)]->Stop();
   };
   so.threads = threads;
 

@@ -31,11 +31,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
 #include "asio/http_parser.hpp"
+#include "asio/watchdog.hpp"
 
 namespace baton {
 
@@ -130,8 +130,9 @@ struct Worker;
 // One accepted connection. Lives in its coroutine frame; registered with its worker so a drain
 // can close it while idle.
 struct Connection {
-  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
+  explicit Connection(tcp::socket s) : socket(std::move(s)) { watch.socket = &socket; }
+  tcp::socket socket;
+  WatchEntry watch;  // read / idle / write deadlines
   bool busy = false;
   std::list<Connection*>::iterator registration;
 };
@@ -143,6 +144,7 @@ struct Worker {
   uint64_t request_counter = 0;
   std::string id_prefix;  // random per worker, so ids are unique across threads and restarts
   asio::io_context ioc{1};
+  Watchdog watchdog{ioc};  // after ioc: its timer goes first
   std::unique_ptr<tcp::acceptor> acceptor;
 };
 
@@ -191,9 +193,10 @@ namespace {
 
 class ConnectionWriter final : public ResponseWriter {
  public:
-  ConnectionWriter(Connection& conn, const Server::Impl& impl, std::string_view request_id,
-                   bool keep_alive, bool head_only)
+  ConnectionWriter(Connection& conn, Watchdog& watchdog, const Server::Impl& impl,
+                   std::string_view request_id, bool keep_alive, bool head_only)
       : conn_(conn),
+        watchdog_(watchdog),
         impl_(impl),
         request_id_(request_id),
         keep_alive_(keep_alive),
@@ -254,8 +257,8 @@ class ConnectionWriter final : public ResponseWriter {
     gone_ = true;
     keep_alive_ = false;
     beast::error_code ec;
-    conn_.stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    conn_.stream.socket().close(ec);
+    conn_.socket.shutdown(tcp::socket::shutdown_both, ec);
+    conn_.socket.close(ec);
   }
 
   bool started() const override { return started_; }
@@ -326,8 +329,9 @@ class ConnectionWriter final : public ResponseWriter {
 
   template <typename Buffers>
   Awaitable<bool> WriteBuffers(const Buffers& bufs) {
-    conn_.stream.expires_after(impl_.options.write_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.stream, bufs, kUseTuple);
+    watchdog_.Arm(conn_.watch, impl_.options.write_timeout);
+    auto [ec, n] = co_await asio::async_write(conn_.socket, bufs, kUseTuple);
+    Watchdog::Disarm(conn_.watch);
     if (ec) {
       gone_ = true;
       co_return false;
@@ -336,6 +340,7 @@ class ConnectionWriter final : public ResponseWriter {
   }
 
   Connection& conn_;
+  Watchdog& watchdog_;
   const Server::Impl& impl_;
   std::string_view request_id_;
   std::string pending_head_;  // a stream's head, sent with its first chunk
@@ -348,16 +353,18 @@ class ConnectionWriter final : public ResponseWriter {
 };
 
 // Writes a complete error response produced by the server itself and closes the connection.
-Awaitable<void> WriteServerError(Connection& conn, const Server::Impl& impl, int status,
-                                 std::string_view message, std::string_view request_id) {
+Awaitable<void> WriteServerError(Connection& conn, Watchdog& watchdog, const Server::Impl& impl,
+                                 int status, std::string_view message,
+                                 std::string_view request_id) {
   std::string body;
   std::string content_type = impl.RenderErrorHead(status, message, &body);
-  ConnectionWriter writer(conn, impl, request_id, /*keep_alive=*/false, /*head_only=*/false);
+  ConnectionWriter writer(conn, watchdog, impl, request_id, /*keep_alive=*/false,
+                          /*head_only=*/false);
   HttpHeaders headers;
   headers.push_back({"content-type", content_type});
   co_await writer.Send(status, std::move(headers), std::move(body));
   beast::error_code ec;
-  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn.socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 std::string NextRequestId(Worker& worker) {
@@ -390,10 +397,11 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
   } unregister{worker, &conn};
 
   beast::error_code ec;
-  conn.stream.socket().set_option(tcp::no_delay(true), ec);
+  worker->watchdog.Add(conn.watch);
+  conn.socket.set_option(tcp::no_delay(true), ec);
   std::string remote;
   {
-    auto ep = conn.stream.socket().remote_endpoint(ec);
+    auto ep = conn.socket.remote_endpoint(ec);
     if (!ec) {
       remote = ep.address().to_string();
     }
@@ -408,8 +416,8 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     }
     // Idle wait for the first byte of the next request.
     if (buffer.size() == 0) {
-      conn.stream.expires_after(options.idle_timeout);
-      auto [rec, n] = co_await conn.stream.async_read_some(buffer.prepare(8192), kUseTuple);
+      worker->watchdog.Arm(conn.watch, options.idle_timeout);
+      auto [rec, n] = co_await conn.socket.async_read_some(buffer.prepare(8192), kUseTuple);
       if (rec) {
         break;
       }
@@ -423,26 +431,26 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     RequestParser parser(&request.headers, &request.body);
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    conn.stream.expires_after(options.read_timeout);
+    worker->watchdog.Arm(conn.watch, options.read_timeout);
     std::string request_id = NextRequestId(*worker);
 
-    auto [hec, hn] = co_await http::async_read_header(conn.stream, buffer, parser, kUseTuple);
+    auto [hec, hn] = co_await http::async_read_header(conn.socket, buffer, parser, kUseTuple);
     if (hec) {
       if (hec == http::error::header_limit) {
-        co_await WriteServerError(conn, *impl, 431, "Request header fields too large.", request_id);
+        co_await WriteServerError(conn, worker->watchdog, *impl, 431, "Request header fields too large.", request_id);
       } else if (hec == http::error::body_limit) {
-        co_await WriteServerError(conn, *impl, 413, "Request body too large.", request_id);
-      } else if (hec == beast::error::timeout) {
-        co_await WriteServerError(conn, *impl, 408, "Timed out reading the request.", request_id);
+        co_await WriteServerError(conn, worker->watchdog, *impl, 413, "Request body too large.", request_id);
+      } else if (conn.watch.expired()) {
+        co_await WriteServerError(conn, worker->watchdog, *impl, 408, "Timed out reading the request.", request_id);
       } else if (hec != http::error::end_of_stream && hec != asio::error::eof &&
                  hec != asio::error::connection_reset && hec != asio::error::operation_aborted) {
-        co_await WriteServerError(conn, *impl, 400, "Malformed HTTP request.", request_id);
+        co_await WriteServerError(conn, worker->watchdog, *impl, 400, "Malformed HTTP request.", request_id);
       }
       break;
     }
     if (hn > options.max_header_bytes) {
       // Beast's own limit misses a head that arrives complete in one read.
-      co_await WriteServerError(conn, *impl, 431, "Request header fields too large.", request_id);
+      co_await WriteServerError(conn, worker->watchdog, *impl, 431, "Request header fields too large.", request_id);
       break;
     }
     {
@@ -452,13 +460,13 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
       }
       auto cl = parser.content_length();
       if (cl && *cl > options.max_body_bytes) {
-        co_await WriteServerError(conn, *impl, 413, "Request body too large.", request_id);
+        co_await WriteServerError(conn, worker->watchdog, *impl, 413, "Request body too large.", request_id);
         break;
       }
       if (EqualsIgnoreCase(request.Header("expect"), "100-continue") && !parser.is_done()) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [wec, wn] =
-            co_await asio::async_write(conn.stream, asio::buffer(kContinue), kUseTuple);
+            co_await asio::async_write(conn.socket, asio::buffer(kContinue), kUseTuple);
         if (wec) {
           break;
         }
@@ -466,20 +474,20 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     }
     if (!parser.is_done()) {
       parser.eager(true);
-      auto [bec, bn] = co_await http::async_read(conn.stream, buffer, parser, kUseTuple);
+      auto [bec, bn] = co_await http::async_read(conn.socket, buffer, parser, kUseTuple);
       if (bec) {
         if (bec == http::error::body_limit) {
-          co_await WriteServerError(conn, *impl, 413, "Request body too large.", request_id);
-        } else if (bec == beast::error::timeout) {
-          co_await WriteServerError(conn, *impl, 408, "Timed out reading the request.", request_id);
+          co_await WriteServerError(conn, worker->watchdog, *impl, 413, "Request body too large.", request_id);
+        } else if (conn.watch.expired()) {
+          co_await WriteServerError(conn, worker->watchdog, *impl, 408, "Timed out reading the request.", request_id);
         } else if (bec != asio::error::eof && bec != http::error::end_of_stream &&
                    bec != asio::error::connection_reset) {
-          co_await WriteServerError(conn, *impl, 400, "Malformed HTTP request.", request_id);
+          co_await WriteServerError(conn, worker->watchdog, *impl, 400, "Malformed HTTP request.", request_id);
         }
         break;
       }
     }
-    conn.stream.expires_never();
+    Watchdog::Disarm(conn.watch);
 
     request.method = std::move(parser.method);
     request.target = std::move(parser.target);
@@ -493,7 +501,8 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     request.remote_address = remote;
 
     bool keep_alive = parser.keep_alive() && !impl->draining.load();
-    ConnectionWriter writer(conn, *impl, request.request_id, keep_alive, request.method == "HEAD");
+    ConnectionWriter writer(conn, worker->watchdog, *impl, request.request_id, keep_alive,
+                            request.method == "HEAD");
     bool failed = false;
     try {
       co_await impl->handler(request, writer);
@@ -503,11 +512,11 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
       failed = true;
     }
     if (failed && !writer.started() && !writer.client_gone()) {
-      co_await WriteServerError(conn, *impl, 500, "Internal error.", request.request_id);
+      co_await WriteServerError(conn, worker->watchdog, *impl, 500, "Internal error.", request.request_id);
       break;
     }
     if (!writer.started() && !writer.client_gone()) {
-      co_await WriteServerError(conn, *impl, 500, "No response.", request.request_id);
+      co_await WriteServerError(conn, worker->watchdog, *impl, 500, "No response.", request.request_id);
       break;
     }
     if (!writer.keep_alive()) {
@@ -516,8 +525,8 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     conn.busy = false;
   }
   beast::error_code ignored;
-  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  conn.stream.socket().close(ignored);
+  conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  conn.socket.close(ignored);
 }
 
 Awaitable<void> AcceptLoop(Server::Impl* impl, Worker* worker) {
@@ -645,8 +654,8 @@ void Server::Shutdown() {
         // Idle keep-alive connections close now; busy ones after their current response.
         for (Connection* c : worker->connections) {
           if (!c->busy) {
-            c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-            c->stream.socket().close(ec);
+            c->socket.shutdown(tcp::socket::shutdown_both, ec);
+            c->socket.close(ec);
           }
         }
       });

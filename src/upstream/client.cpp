@@ -26,13 +26,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/url/parse.hpp>
 #include <openssl/ssl.h>
 
 #include "asio/http_parser.hpp"
+#include "asio/watchdog.hpp"
 
 namespace baton {
 
@@ -165,10 +165,6 @@ Error IoError(std::string_view what, const beast::error_code& ec) {
                "upstream_error");
 }
 
-bool IsTimeout(const beast::error_code& ec) {
-  return ec == beast::error::timeout;
-}
-
 // Stale = the peer closed a pooled connection while it sat idle.
 bool LooksStale(const beast::error_code& ec) {
   return ec == asio::error::eof || ec == http::error::end_of_stream ||
@@ -273,9 +269,13 @@ std::string ProxySettings::ProxyFor(const UpstreamOrigin& origin) const {
 struct UpConn {
   // Beast reads at most the buffer's free capacity at a time (512 bytes for an empty buffer):
   // reserving up front makes one recv take a whole burst of stream events.
-  explicit UpConn(asio::io_context& ioc) : tcp(ioc) { buffer.reserve(kReadBuffer); }
-  beast::tcp_stream tcp;
-  std::unique_ptr<ssl::stream<beast::tcp_stream&>> tls;
+  explicit UpConn(asio::io_context& ioc) : sock(ioc) {
+    buffer.reserve(kReadBuffer);
+    watch.socket = &sock;
+  }
+  tcp::socket sock;
+  WatchEntry watch;  // connect / first-byte / idle deadlines
+  std::unique_ptr<ssl::stream<tcp::socket&>> tls;
   beast::flat_buffer buffer;
   std::string key;
   bool via_http_proxy = false;  // absolute-form targets
@@ -283,13 +283,14 @@ struct UpConn {
 
   void Close() {
     beast::error_code ec;
-    tcp.socket().shutdown(tcp::socket::shutdown_both, ec);
-    tcp.socket().close(ec);
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
   }
 };
 
 struct UpstreamClient::Impl {
   asio::io_context& ioc;
+  Watchdog watchdog{ioc};
   ProxySettings proxy;
   std::map<std::string, std::deque<std::unique_ptr<UpConn>>> idle;
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts;  // by CA file
@@ -330,7 +331,7 @@ struct UpstreamClient::Impl {
     while (!it->second.empty()) {
       auto conn = std::move(it->second.back());
       it->second.pop_back();
-      if (now - conn->idle_since < kMaxIdleAge && conn->tcp.socket().is_open()) {
+      if (now - conn->idle_since < kMaxIdleAge && conn->sock.is_open()) {
         return conn;
       }
       conn->Close();
@@ -346,7 +347,7 @@ struct UpstreamClient::Impl {
       return;
     }
     conn->idle_since = std::chrono::steady_clock::now();
-    conn->tcp.expires_never();
+    Watchdog::Disarm(conn->watch);
     list.push_back(std::move(conn));
   }
 
@@ -358,7 +359,7 @@ struct UpstreamClient::Impl {
 namespace {
 
 // Reads a proxy's answer to CONNECT: "HTTP/1.1 200 ..." up to the blank line.
-Awaitable<bool> ReadConnectReply(beast::tcp_stream& stream) {
+Awaitable<bool> ReadConnectReply(tcp::socket& stream) {
   std::string reply;
   auto [ec, n] = co_await asio::async_read_until(stream, asio::dynamic_buffer(reply, 16 * 1024),
                                                  "\r\n\r\n", kUseTuple);
@@ -389,21 +390,28 @@ Awaitable<Result<std::unique_ptr<UpConn>>> UpstreamClient::Impl::Connect(
     connect_port = proxy.port;
   }
   tcp::resolver resolver(ioc);
-  conn->tcp.expires_after(timeouts.connect);
+  watchdog.Add(conn->watch);
+  conn->watch.resolver = &resolver;
+  watchdog.Arm(conn->watch, timeouts.connect);
   auto [rec, endpoints] = co_await resolver.async_resolve(
       connect_host, std::to_string(connect_port), tcp::resolver::numeric_service, kUseTuple);
   if (rec) {
+    conn->watch.resolver = nullptr;
+    if (conn->watch.expired()) {
+      co_return TimeoutError("connect", timeouts.connect);
+    }
     co_return IoError("connect", rec);
   }
-  auto [cec, ep] = co_await conn->tcp.async_connect(endpoints, kUseTuple);
+  auto [cec, ep] = co_await asio::async_connect(conn->sock, endpoints, kUseTuple);
+  conn->watch.resolver = nullptr;
   if (cec) {
-    if (IsTimeout(cec)) {
+    if (conn->watch.expired()) {
       co_return TimeoutError("connect", timeouts.connect);
     }
     co_return IoError("connect", cec);
   }
   beast::error_code ignored;
-  conn->tcp.socket().set_option(tcp::no_delay(true), ignored);
+  conn->sock.set_option(tcp::no_delay(true), ignored);
   ++stats.opened;
 
   if (!proxy_url.empty() && origin.tls) {
@@ -416,11 +424,14 @@ Awaitable<Result<std::unique_ptr<UpConn>>> UpstreamClient::Impl::Connect(
       req += "Proxy-Authorization: " + proxy.authorization + "\r\n";
     }
     req += "\r\n";
-    auto [wec, wn] = co_await asio::async_write(conn->tcp, asio::buffer(req), kUseTuple);
+    auto [wec, wn] = co_await asio::async_write(conn->sock, asio::buffer(req), kUseTuple);
     if (wec) {
       co_return IoError("proxy", wec);
     }
-    if (!co_await ReadConnectReply(conn->tcp)) {
+    if (!co_await ReadConnectReply(conn->sock)) {
+      if (conn->watch.expired()) {
+        co_return TimeoutError("proxy CONNECT", timeouts.connect);
+      }
       co_return Error(ErrorKind::kUpstreamError, "upstream proxy refused the CONNECT tunnel",
                       "upstream_error");
     }
@@ -433,7 +444,7 @@ Awaitable<Result<std::unique_ptr<UpConn>>> UpstreamClient::Impl::Connect(
     if (!ctx) {
       co_return ctx.error();
     }
-    conn->tls = std::make_unique<ssl::stream<beast::tcp_stream&>>(conn->tcp, **ctx);
+    conn->tls = std::make_unique<ssl::stream<tcp::socket&>>(conn->sock, **ctx);
     // SNI only for names, never for IP literals (RFC 6066).
     beast::error_code addr_ec;
     asio::ip::make_address(origin.host, addr_ec);
@@ -443,7 +454,7 @@ Awaitable<Result<std::unique_ptr<UpConn>>> UpstreamClient::Impl::Connect(
     conn->tls->set_verify_callback(ssl::host_name_verification(origin.host));
     auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, kUseTuple);
     if (hec) {
-      if (IsTimeout(hec)) {
+      if (conn->watch.expired()) {
         co_return TimeoutError("TLS handshake", timeouts.connect);
       }
       co_return IoError("TLS handshake", hec);
@@ -486,7 +497,7 @@ class BodyImpl final : public UpstreamBody {
         Finish();
         co_return std::string_view{};
       }
-      conn_->tcp.expires_after(timeouts_.idle);
+      client_->watchdog.Arm(conn_->watch, timeouts_.idle);
       beast::error_code ec;
       if (conn_->tls) {
         auto [e, n] =
@@ -494,14 +505,15 @@ class BodyImpl final : public UpstreamBody {
         ec = e;
       } else {
         auto [e, n] =
-            co_await http::async_read_some(conn_->tcp, conn_->buffer, *parser_, kUseTuple);
+            co_await http::async_read_some(conn_->sock, conn_->buffer, *parser_, kUseTuple);
         ec = e;
       }
       if (ec) {
+        const bool timed_out = conn_->watch.expired();
         --client_->stats.active;
         conn_->Close();
         conn_.reset();
-        if (IsTimeout(ec)) {
+        if (timed_out) {
           co_return TimeoutError("stream idle", timeouts_.idle);
         }
         co_return IoError("response", ec);
@@ -602,6 +614,11 @@ void UpstreamClient::CloseIdle() {
   impl_->idle.clear();
 }
 
+void UpstreamClient::Stop() {
+  CloseIdle();
+  impl_->watchdog.Stop();
+}
+
 UpstreamClient* UpstreamClient::ForThisThread() {
   return g_thread_client;
 }
@@ -663,13 +680,13 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
     }
     ++impl_->stats.active;
 
-    conn->tcp.expires_after(request.timeouts.first_byte);
+    impl_->watchdog.Arm(conn->watch, request.timeouts.first_byte);
     // No co_await inside ?: — g++ 12 miscompiles it.
     beast::error_code ec;
     if (conn->tls) {
       ec = co_await WriteRequest(*conn->tls, head, request.body);
     } else {
-      ec = co_await WriteRequest(conn->tcp, head, request.body);
+      ec = co_await WriteRequest(conn->sock, head, request.body);
     }
     HttpHeaders headers;
     headers.reserve(16);
@@ -682,7 +699,7 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
     if (!ec && conn->tls) {
       ec = co_await ReadHead(*conn->tls, conn->buffer, *parser);
     } else if (!ec) {
-      ec = co_await ReadHead(conn->tcp, conn->buffer, *parser);
+      ec = co_await ReadHead(conn->sock, conn->buffer, *parser);
     }
     if (!ec) {
       co_return std::unique_ptr<UpstreamBody>(std::make_unique<BodyImpl>(
@@ -694,7 +711,7 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
       ++impl_->stats.stale_retries;
       continue;
     }
-    if (IsTimeout(ec)) {
+    if (conn->watch.expired()) {
       co_return TimeoutError("response", request.timeouts.first_byte);
     }
     co_return IoError("request", ec);

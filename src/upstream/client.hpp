@@ -104,8 +104,11 @@ class UpstreamClient {
   Awaitable<Result<std::unique_ptr<UpstreamBody>>> Open(UpstreamRequest request);
 
   PoolStats stats() const;
-  // Closes idle pooled connections (on shutdown).
+  // Closes idle pooled connections.
   void CloseIdle();
+  // Closes idle connections and stops the deadline timer; call on the client's thread after its
+  // io_context stopped running and before it is destroyed.
+  void Stop();
 
   static UpstreamClient* ForThisThread();
   static void SetForThisThread(UpstreamClient* client);
