@@ -26,6 +26,8 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
   std::string target;
   int status = 0;
   int version = 11;
+  // Size of the request/status line and header fields as received (for header size limits).
+  std::size_t header_bytes = 0;
 
   // Where body bytes go; may be swapped between reads (the upstream client clears it per read).
   void set_body(std::string* body) { body_ = body; }
@@ -36,13 +38,16 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
     method.assign(method_str.data(), method_str.size());
     target.assign(t.data(), t.size());
     version = v;
+    header_bytes += method_str.size() + t.size() + 12;  // "M T HTTP/1.1\r\n"
   }
-  void on_response_impl(int code, string_view, int v, error_code&) override {
+  void on_response_impl(int code, string_view reason, int v, error_code&) override {
     status = code;
     version = v;
+    header_bytes += reason.size() + 15;
   }
   void on_field_impl(boost::beast::http::field, string_view name, string_view value,
                      error_code&) override {
+    header_bytes += name.size() + value.size() + 4;  // "N: V\r\n"
     headers_->push_back(
         {std::string(name.data(), name.size()), std::string(value.data(), value.size())});
   }

@@ -12,11 +12,12 @@
 // destroyed (it drops the timer but keeps the entry list valid for sessions destroyed later).
 #pragma once
 
+#include <chrono>
+#include <optional>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <chrono>
-#include <optional>
 
 namespace baton {
 

@@ -34,6 +34,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "asio/fast_io.hpp"
 #include "asio/http_parser.hpp"
 #include "asio/watchdog.hpp"
 
@@ -215,7 +216,7 @@ class ConnectionWriter final : public ResponseWriter {
       body.clear();
     }
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
-    co_return co_await WriteBuffers(bufs);
+    co_return co_await WriteBuffers(std::span<const asio::const_buffer>(bufs));
   }
 
   Awaitable<bool> Begin(int status, HttpHeaders headers) override {
@@ -327,10 +328,9 @@ class ConnectionWriter final : public ResponseWriter {
     co_return ok;
   }
 
-  template <typename Buffers>
-  Awaitable<bool> WriteBuffers(const Buffers& bufs) {
+  Awaitable<bool> WriteBuffers(std::span<const asio::const_buffer> bufs) {
     watchdog_.Arm(conn_.watch, impl_.options.write_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.socket, bufs, kUseTuple);
+    auto ec = co_await fastio::WriteAll(conn_.socket, bufs);
     Watchdog::Disarm(conn_.watch);
     if (ec) {
       gone_ = true;
@@ -399,6 +399,8 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
   beast::error_code ec;
   worker->watchdog.Add(conn.watch);
   conn.socket.set_option(tcp::no_delay(true), ec);
+  conn.socket.non_blocking(true, ec);  // fastio reads and writes without blocking
+  bool first_request = true;
   std::string remote;
   {
     auto ep = conn.socket.remote_endpoint(ec);
@@ -417,11 +419,12 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     // Idle wait for the first byte of the next request.
     if (buffer.size() == 0) {
       worker->watchdog.Arm(conn.watch, options.idle_timeout);
-      auto [rec, n] = co_await conn.socket.async_read_some(buffer.prepare(8192), kUseTuple);
+      // The first request usually arrives with the connection; later ones are waited for.
+      auto rec = co_await fastio::ReadSome(conn.socket, buffer, /*try_now=*/first_request);
+      first_request = false;
       if (rec) {
         break;
       }
-      buffer.commit(n);
     }
     conn.busy = true;
     InFlightGuard guard(*impl);
@@ -434,23 +437,30 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     worker->watchdog.Arm(conn.watch, options.read_timeout);
     std::string request_id = NextRequestId(*worker);
 
-    auto [hec, hn] = co_await http::async_read_header(conn.socket, buffer, parser, kUseTuple);
+    auto hec = co_await fastio::ReadMessage(conn.socket, buffer, parser, /*whole_message=*/false,
+                                            /*try_now=*/false);
+    const std::size_t hn = parser.header_bytes;
     if (hec) {
       if (hec == http::error::header_limit) {
-        co_await WriteServerError(conn, worker->watchdog, *impl, 431, "Request header fields too large.", request_id);
+        co_await WriteServerError(conn, worker->watchdog, *impl, 431,
+                                  "Request header fields too large.", request_id);
       } else if (hec == http::error::body_limit) {
-        co_await WriteServerError(conn, worker->watchdog, *impl, 413, "Request body too large.", request_id);
+        co_await WriteServerError(conn, worker->watchdog, *impl, 413, "Request body too large.",
+                                  request_id);
       } else if (conn.watch.expired()) {
-        co_await WriteServerError(conn, worker->watchdog, *impl, 408, "Timed out reading the request.", request_id);
+        co_await WriteServerError(conn, worker->watchdog, *impl, 408,
+                                  "Timed out reading the request.", request_id);
       } else if (hec != http::error::end_of_stream && hec != asio::error::eof &&
                  hec != asio::error::connection_reset && hec != asio::error::operation_aborted) {
-        co_await WriteServerError(conn, worker->watchdog, *impl, 400, "Malformed HTTP request.", request_id);
+        co_await WriteServerError(conn, worker->watchdog, *impl, 400, "Malformed HTTP request.",
+                                  request_id);
       }
       break;
     }
     if (hn > options.max_header_bytes) {
       // Beast's own limit misses a head that arrives complete in one read.
-      co_await WriteServerError(conn, worker->watchdog, *impl, 431, "Request header fields too large.", request_id);
+      co_await WriteServerError(conn, worker->watchdog, *impl, 431,
+                                "Request header fields too large.", request_id);
       break;
     }
     {
@@ -460,29 +470,33 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
       }
       auto cl = parser.content_length();
       if (cl && *cl > options.max_body_bytes) {
-        co_await WriteServerError(conn, worker->watchdog, *impl, 413, "Request body too large.", request_id);
+        co_await WriteServerError(conn, worker->watchdog, *impl, 413, "Request body too large.",
+                                  request_id);
         break;
       }
       if (EqualsIgnoreCase(request.Header("expect"), "100-continue") && !parser.is_done()) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] =
-            co_await asio::async_write(conn.socket, asio::buffer(kContinue), kUseTuple);
+        std::array<asio::const_buffer, 1> cont{asio::buffer(kContinue)};
+        auto wec = co_await fastio::WriteAll(conn.socket, cont);
         if (wec) {
           break;
         }
       }
     }
     if (!parser.is_done()) {
-      parser.eager(true);
-      auto [bec, bn] = co_await http::async_read(conn.socket, buffer, parser, kUseTuple);
+      auto bec = co_await fastio::ReadMessage(conn.socket, buffer, parser, /*whole_message=*/true,
+                                              /*try_now=*/true);
       if (bec) {
         if (bec == http::error::body_limit) {
-          co_await WriteServerError(conn, worker->watchdog, *impl, 413, "Request body too large.", request_id);
+          co_await WriteServerError(conn, worker->watchdog, *impl, 413, "Request body too large.",
+                                    request_id);
         } else if (conn.watch.expired()) {
-          co_await WriteServerError(conn, worker->watchdog, *impl, 408, "Timed out reading the request.", request_id);
+          co_await WriteServerError(conn, worker->watchdog, *impl, 408,
+                                    "Timed out reading the request.", request_id);
         } else if (bec != asio::error::eof && bec != http::error::end_of_stream &&
                    bec != asio::error::connection_reset) {
-          co_await WriteServerError(conn, worker->watchdog, *impl, 400, "Malformed HTTP request.", request_id);
+          co_await WriteServerError(conn, worker->watchdog, *impl, 400, "Malformed HTTP request.",
+                                    request_id);
         }
         break;
       }
@@ -512,11 +526,13 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
       failed = true;
     }
     if (failed && !writer.started() && !writer.client_gone()) {
-      co_await WriteServerError(conn, worker->watchdog, *impl, 500, "Internal error.", request.request_id);
+      co_await WriteServerError(conn, worker->watchdog, *impl, 500, "Internal error.",
+                                request.request_id);
       break;
     }
     if (!writer.started() && !writer.client_gone()) {
-      co_await WriteServerError(conn, worker->watchdog, *impl, 500, "No response.", request.request_id);
+      co_await WriteServerError(conn, worker->watchdog, *impl, 500, "No response.",
+                                request.request_id);
       break;
     }
     if (!writer.keep_alive()) {

@@ -31,6 +31,7 @@
 #include <boost/url/parse.hpp>
 #include <openssl/ssl.h>
 
+#include "asio/fast_io.hpp"
 #include "asio/http_parser.hpp"
 #include "asio/watchdog.hpp"
 
@@ -412,6 +413,7 @@ Awaitable<Result<std::unique_ptr<UpConn>>> UpstreamClient::Impl::Connect(
   }
   beast::error_code ignored;
   conn->sock.set_option(tcp::no_delay(true), ignored);
+  conn->sock.non_blocking(true, ignored);  // fastio on the plain path
   ++stats.opened;
 
   if (!proxy_url.empty() && origin.tls) {
@@ -497,16 +499,34 @@ class BodyImpl final : public UpstreamBody {
         Finish();
         co_return std::string_view{};
       }
-      client_->watchdog.Arm(conn_->watch, timeouts_.idle);
       beast::error_code ec;
-      if (conn_->tls) {
+      if (!conn_->tls) {
+        // Plain TCP: hand out what is already buffered (often the whole body arrived with the
+        // head) before touching the socket, then wait for readability and read what is there.
+        fastio::ParseBuffered(conn_->buffer, *parser_, ec);
+        if (!ec && (!piece_.empty() || parser_->is_done())) {
+          co_return std::string_view(piece_);
+        }
+        if (!ec) {
+          client_->watchdog.Arm(conn_->watch, timeouts_.idle);
+          ec = co_await fastio::ReadSome(conn_->sock, conn_->buffer, /*try_now=*/false);
+          if (ec == asio::error::eof) {
+            parser_->put_eof(ec);
+            if (!ec && !parser_->is_done()) {
+              ec = http::error::partial_message;
+            }
+          }
+        }
+      } else {
+        client_->watchdog.Arm(conn_->watch, timeouts_.idle);
         auto [e, n] =
             co_await http::async_read_some(*conn_->tls, conn_->buffer, *parser_, kUseTuple);
         ec = e;
-      } else {
-        auto [e, n] =
-            co_await http::async_read_some(conn_->sock, conn_->buffer, *parser_, kUseTuple);
-        ec = e;
+        if (!ec) {
+          // Hand out every complete piece already buffered (a burst of small chunks) at once.
+          beast::error_code put_ec;
+          fastio::ParseBuffered(conn_->buffer, *parser_, put_ec);
+        }
       }
       if (ec) {
         const bool timed_out = conn_->watch.expired();
@@ -517,15 +537,6 @@ class BodyImpl final : public UpstreamBody {
           co_return TimeoutError("stream idle", timeouts_.idle);
         }
         co_return IoError("response", ec);
-      }
-      // Hand out every complete piece already buffered (a burst of small chunks) at once.
-      while (conn_->buffer.size() > 0 && !parser_->is_done()) {
-        beast::error_code put_ec;
-        std::size_t used = parser_->put(conn_->buffer.data(), put_ec);
-        conn_->buffer.consume(used);
-        if (put_ec || used == 0) {
-          break;  // need_more (incomplete chunk) is normal; real errors surface on the next read
-        }
       }
       if (!piece_.empty()) {
         co_return std::string_view(piece_);
@@ -559,15 +570,24 @@ template <typename Stream>
 Awaitable<beast::error_code> WriteRequest(Stream& stream, const std::string& head,
                                           const std::string& body) {
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
-  auto [ec, n] = co_await asio::async_write(stream, bufs, kUseTuple);
-  co_return ec;
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    co_return co_await fastio::WriteAll(stream, bufs);
+  } else {
+    auto [ec, n] = co_await asio::async_write(stream, bufs, kUseTuple);
+    co_return ec;
+  }
 }
 
 template <typename Stream>
 Awaitable<beast::error_code> ReadHead(Stream& stream, beast::flat_buffer& buffer,
                                       ResponseParser& parser) {
-  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
-  co_return ec;
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    co_return co_await fastio::ReadMessage(stream, buffer, parser, /*whole_message=*/false,
+                                           /*try_now=*/false);
+  } else {
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+    co_return ec;
+  }
 }
 
 }  // namespace
