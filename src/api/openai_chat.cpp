@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::size_t kMaxUpstreamErrorBody = 1u << 20;
 constexpr std::size_t kMaxUpstreamBody = 64u << 20;
+constexpr std::chrono::milliseconds kDrainAfterDone{1000};
 
 bool IsRetryableStatus(int status) {
   return status == 408 || status == 409 || status == 429 || status >= 500;
@@ -177,8 +178,10 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
       co_await writer.WriteAndEnd(out);
       co_return;
     }
-    if (upstream.finished()) {
-      break;  // the rest goes out together with the end of the response
+    if (done || upstream.finished()) {
+      // [DONE] is the last event: the client's response ends now, in this write, without
+      // waiting for the upstream's own end of body (often a separate segment).
+      break;
     }
     if (!out.empty()) {
       if (!co_await writer.Write(out)) {
@@ -193,7 +196,9 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
                    "the upstream ended the stream before it was complete", "upstream_error"));
   }
   co_await writer.WriteAndEnd(out);
-  co_await upstream.Read();  // the body is complete: this returns its connection to the pool
+  // Read the upstream body to its end so its connection goes back to the pool; an upstream that
+  // does not end its body promptly after [DONE] loses the connection instead.
+  co_await upstream.Drain(kDrainAfterDone);
 }
 
 }  // namespace

@@ -66,6 +66,10 @@ class StaticBody final : public UpstreamBody {
   int status() const override { return status_; }
   const HttpHeaders& headers() const override { return headers_; }
   bool finished() const override { return done_; }
+  Awaitable<void> Drain(std::chrono::milliseconds /*max_wait*/) override {
+    done_ = true;
+    co_return;
+  }
   Awaitable<Result<std::string_view>> Read() override {
     if (done_) {
       co_return std::string_view{};

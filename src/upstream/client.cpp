@@ -492,6 +492,18 @@ class BodyImpl final : public UpstreamBody {
   bool finished() const override { return !conn_ || parser_->is_done(); }
   const HttpHeaders& headers() const override { return headers_; }
 
+  Awaitable<void> Drain(std::chrono::milliseconds max_wait) override {
+    const auto idle = timeouts_.idle;
+    timeouts_.idle = max_wait;
+    for (;;) {
+      auto piece = co_await Read();
+      if (!piece || piece->empty()) {
+        break;
+      }
+    }
+    timeouts_.idle = idle;
+  }
+
   Awaitable<Result<std::string_view>> Read() override {
     piece_.clear();
     for (;;) {

@@ -68,6 +68,9 @@ class UpstreamBody {
   virtual Awaitable<Result<std::string_view>> Read() = 0;
   // True once the whole body has been received (the next Read() returns the end at once).
   virtual bool finished() const = 0;
+  // Reads and discards the rest of the body so the connection can be reused, waiting at most
+  // max_wait for it; past that (or on any error) the connection is closed instead.
+  virtual Awaitable<void> Drain(std::chrono::milliseconds max_wait) = 0;
   // Reads the rest of the body into one string, up to max_bytes (kUpstreamError beyond).
   Awaitable<Result<std::string>> ReadAll(std::size_t max_bytes = 64u << 20);
 };

@@ -417,8 +417,17 @@ Awaitable<void> MockService::WriteStream(ResponseWriter& writer, const Call& cal
   const std::size_t limit =
       drop_after >= 0 ? std::min<std::size_t>(drop_after, stream.size()) : stream.size();
   bool ok = true;
+  if (delay_ms <= 0 && drop_after < 0) {
+    // The whole stream and the end of the response in one write, as a fast upstream sends it.
+    if (co_await writer.WriteAndEnd(stream.Prefix(limit))) {
+      streams_completed_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      streams_aborted_by_client_.fetch_add(1, std::memory_order_relaxed);
+    }
+    co_return;
+  }
   if (delay_ms <= 0) {
-    // The whole stream (or the part before the drop) in one write.
+    // The part before the drop in one write.
     if (limit > 0) {
       ok = co_await writer.Write(stream.Prefix(limit));
     }
