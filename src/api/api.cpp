@@ -68,10 +68,9 @@ bool PathIs(std::string_view path, std::string_view a, std::string_view b = {}) 
 }
 
 Error MethodNotAllowed(const HttpRequest& request) {
-  return Error(
-      ErrorKind::kBadRequest,
-      "Method " + request.method + " is not allowed for " + std::string(request.path) + ".",
-      "method_not_allowed");
+  return {ErrorKind::kBadRequest,
+          "Method " + request.method + " is not allowed for " + std::string(request.path) + ".",
+          "method_not_allowed"};
 }
 
 }  // namespace

@@ -21,8 +21,8 @@ namespace baton {
 
 namespace {
 
-constexpr std::size_t kMaxUpstreamErrorBody = 1u << 20;
-constexpr std::size_t kMaxUpstreamBody = 64u << 20;
+constexpr std::size_t kMaxUpstreamErrorBody = 1U << 20;
+constexpr std::size_t kMaxUpstreamBody = 64U << 20;
 constexpr std::chrono::milliseconds kDrainAfterDone{1000};
 
 bool IsRetryableStatus(int status) {
@@ -108,11 +108,23 @@ Awaitable<void> RelayUpstreamError(ResponseWriter& writer, const Deployment& d, 
     co_await SendJson(writer, status, std::move(body), std::move(headers));
     co_return;
   }
-  ErrorKind kind = status == 401   ? ErrorKind::kUnauthorized
-                   : status == 403 ? ErrorKind::kForbidden
-                   : status == 404 ? ErrorKind::kNotFound
-                   : status == 429 ? ErrorKind::kRateLimited
-                                   : ErrorKind::kBadRequest;
+  ErrorKind kind = ErrorKind::kBadRequest;
+  switch (status) {
+    case 401:
+      kind = ErrorKind::kUnauthorized;
+      break;
+    case 403:
+      kind = ErrorKind::kForbidden;
+      break;
+    case 404:
+      kind = ErrorKind::kNotFound;
+      break;
+    case 429:
+      kind = ErrorKind::kRateLimited;
+      break;
+    default:
+      break;
+  }
   Error e(kind, "upstream provider \"" + d.provider->name() + "\" returned HTTP " +
                     std::to_string(status));
   headers.push_back({"content-type", "application/json"});
@@ -172,9 +184,9 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
     }
     splitter.Feed(*piece, on_event);
     if (!done && std::chrono::steady_clock::now() > deadline) {
-      AppendErrorEvent(out, Error(ErrorKind::kUpstreamTimeout,
-                                  "the request exceeded its time limit (request_timeout)",
-                                  "request_timeout"));
+      AppendErrorEvent(
+          out, Error(ErrorKind::kUpstreamTimeout,
+                     "the request exceeded its time limit (request_timeout)", "request_timeout"));
       co_await writer.WriteAndEnd(out);
       co_return;
     }
@@ -216,8 +228,7 @@ Awaitable<void> Forward(const Snapshot& snapshot, HttpRequest& request, Response
     co_return;
   }
   const auto& deployments = (*route)->deployments;
-  const auto deadline =
-      std::chrono::steady_clock::now() + snapshot.config().server.request_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + snapshot.config().server.request_timeout;
   Error last_error(ErrorKind::kUnavailable, "no deployment could serve the request");
   for (std::size_t i = 0; i < deployments.size(); ++i) {
     const Deployment& d = deployments[i];

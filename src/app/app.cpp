@@ -19,7 +19,7 @@ namespace baton {
 namespace {
 
 bool IsLoopbackHost(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
 Config LoadForServe(const ServeOptions& options) {
@@ -91,10 +91,12 @@ int RunServe(const ServeOptions& options) {
   so.write_timeout = sc.write_timeout;
   so.drain_timeout = sc.drain_timeout;
   so.render_error = [](int status, std::string_view message) {
-    ErrorKind kind = status == 413   ? ErrorKind::kPayloadTooLarge
-                     : status == 408 ? ErrorKind::kBadRequest
-                     : status >= 500 ? ErrorKind::kInternal
-                                     : ErrorKind::kBadRequest;
+    ErrorKind kind = ErrorKind::kBadRequest;  // 400, 408, 431
+    if (status == 413) {
+      kind = ErrorKind::kPayloadTooLarge;
+    } else if (status >= 500) {
+      kind = ErrorKind::kInternal;
+    }
     return std::pair<std::string, std::string>(
         "application/json", openai::RenderError(Error(kind, std::string(message))));
   };
@@ -102,7 +104,7 @@ int RunServe(const ServeOptions& options) {
   // with their io_context can still return their connections.
   int threads = sc.threads > 0
                     ? sc.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+                    : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   std::vector<std::unique_ptr<UpstreamClient>> clients(static_cast<std::size_t>(threads));
   so.on_thread_start = [&clients, &proxy](int index, boost::asio::io_context& ioc) {
     auto& slot = clients[static_cast<std::size_t>(index)];

@@ -1,11 +1,14 @@
 // The `baton` command line. Subcommands dispatch to app/ (and later cli/) functions.
 #include <cstdio>
+#include <exception>
 
 #include <CLI/CLI.hpp>
 
 #include "app/app.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App cli{"Baton: a self-hosted LLM API gateway"};
   cli.require_subcommand(1);
 
@@ -43,4 +46,15 @@ int main(int argc, char** argv) {
   }
   std::printf("baton 0.1.0\n");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "baton: %s\n", e.what());
+    return 1;
+  }
 }

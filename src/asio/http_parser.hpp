@@ -13,11 +13,11 @@
 
 namespace baton {
 
-template <bool kIsRequest>
-class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> {
+template <bool IsRequest>
+class MessageParser final : public boost::beast::http::basic_parser<IsRequest> {
  public:
-  using string_view = boost::beast::string_view;
-  using error_code = boost::beast::error_code;
+  using StringView = boost::beast::string_view;
+  using ErrorCode = boost::beast::error_code;
 
   MessageParser(HttpHeaders* headers, std::string* body) : headers_(headers), body_(body) {}
 
@@ -33,46 +33,48 @@ class MessageParser final : public boost::beast::http::basic_parser<kIsRequest> 
   void set_body(std::string* body) { body_ = body; }
 
  private:
-  void on_request_impl(boost::beast::http::verb, string_view method_str, string_view t, int v,
-                       error_code&) override {
+  void on_request_impl(boost::beast::http::verb /*verb*/, StringView method_str, StringView t,
+                       int v, ErrorCode& /*ec*/) override {
     method.assign(method_str.data(), method_str.size());
     target.assign(t.data(), t.size());
     version = v;
     header_bytes += method_str.size() + t.size() + 12;  // "M T HTTP/1.1\r\n"
   }
-  void on_response_impl(int code, string_view reason, int v, error_code&) override {
+  void on_response_impl(int code, StringView reason, int v, ErrorCode& /*ec*/) override {
     status = code;
     version = v;
     header_bytes += reason.size() + 15;
   }
-  void on_field_impl(boost::beast::http::field, string_view name, string_view value,
-                     error_code&) override {
+  void on_field_impl(boost::beast::http::field /*field*/, StringView name, StringView value,
+                     ErrorCode& /*ec*/) override {
     header_bytes += name.size() + value.size() + 4;  // "N: V\r\n"
     headers_->push_back(
         {std::string(name.data(), name.size()), std::string(value.data(), value.size())});
   }
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-    if (body_ != nullptr && length && *length <= (64u << 20)) {
+  void on_header_impl(ErrorCode& /*ec*/) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, ErrorCode& /*ec*/) override {
+    if (body_ != nullptr && length && *length <= (64U << 20)) {
       body_->reserve(body_->size() + static_cast<std::size_t>(*length));
     }
   }
-  std::size_t on_body_impl(string_view body, error_code&) override {
+  std::size_t on_body_impl(StringView body, ErrorCode& /*ec*/) override {
     if (body_ == nullptr) {
       return 0;  // no destination yet: leave the bytes buffered
     }
     body_->append(body.data(), body.size());
     return body.size();
   }
-  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+  void on_chunk_header_impl(std::uint64_t /*size*/, StringView /*extensions*/,
+                            ErrorCode& /*ec*/) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t /*remain*/, StringView body,
+                                 ErrorCode& /*ec*/) override {
     if (body_ == nullptr) {
       return 0;
     }
     body_->append(body.data(), body.size());
     return body.size();
   }
-  void on_finish_impl(error_code&) override {}
+  void on_finish_impl(ErrorCode& /*ec*/) override {}
 
   HttpHeaders* headers_;
   std::string* body_;

@@ -1,5 +1,6 @@
 #include "dialects/json_scan.hpp"
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 
@@ -173,9 +174,9 @@ void AppendJsonString(std::string& out, std::string_view s) {
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
+          std::array<char, 8> buf{};
+          std::snprintf(buf.data(), buf.size(), "\\u%04x", c);
+          out += buf.data();
         } else {
           out += c;
         }

@@ -28,7 +28,7 @@ std::size_t LineEnd(std::string_view s, std::size_t i, std::size_t* next, SseFra
     *next = j + 1;
     return j;
   }
-  std::size_t j = static_cast<std::size_t>(cr - s.data());
+  auto j = static_cast<std::size_t>(cr - s.data());
   if (j + 1 == s.size()) {
     if (*framing != SseFraming::kCr) {
       return std::string_view::npos;

@@ -32,7 +32,7 @@ class SseSplitter {
   // Bytes of an incomplete trailing event.
   std::string_view pending() const { return pending_; }
   // Limit for one event; a longer unterminated event is an error (returns false from Feed...).
-  static constexpr std::size_t kMaxEventBytes = 16u << 20;
+  static constexpr std::size_t kMaxEventBytes = 16U << 20;
   bool overflow() const { return overflow_; }
 
  private:

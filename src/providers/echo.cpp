@@ -96,12 +96,12 @@ EchoAnswer EchoChat(std::string_view request_body, bool stream) {
   }
   const json::object& req = doc.as_object();
   std::string model = "demo";
-  if (const json::value* m = req.if_contains("model"); m && m->is_string()) {
+  if (const json::value* m = req.if_contains("model"); m != nullptr && m->is_string()) {
     model = std::string(m->as_string());
   }
   std::string last_user;
   std::size_t prompt_chars = 0;
-  if (const json::value* msgs = req.if_contains("messages"); msgs && msgs->is_array()) {
+  if (const json::value* msgs = req.if_contains("messages"); msgs != nullptr && msgs->is_array()) {
     for (const auto& m : msgs->as_array()) {
       if (!m.is_object()) {
         continue;
@@ -109,7 +109,7 @@ EchoAnswer EchoChat(std::string_view request_body, bool stream) {
       std::string text = ContentText(m.as_object().if_contains("content"));
       prompt_chars += text.size();
       const json::value* role = m.as_object().if_contains("role");
-      if (role && role->is_string() && role->as_string() == "user") {
+      if (role != nullptr && role->is_string() && role->as_string() == "user") {
         last_user = std::move(text);
       }
     }
@@ -118,7 +118,8 @@ EchoAnswer EchoChat(std::string_view request_body, bool stream) {
   std::vector<std::string> words = Words(reply);
   int64_t max_tokens = -1;
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {
-    if (const json::value* v = req.if_contains(key); v && v->is_int64() && max_tokens < 0) {
+    if (const json::value* v = req.if_contains(key);
+        v != nullptr && v->is_int64() && max_tokens < 0) {
       max_tokens = v->as_int64();
     }
   }
@@ -131,8 +132,8 @@ EchoAnswer EchoChat(std::string_view request_body, bool stream) {
       reply += w;
     }
   }
-  int64_t prompt_tokens = static_cast<int64_t>((prompt_chars + 3) / 4) + 1;
-  int64_t completion_tokens = static_cast<int64_t>(words.size());
+  auto prompt_tokens = static_cast<int64_t>((prompt_chars + 3) / 4) + 1;
+  auto completion_tokens = static_cast<int64_t>(words.size());
   std::string usage = R"({"prompt_tokens":)" + std::to_string(prompt_tokens) +
                       R"(,"completion_tokens":)" + std::to_string(completion_tokens) +
                       R"(,"total_tokens":)" + std::to_string(prompt_tokens + completion_tokens) +

@@ -7,10 +7,9 @@ namespace baton {
 namespace {
 
 Error UnknownModel(std::string_view model) {
-  return Error(
-      ErrorKind::kNotFound,
-      "The model `" + std::string(model) + "` does not exist or you do not have access to it.",
-      "model_not_found", "model");
+  return {ErrorKind::kNotFound,
+          "The model `" + std::string(model) + "` does not exist or you do not have access to it.",
+          "model_not_found", "model"};
 }
 
 }  // namespace

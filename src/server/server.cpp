@@ -9,6 +9,7 @@
 // - draining closes idle connections at once and busy ones after their current response.
 #include "server/server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -43,7 +44,7 @@ namespace baton {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
+using tcp = asio::ip::tcp;  // NOLINT(readability-identifier-naming): Asio's own spelling
 
 namespace {
 
@@ -109,14 +110,10 @@ bool IsSaneRequestId(std::string_view id) {
   if (id.empty() || id.size() > 128) {
     return false;
   }
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
+  return std::ranges::all_of(id, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
 }
 
 bool IsFramingHeader(std::string_view name) {
@@ -169,7 +166,7 @@ struct Server::Impl {
       content_type = std::move(ct);
       *body = std::move(b);
     } else {
-      *body = std::string("{\"error\":{\"message\":\"") + std::string(message) + "\"}}";
+      *body = R"({"error":{"message":")" + std::string(message) + R"("}})";
     }
     return content_type;
   }
@@ -353,6 +350,8 @@ class ConnectionWriter final : public ResponseWriter {
 };
 
 // Writes a complete error response produced by the server itself and closes the connection.
+// Takes references: only ever co_awaited at once by Session, which owns everything referred to.
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
 Awaitable<void> WriteServerError(Connection& conn, Watchdog& watchdog, const Server::Impl& impl,
                                  int status, std::string_view message,
                                  std::string_view request_id) {
@@ -374,15 +373,15 @@ std::string NextRequestId(Worker& worker) {
 }
 
 struct InFlightGuard {
-  explicit InFlightGuard(Server::Impl& impl) : impl_(impl) { impl_.in_flight.fetch_add(1); }
+  explicit InFlightGuard(Server::Impl& impl) : impl(impl) { impl.in_flight.fetch_add(1); }
   ~InFlightGuard() {
-    if (impl_.in_flight.fetch_sub(1) == 1 && impl_.draining.load()) {
-      impl_.CheckDrained();
+    if (impl.in_flight.fetch_sub(1) == 1 && impl.draining.load()) {
+      impl.CheckDrained();
     }
   }
   InFlightGuard(const InFlightGuard&) = delete;
   InFlightGuard& operator=(const InFlightGuard&) = delete;
-  Server::Impl& impl_;
+  Server::Impl& impl;
 };
 
 // The connection loop. Spawned per accepted socket: takes everything by value or pointer to
@@ -562,7 +561,7 @@ Awaitable<void> AcceptLoop(Server::Impl* impl, Worker* worker) {
 }
 
 std::string RandomPrefix() {
-  static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  static constexpr std::string_view kAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
   std::random_device rd;
   std::mt19937_64 gen(rd());
   std::string s = "req_";
@@ -580,7 +579,7 @@ Server::Server(ServerOptions options, HttpHandler handler) : impl_(std::make_uni
   impl_->handler = std::move(handler);
   int n = impl_->options.threads;
   if (n <= 0) {
-    n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    n = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   }
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
@@ -708,7 +707,7 @@ void Server::Run() {
       // Re-arms itself: a plain function object, not a coroutine.
       struct HupHandler {
         Impl* impl;
-        void operator()(const beast::error_code& ec, int) const {
+        void operator()(const beast::error_code& ec, int /*signal*/) const {
           if (ec) {
             return;
           }

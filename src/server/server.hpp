@@ -30,8 +30,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0 = any free port; see Server::port()
   int threads = 0;    // 0 = one per core
-  std::size_t max_header_bytes = 64u << 10;
-  std::size_t max_body_bytes = 32u << 20;
+  std::size_t max_header_bytes = 64U << 10;
+  std::size_t max_body_bytes = 32U << 20;
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{75'000};
   std::chrono::milliseconds write_timeout{30'000};

@@ -41,13 +41,13 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
+using tcp = asio::ip::tcp;  // NOLINT(readability-identifier-naming): Asio's own spelling
 
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxIdlePerOrigin = 256;
-constexpr std::size_t kReadBuffer = 16 * 1024;
+constexpr std::size_t kReadBuffer = std::size_t{16} * 1024;
 constexpr auto kMaxIdleAge = std::chrono::seconds(50);
 
 thread_local UpstreamClient* g_thread_client = nullptr;
@@ -63,10 +63,13 @@ std::string Lowered(std::string_view s) {
 }
 
 std::string GetEnv(const char* upper, const char* lower) {
-  if (const char* v = std::getenv(upper); v != nullptr && *v != '\0') {
+  // Read once per worker at startup, before any thread could change the environment.
+  if (const char* v = std::getenv(upper);
+      v != nullptr && *v != '\0') {  // NOLINT(concurrency-mt-unsafe)
     return v;
   }
-  if (const char* v = std::getenv(lower); v != nullptr && *v != '\0') {
+  if (const char* v = std::getenv(lower);
+      v != nullptr && *v != '\0') {  // NOLINT(concurrency-mt-unsafe)
     return v;
   }
   return {};
@@ -83,7 +86,7 @@ std::string HostHeader(const UpstreamOrigin& o) {
 }
 
 std::string Base64(std::string_view in) {
-  static constexpr char kTable[] =
+  static constexpr std::string_view kTable =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   std::size_t i = 0;
@@ -136,10 +139,10 @@ Result<ProxyTarget> ParseProxy(std::string_view url) {
 }
 
 Error TimeoutError(std::string_view what, std::chrono::milliseconds ms) {
-  return Error(ErrorKind::kUpstreamTimeout,
-               std::string("upstream ") + std::string(what) + " timed out after " +
-                   std::to_string(ms.count()) + " ms",
-               "upstream_timeout");
+  return {ErrorKind::kUpstreamTimeout,
+          std::string("upstream ") + std::string(what) + " timed out after " +
+              std::to_string(ms.count()) + " ms",
+          "upstream_timeout"};
 }
 
 Error IoError(std::string_view what, const beast::error_code& ec) {
@@ -162,8 +165,8 @@ Error IoError(std::string_view what, const beast::error_code& ec) {
   } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
     reason = "malformed HTTP response";
   }
-  return Error(ErrorKind::kUpstreamError, "upstream " + std::string(what) + ": " + reason,
-               "upstream_error");
+  return {ErrorKind::kUpstreamError, "upstream " + std::string(what) + ": " + reason,
+          "upstream_error"};
 }
 
 // Stale = the peer closed a pooled connection while it sat idle.
@@ -362,14 +365,13 @@ namespace {
 // Reads a proxy's answer to CONNECT: "HTTP/1.1 200 ..." up to the blank line.
 Awaitable<bool> ReadConnectReply(tcp::socket& stream) {
   std::string reply;
-  auto [ec, n] = co_await asio::async_read_until(stream, asio::dynamic_buffer(reply, 16 * 1024),
-                                                 "\r\n\r\n", kUseTuple);
+  auto [ec, n] = co_await asio::async_read_until(
+      stream, asio::dynamic_buffer(reply, std::size_t{16} * 1024), "\r\n\r\n", kUseTuple);
   if (ec) {
     co_return false;
   }
   // "HTTP/1.x 200"
-  co_return reply.size() > 12 && reply.compare(0, 5, "HTTP/") == 0 &&
-      reply.compare(9, 3, "200") == 0;
+  co_return reply.size() > 12 && reply.starts_with("HTTP/") && reply.compare(9, 3, "200") == 0;
 }
 
 }  // namespace
@@ -739,7 +741,7 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
     }
     --impl_->stats.active;
     conn->Close();
-    if (reused && LooksStale(ec) && parser->got_some() == false) {
+    if (reused && LooksStale(ec) && !parser->got_some()) {
       ++impl_->stats.stale_retries;
       continue;
     }

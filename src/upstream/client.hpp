@@ -72,7 +72,7 @@ class UpstreamBody {
   // max_wait for it; past that (or on any error) the connection is closed instead.
   virtual Awaitable<void> Drain(std::chrono::milliseconds max_wait) = 0;
   // Reads the rest of the body into one string, up to max_bytes (kUpstreamError beyond).
-  Awaitable<Result<std::string>> ReadAll(std::size_t max_bytes = 64u << 20);
+  Awaitable<Result<std::string>> ReadAll(std::size_t max_bytes = 64U << 20);
 };
 
 // Proxy settings, normally read from the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY and

@@ -1,5 +1,7 @@
 #include "dialects/embeddings/embeddings.hpp"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -10,12 +12,7 @@ namespace json = boost::json;
 namespace {
 
 bool IsTokenArray(const json::array& a) {
-  for (const auto& v : a) {
-    if (!v.is_int64() && !v.is_uint64()) {
-      return false;
-    }
-  }
-  return true;
+  return std::ranges::all_of(a, [](const json::value& v) { return v.is_int64() || v.is_uint64(); });
 }
 
 bool IsValidInput(const json::value& input) {
@@ -29,14 +26,9 @@ bool IsValidInput(const json::value& input) {
   if (IsTokenArray(a)) {
     return true;
   }
-  for (const auto& v : a) {
-    bool ok =
-        v.is_string() || (v.is_array() && !v.as_array().empty() && IsTokenArray(v.as_array()));
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
+  return std::ranges::all_of(a, [](const json::value& v) {
+    return v.is_string() || (v.is_array() && !v.as_array().empty() && IsTokenArray(v.as_array()));
+  });
 }
 
 }  // namespace

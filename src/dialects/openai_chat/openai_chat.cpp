@@ -83,8 +83,10 @@ Result<ChatRequestInfo> InspectChatRequest(std::string_view body) {
                    "invalid_type", "stream");
     }
   }
-  if (const json::value* so = obj->if_contains("stream_options"); so && so->is_object()) {
-    if (const json::value* iu = so->as_object().if_contains("include_usage"); iu && iu->is_bool()) {
+  if (const json::value* so = obj->if_contains("stream_options");
+      so != nullptr && so->is_object()) {
+    if (const json::value* iu = so->as_object().if_contains("include_usage");
+        iu != nullptr && iu->is_bool()) {
       info.include_usage = iu->as_bool();
     }
   }
@@ -132,8 +134,8 @@ std::size_t Find(std::string_view haystack, std::string_view needle, std::size_t
   if (from >= haystack.size()) {
     return std::string_view::npos;
   }
-  const void* hit = memmem(haystack.data() + from, haystack.size() - from, needle.data(),
-                           needle.size());
+  const void* hit =
+      memmem(haystack.data() + from, haystack.size() - from, needle.data(), needle.size());
   return hit == nullptr ? std::string_view::npos
                         : static_cast<std::size_t>(static_cast<const char*>(hit) - haystack.data());
 }
@@ -143,12 +145,12 @@ std::size_t Find(std::string_view haystack, std::string_view needle, std::size_t
 std::size_t FindUsageKey(std::string_view data, std::size_t from) {
   constexpr std::string_view kRest = "sage\"";
   while (from + 1 < data.size()) {
-    const auto* u = static_cast<const char*>(
-        std::memchr(data.data() + from + 1, 'u', data.size() - from - 1));
+    const auto* u =
+        static_cast<const char*>(std::memchr(data.data() + from + 1, 'u', data.size() - from - 1));
     if (u == nullptr) {
       return std::string_view::npos;
     }
-    std::size_t i = static_cast<std::size_t>(u - data.data());
+    auto i = static_cast<std::size_t>(u - data.data());
     if (data[i - 1] == '"' && data.substr(i + 1, kRest.size()) == kRest) {
       return i - 1;
     }
@@ -230,7 +232,8 @@ Usage ParseUsage(std::string_view text) {
   usage.completion_tokens = AsInt(o.if_contains("completion_tokens")).value_or(0);
   usage.total_tokens =
       AsInt(o.if_contains("total_tokens")).value_or(usage.prompt_tokens + usage.completion_tokens);
-  if (const json::value* d = o.if_contains("prompt_tokens_details"); d && d->is_object()) {
+  if (const json::value* d = o.if_contains("prompt_tokens_details");
+      d != nullptr && d->is_object()) {
     usage.cached_tokens = AsInt(d->as_object().if_contains("cached_tokens")).value_or(0);
   }
   return usage;
@@ -300,7 +303,8 @@ std::string UpstreamErrorMessage(std::string_view body) {
     return std::string(e->as_string());
   }
   if (e->is_object()) {
-    if (const json::value* m = e->as_object().if_contains("message"); m && m->is_string()) {
+    if (const json::value* m = e->as_object().if_contains("message");
+        m != nullptr && m->is_string()) {
       return std::string(m->as_string());
     }
   }

@@ -43,7 +43,7 @@ bool ChunkHasUsage(std::string_view data);
 // include_usage should see?
 bool IsUsageOnlyChunk(std::string_view data);
 // Parses the usage object of a chunk or a full response; present=false when none.
-Usage ParseUsage(std::string_view json);
+Usage ParseUsage(std::string_view text);
 // A chunk with a top-level "error" member (mid-stream error).
 bool IsErrorChunk(std::string_view data);
 
