@@ -4,16 +4,25 @@
 # 2 threads unpinned), JSON and SSE (20 chunks), at 1 and 50 connections, and reports Baton's
 # ratios to the peers against the targets of issue 2. See bench/README.md.
 #
+# It measures in ROUNDS: every target is started once and checked, then each round measures every
+# target in every mode and at every connection count (targets in a rotated order each round, so
+# that drift of the shared machine hits them all alike). The report gives per target, mode and
+# connection count the median over the rounds (and the rps spread); the Baton/nginx verdicts use
+# the median of the per-round ratios (Baton and nginx measured in the same round).
+#
 # Report (markdown) on stdout and in bench/results/latest.md; progress on stderr.
-# env: BENCH_SECONDS (default 10) per measurement; BENCH_QUICK=1 for a 3 s smoke run;
-#      BENCH_WARMUP seconds of untimed load per target and mode (default 2, quick 1, 0 = none);
+# env: BENCH_ROUNDS (default 3, quick 1); BENCH_SECONDS per measurement (default 5, quick 3);
+#      BENCH_QUICK=1 for a smoke run;
+#      BENCH_WARMUP seconds of untimed 50-connection load before each measurement (default 2,
+#        quick 1, 0 = none);
 #      BENCH_TARGETS subset of "direct nginx portkey baton baton2" (default all);
 #      BENCH_RETRIES times a measurement disturbed by other load (> 10% of a CPU used by processes
 #        outside the benchmark) is repeated, keeping the least disturbed (default 2, quick 0);
 #      BENCH_WAIT_IDLE seconds to wait for other load on the machine to stop first (default 60,
 #        quick 0);
 #      BATON_BIN / BATON_MOCK_BIN (default build/baton, build/baton-mock); PEERS_DIR (setup.sh).
-# Layout (2 cores): wrk and the upstream mock on CPU 0, the server under test alone on CPU 1.
+# Layout (2 cores): wrk and the upstream mock on CPU 0, the server under test alone on CPU 1 (the
+# other targets stay idle between their measurements).
 # Everything it starts listens on 127.0.0.1 and is stopped by pid on exit, failure or Ctrl-C.
 set -euo pipefail
 
@@ -24,11 +33,13 @@ results=$here/results
 
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
+  ROUNDS=${BENCH_ROUNDS:-1}
   SECS=${BENCH_SECONDS:-3}
   WARMUP=${BENCH_WARMUP:-1}
   RETRIES=${BENCH_RETRIES:-0}
 else
-  SECS=${BENCH_SECONDS:-10}
+  ROUNDS=${BENCH_ROUNDS:-3}
+  SECS=${BENCH_SECONDS:-5}
   WARMUP=${BENCH_WARMUP:-2}
   RETRIES=${BENCH_RETRIES:-2}
 fi
@@ -50,6 +61,7 @@ die() {
   exit 1
 }
 
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer (got '$ROUNDS')"
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer (got '$SECS')"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer (got '$WARMUP')"
 [[ $RETRIES =~ ^[0-9]+$ ]] || die "BENCH_RETRIES must be a non-negative integer (got '$RETRIES')"
@@ -267,7 +279,10 @@ must_check() { # NAME URL MODE [headers...]
 }
 
 # ---------------------------------------------------------------- measuring
-declare -A R=() IDLE=() PEAK=() NOTE=() OTHER=() # R[target|mode|conns] = "rps p50 p99 errors cpu rss"
+# R[target|mode|conns|round] = "rps p50 p99 errors cpu rss" (one measurement), OTHER[same key] = % of a
+# CPU used by other processes meanwhile; M[target|mode|conns] = the aggregate over the rounds (see
+# aggregate); IDLE/PEAK[target] = RSS KB; NOTE[target|mode] = why a mode is not measured.
+declare -A R=() M=() IDLE=() PEAK=() NOTE=() OTHER=()
 HZ=$(getconf CLK_TCK)
 OTHER_WARN=10 # % of one CPU used by unrelated processes during a measurement that earns a warning
 
@@ -288,12 +303,21 @@ hwm_of() { # peak RSS (VmHWM) of pid and its children, KB
   echo "$t"
 }
 
-warmup() { # URL MODE
-  [ "$WARMUP" -gt 0 ] || return 0
+# Environment for chat.lua (through wrk) against TARGET in MODE: only Portkey gets its headers.
+load_env() { # TARGET MODE -> words for env(1)
   local stream=0
   [ "$2" = sse ] && stream=1
-  STREAM=$stream taskset -c "$CLIENT_CPU" wrk -t1 -c50 -d"${WARMUP}s" -s "$peers/chat.lua" "$1" >/dev/null 2>&1 ||
-    die "warm-up load against $1 failed"
+  echo "STREAM=$stream"
+  [ "$1" = portkey ] && echo "PORTKEY_UPSTREAM=$PORTKEY_UPSTREAM_URL"
+  return 0
+}
+
+warmup() { # TARGET URL MODE: untimed 50-connection load
+  [ "$WARMUP" -gt 0 ] || return 0
+  local -a envs
+  mapfile -t envs < <(load_env "$1" "$3")
+  env "${envs[@]}" taskset -c "$CLIENT_CPU" wrk -t1 -c50 -d"${WARMUP}s" -s "$peers/chat.lua" "$2" >/dev/null 2>&1 ||
+    die "warm-up load against $1 ($2) failed"
 }
 
 # CPU ticks (user + system) of pids and their children.
@@ -313,15 +337,19 @@ self_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$$/stat"; }
 # include the softirq work done on its behalf, which /proc/stat counts apart).
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 
-measure() { # TARGET PID URL MODE CONNS
-  local target=$1 pid=$2 url=$3 mode=$4 conns=$5 stream=0 out m0 m1 o0 o1 t0 t1 other attempt best=""
-  [ "$mode" = sse ] && stream=1
+measure() { # TARGET PID URL MODE CONNS ROUND
+  local target=$1 pid=$2 url=$3 mode=$4 conns=$5 round=$6 out m0 m1 o0 o1 t0 t1 other attempt best=""
+  local key="$1|$4|$5|$6"
+  local -a envs
+  mapfile -t envs < <(load_env "$target" "$mode")
   for attempt in $(seq $((RETRIES + 1))); do
-    log "  $target $mode, $conns conn(s), ${SECS}s$([ "$attempt" -gt 1 ] && echo " (attempt $attempt)")"
+    warmup "$target" "$url" "$mode"
+    log "  round $round/$ROUNDS: $target $mode, $conns conn(s), ${SECS}s$([ "$attempt" -gt 1 ] && echo " (attempt $attempt)")"
     # CPU used by processes that are not part of the benchmark during the measurement, in % of one
-    # CPU: whole machine minus (server under test + upstream mock + this script with wrk).
+    # CPU: whole machine minus (server under test + upstream mock + this script with wrk). The
+    # other targets, idle meanwhile, count as "other" too.
     t0=$(date +%s%N) m0=$(machine_ticks) o0=$(($(tree_ticks "$pid" "$UP_PID") + $(self_ticks)))
-    out=$(STREAM=$stream "$peers/measure.sh" "$pid" "$conns" "$SECS" "$url") || die "measure.sh failed for $target $mode $conns"
+    out=$(env "${envs[@]}" "$peers/measure.sh" "$pid" "$conns" "$SECS" "$url") || die "measure.sh failed for $target $mode $conns"
     t1=$(date +%s%N) m1=$(machine_ticks) o1=$(($(tree_ticks "$pid" "$UP_PID") + $(self_ticks)))
     other=$(awk -v m="$((m1 - m0))" -v o="$((o1 - o0))" -v ns="$((t1 - t0))" -v hz="$HZ" \
       'BEGIN { v = 100 * (m - o) / hz / (ns / 1e9); printf "%.0f", v < 0 ? 0 : v }')
@@ -331,41 +359,69 @@ measure() { # TARGET PID URL MODE CONNS
     # Keep the least disturbed attempt.
     if [ -z "$best" ] || [ "$other" -lt "$best" ]; then
       best=$other
-      OTHER[$target|$mode|$conns]=$other
-      R[$target|$mode|$conns]="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]} ${BASH_REMATCH[4]} ${BASH_REMATCH[5]} ${BASH_REMATCH[6]}"
+      OTHER[$key]=$other
+      R[$key]="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]} ${BASH_REMATCH[4]} ${BASH_REMATCH[5]} ${BASH_REMATCH[6]}"
     fi
     sleep 0.5
     [ "$other" -le "$OTHER_WARN" ] && break
     log "  warning: other processes used ${other}% of a CPU during this measurement"
-    # Let the other load pass (the server under test is idle meanwhile), then measure again.
+    # Let the other load pass (the servers are idle meanwhile), then measure again.
     [ "$attempt" -le "$RETRIES" ] && wait_quiet 30
   done
   return 0
 }
 
-# Runs one target end to end: check both modes, idle RSS, warm-up + measurements, peak RSS.
-# bench_target TARGET PID URL [curl header args for the check...]
-bench_target() {
-  local target=$1 pid=$2 url=$3 mode conns
-  shift 3
-  must_check "$target" "$url" json "$@"
-  local modes=$MODES
-  if ! check "$url" sse "$@"; then
-    if [ "$target" = portkey ] && [ "$CHECK_STATUS" = 500 ]; then
+# Checks a started target in both modes (which sets the modes it is measured in) and records its
+# idle RSS. check_target TARGET
+check_target() {
+  local t=$1 url=${URL[$1]}
+  local -a hdr=()
+  [ "$t" = portkey ] && hdr=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: $PORTKEY_UPSTREAM_URL")
+  must_check "$t" "$url" json "${hdr[@]}"
+  TMODES[$t]=$MODES
+  if ! check "$url" sse "${hdr[@]}"; then
+    if [ "$t" = portkey ] && [ "$CHECK_STATUS" = 500 ]; then
       NOTE[portkey|sse]="HTTP 500 on every streaming request (known Portkey 1.15.2 bug, gateway #1389/#1550); not measured"
       log "  Portkey answers streaming requests with HTTP 500 (known 1.15.2 bug): SSE not measured"
-      modes=json
+      TMODES[$t]=json
     else
-      die "$target does not answer an sse chat request correctly at $url — $CHECK_WHY"
+      die "$t does not answer an sse chat request correctly at $url — $CHECK_WHY"
     fi
   fi
   sleep 0.5
-  IDLE[$target]=$(rss_of "$pid")
-  for mode in $modes; do
-    warmup "$url" "$mode"
-    for conns in $CONNS_LIST; do measure "$target" "$pid" "$url" "$mode" "$conns"; done
+  IDLE[$t]=$(rss_of "${PID[$t]}")
+}
+
+# Median of numbers (one per line on stdin); nothing when there are none.
+median() {
+  sort -g | awk 'NF { a[++n] = $1 } END { if (n) printf "%.10g\n", n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }'
+}
+
+# M[target|mode|conns] = "rps p50 p99 errors cpu rss rps_min rps_max rounds": medians over the
+# rounds of rps, p50, p99 and CPU per request; errors summed; the largest end-of-load RSS.
+aggregate() {
+  local t mode conns r v vals
+  for t in $TARGETS; do
+    for mode in $MODES; do
+      for conns in $CONNS_LIST; do
+        vals=""
+        for r in $(seq "$ROUNDS"); do
+          v=${R[$t|$mode|$conns|$r]:-}
+          [ -n "$v" ] && vals+="$v"$'\n'
+        done
+        [ -n "$vals" ] || continue
+        M[$t|$mode|$conns]=$(printf '%s' "$vals" | awk '
+          function med(a, n,   i, j, x) {
+            for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+          }
+          { n++; rps[n] = $1; p50[n] = $2; p99[n] = $3; err += $4; cpu[n] = $5; if ($6 > rss) rss = $6
+            if (n == 1 || $1 < lo) lo = $1; if (n == 1 || $1 > hi) hi = $1 }
+          END { printf "%.1f %.0f %.0f %d %.1f %d %.1f %.1f %d\n", med(rps, n), med(p50, n), med(p99, n), err,
+                  med(cpu, n), rss, lo, hi, n }')
+      done
+    done
   done
-  PEAK[$target]=$(hwm_of "$pid")
 }
 
 # ---------------------------------------------------------------- preparation
@@ -427,45 +483,67 @@ UP_PID=$MOCK_PID UP_PORT=$MOCK_PORT
 must_check "upstream mock" "http://127.0.0.1:$UP_PORT/v1/chat/completions" json
 must_check "upstream mock" "http://127.0.0.1:$UP_PORT/v1/chat/completions" sse
 CHAT=/v1/chat/completions
+PORTKEY_UPSTREAM_URL=http://127.0.0.1:$UP_PORT/v1
 
+# Every target is started once, checked and its idle RSS taken (before any load); they all stay up
+# for the rounds, idle while another is measured.
+declare -A PID=() URL=() TMODES=() ORDER=()
 for t in $TARGETS; do
   case $t in
   direct)
     log "target: baton-mock direct (second instance on CPU $SERVER_CPU)"
     start_mock direct-mock "$SERVER_CPU"
-    bench_target direct "$MOCK_PID" "http://127.0.0.1:$MOCK_PORT$CHAT"
-    stop_pid "$MOCK_PID"
+    PID[$t]=$MOCK_PID URL[$t]=http://127.0.0.1:$MOCK_PORT$CHAT
     ;;
   nginx)
     log "target: nginx proxy_pass (1 worker on CPU $SERVER_CPU)"
     start_nginx
-    bench_target nginx "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT$CHAT"
-    stop_pid "$NGINX_PID"
+    PID[$t]=$NGINX_PID URL[$t]=http://127.0.0.1:$NGINX_PORT$CHAT
     ;;
   portkey)
     log "target: Portkey gateway (Node, CPU $SERVER_CPU)"
     start_portkey
-    export PORTKEY_UPSTREAM=http://127.0.0.1:$UP_PORT/v1
-    bench_target portkey "$PORTKEY_PID" "http://127.0.0.1:$PORTKEY_PORT$CHAT" \
-      -H "x-portkey-provider: openai" -H "x-portkey-custom-host: $PORTKEY_UPSTREAM"
-    unset PORTKEY_UPSTREAM
-    stop_pid "$PORTKEY_PID"
+    PID[$t]=$PORTKEY_PID URL[$t]=http://127.0.0.1:$PORTKEY_PORT$CHAT
     ;;
   baton)
     log "target: Baton, 1 worker thread pinned to CPU $SERVER_CPU"
     start_baton 1 "$SERVER_CPU"
-    bench_target baton "$BATON_PID" "http://127.0.0.1:$BATON_PORT$CHAT"
-    stop_pid "$BATON_PID"
+    PID[$t]=$BATON_PID URL[$t]=http://127.0.0.1:$BATON_PORT$CHAT
     ;;
   baton2)
     log "target: Baton, 2 worker threads, unpinned"
     start_baton 2 ""
-    bench_target baton2 "$BATON_PID" "http://127.0.0.1:$BATON_PORT$CHAT"
-    stop_pid "$BATON_PID"
+    PID[$t]=$BATON_PID URL[$t]=http://127.0.0.1:$BATON_PORT$CHAT
     ;;
   esac
+  check_target "$t"
+done
+
+# The rounds: in round r the target list is rotated by r-1; within a round, for each mode and
+# connection count, every target is measured in that order (so that Baton and nginx are measured
+# close together in time, under the same drift).
+read -r -a target_list <<<"$TARGETS"
+n_targets=${#target_list[@]}
+for r in $(seq "$ROUNDS"); do
+  k=$(((r - 1) % n_targets))
+  order=("${target_list[@]:k}" "${target_list[@]:0:k}")
+  ORDER[$r]="${order[*]}"
+  log "round $r/$ROUNDS: ${order[*]}"
+  for mode in $MODES; do
+    for conns in $CONNS_LIST; do
+      for t in "${order[@]}"; do
+        [[ " ${TMODES[$t]} " == *" $mode "* ]] || continue
+        measure "$t" "${PID[$t]}" "${URL[$t]}" "$mode" "$conns" "$r"
+      done
+    done
+  done
+done
+for t in $TARGETS; do
+  PEAK[$t]=$(hwm_of "${PID[$t]}")
+  stop_pid "${PID[$t]}"
 done
 stop_pid "$UP_PID"
+aggregate
 
 # ---------------------------------------------------------------- report
 declare -A LABEL=(
@@ -475,10 +553,38 @@ declare -A LABEL=(
   [baton]="Baton, 1 thread (CPU 1)"
   [baton2]="Baton, 2 threads (unpinned)"
 )
-field() { # TARGET MODE CONNS INDEX(1=rps 2=p50 3=p99 4=errors 5=cpu 6=rss) -> value or empty
-  local v=${R[$1|$2|$3]:-}
+field() { # TARGET MODE CONNS INDEX -> value over the rounds (M), or empty
+  # INDEX: 1=rps 2=p50 3=p99 (medians) 4=errors (sum) 5=cpu µs/req (median) 6=rss (max)
+  #        7=rps min 8=rps max 9=rounds measured
+  local v=${M[$1|$2|$3]:-}
   [ -n "$v" ] && echo "$v" | awk -v i="$4" '{print $i}'
   return 0
+}
+round_field() { # TARGET MODE CONNS ROUND INDEX(1=rps 2=p50 3=p99 4=errors 5=cpu 6=rss) -> value or empty
+  local v=${R[$1|$2|$3|$4]:-}
+  [ -n "$v" ] && echo "$v" | awk -v i="$5" '{print $i}'
+  return 0
+}
+# Per-round ratios B/N of field INDEX (each from one round, where both were measured), one a line.
+round_ratios() { # TARGET_B TARGET_N MODE CONNS INDEX
+  local r x y
+  for r in $(seq "$ROUNDS"); do
+    x=$(round_field "$1" "$3" "$4" "$r" "$5") y=$(round_field "$2" "$3" "$4" "$r" "$5")
+    [ -n "$x" ] && [ -n "$y" ] && awk -v x="$x" -v y="$y" 'BEGIN { printf "%.10g\n", x / (y > 0 ? y : 1) }'
+  done
+  return 0
+}
+joined() { # FORMAT: numbers on stdin -> "a, b, c" in that format
+  awk -v f="$1" 'NF { printf "%s" f, (n++ ? ", " : ""), $1 }'
+}
+per_round() { # TARGET MODE CONNS INDEX FORMAT -> "a / b / c" in round order ("—" where not measured)
+  local r v out=""
+  for r in $(seq "$ROUNDS"); do
+    v=$(round_field "$1" "$2" "$3" "$r" "$4")
+    if [ -n "$v" ]; then v=$(calc "$5" "$v"); else v="—"; fi
+    out+="${out:+ / }$v"
+  done
+  echo "$out"
 }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 mb() { calc "%.1f" "$1 / 1024"; }
@@ -494,25 +600,30 @@ cpu_model=$(lscpu 2>/dev/null | sed -nE 's/^Model name:[[:space:]]+//p' | head -
 portkey_version=$(sed -nE 's/^[[:space:]]*"version": "([^"]+)".*/\1/p' "$PEERS_DIR/node_modules/@portkey-ai/gateway/package.json" 2>/dev/null | head -n1)
 
 report() {
-  local t mode conns v rps p50 p99 err cpu rss
+  local t mode conns r v rps p50 p99 err cpu rss lo hi
   echo "# Baton benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}, Linux $(uname -r)"
   echo "- before the run: CPUs ${BUSY_BEFORE}% busy with other processes, load average $LOAD_BEFORE$([ "$BUSY_BEFORE" -gt 10 ] && echo " — **the machine was not idle: figures are noisier than usual**")"
   echo "- commit: $commit$dirty; $("$BATON" version 2>/dev/null || echo baton) (binary built $BATON_BUILT); nginx $(nginx -v 2>&1 | sed 's/.*\///'); Portkey ${portkey_version:-?} on Node $(node --version); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
-  echo "- ${SECS} s per measurement$([ "$WARMUP" -gt 0 ] && echo ", after ${WARMUP} s of untimed warm-up per target and mode")$([ "$QUICK" = 1 ] && echo " (BENCH_QUICK smoke run: figures are indicative only)"); wrk -t1 on CPU 0 with the upstream baton-mock (1 thread); server under test alone on CPU 1 (Baton 2 threads: unpinned)"
+  echo "- $ROUNDS round(s) of ${SECS} s per measurement$([ "$WARMUP" -gt 0 ] && echo ", each after ${WARMUP} s of untimed 50-connection warm-up")$([ "$QUICK" = 1 ] && echo " (BENCH_QUICK smoke run: figures are indicative only)"); wrk -t1 on CPU 0 with the upstream baton-mock (1 thread); server under test alone on CPU 1 (Baton 2 threads: unpinned); every target started once and idle while the others are measured"
+  printf -- '- order: in each round, for each mode and connection count, every target in turn:'
+  for r in $(seq "$ROUNDS"); do printf ' round %s: %s%s' "$r" "${ORDER[$r]}" "$([ "$r" -lt "$ROUNDS" ] && echo ";" || echo ".")"; done
+  echo
   echo "- request: chat completion, model gpt-4o-mini, max_tokens $CHUNKS; sse = \"stream\": true, $CHUNKS content chunks per response"
   echo
-  echo "| target | mode | conns | rps | p50 µs | p99 µs | errors | server CPU µs/req | RSS KB |"
+  echo "Figures are medians over the rounds (rps also with its min–max over the rounds); errors are summed over the rounds; RSS is the largest end-of-load RSS."
+  echo
+  echo "| target | mode | conns | rps median (min–max) | p50 µs | p99 µs | errors | server CPU µs/req | RSS KB |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
   for t in $TARGETS; do
     for mode in $MODES; do
       for conns in $CONNS_LIST; do
-        v=${R[$t|$mode|$conns]:-}
+        v=${M[$t|$mode|$conns]:-}
         if [ -n "$v" ]; then
-          read -r rps p50 p99 err cpu rss <<<"$v"
-          printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$t]}" "$mode" "$conns" \
-            "$(calc %.0f "$rps")" "$p50" "$p99" "$err" "$cpu" "$rss"
+          read -r rps p50 p99 err cpu rss lo hi _ <<<"$v"
+          printf '| %s | %s | %s | %s (%s–%s) | %s | %s | %s | %s | %s |\n' "${LABEL[$t]}" "$mode" "$conns" \
+            "$(calc %.0f "$rps")" "$(calc %.0f "$lo")" "$(calc %.0f "$hi")" "$p50" "$p99" "$err" "$cpu" "$rss"
         elif [ -n "${NOTE[$t|$mode]:-}" ]; then
           printf '| %s | %s | %s | — | — | — | all (HTTP 500) | — | — |\n' "${LABEL[$t]}" "$mode" "$conns"
         fi
@@ -535,22 +646,26 @@ report() {
   for t in $TARGETS; do
     for mode in $MODES; do
       for conns in $CONNS_LIST; do
-        err=$(field "$t" "$mode" "$conns" 4)
-        if [ -n "$err" ] && [ "$err" != 0 ]; then
-          [ -z "$warned" ] && { echo; warned=1; }
-          echo "Warning — ${LABEL[$t]}, $mode, $conns conns: $err errors (socket errors or HTTP ≥ 400) during the measurement."
-        fi
-        other=${OTHER[$t|$mode|$conns]:-0}
-        if [ "$other" -gt "$OTHER_WARN" ]; then
-          [ -z "$warned" ] && { echo; warned=1; }
-          echo "Warning — ${LABEL[$t]}, $mode, $conns conns: processes outside the benchmark used ${other}% of a CPU during the measurement (least disturbed of $((RETRIES + 1)) attempts); its figures are not reliable."
-        fi
+        for r in $(seq "$ROUNDS"); do
+          err=$(round_field "$t" "$mode" "$conns" "$r" 4)
+          if [ -n "$err" ] && [ "$err" != 0 ]; then
+            [ -z "$warned" ] && { echo; warned=1; }
+            echo "Warning — ${LABEL[$t]}, $mode, $conns conns, round $r: $err errors (socket errors or HTTP ≥ 400) during the measurement."
+          fi
+          other=${OTHER[$t|$mode|$conns|$r]:-0}
+          if [ "$other" -gt "$OTHER_WARN" ]; then
+            [ -z "$warned" ] && { echo; warned=1; }
+            echo "Warning — ${LABEL[$t]}, $mode, $conns conns, round $r: processes outside the benchmark used ${other}% of a CPU during the measurement (least disturbed of $((RETRIES + 1)) attempts); this round's figures are not reliable (the median over the rounds limits their weight)."
+          fi
+        done
       done
     done
   done
 
   echo
   echo "## Targets (issue 2) and ratios"
+  echo
+  echo "Verdicts against nginx use the **median of the per-round ratios** (Baton and nginx measured in the same round, close together in time, which cancels most of the machine's drift); the per-round ratios and the ratio of the medians are shown alongside. Other verdicts use the medians over the rounds."
   echo
   echo "| check | figure | target | verdict |"
   echo "|---|---|---|---|"
@@ -563,36 +678,60 @@ report() {
     echo "|---|---|---|---|"
     ratios baton2 "Baton (2 threads)" 0
   fi
+
+  echo
+  echo "## Per-round figures"
+  echo
+  echo "Round 1 / round 2 / … in the order measured."
+  echo
+  echo "| target | mode | conns | rps | p50 µs | server CPU µs/req |"
+  echo "|---|---|---:|---:|---:|---:|"
+  for t in $TARGETS; do
+    for mode in $MODES; do
+      for conns in $CONNS_LIST; do
+        [ -n "${M[$t|$mode|$conns]:-}" ] || continue
+        printf '| %s | %s | %s | %s | %s | %s |\n' "${LABEL[$t]}" "$mode" "$conns" \
+          "$(per_round "$t" "$mode" "$conns" 1 %.0f)" "$(per_round "$t" "$mode" "$conns" 2 %.0f)" \
+          "$(per_round "$t" "$mode" "$conns" 5 %.1f)"
+      done
+    done
+  done
 }
 
 # ratios TARGET NAME WITH_MEMORY
 ratios() {
-  local b=$1 name=$2 with_mem=$3 mode br nr bp np pr pp bc pc dp
+  local b=$1 name=$2 with_mem=$3 mode br nr bp np pr pp bc pc dp rr med
   for mode in $MODES; do
     br=$(field "$b" "$mode" 50 1) nr=$(field nginx "$mode" 50 1)
-    if [ -n "$br" ] && [ -n "$nr" ]; then
-      printf '| %s rps / nginx rps, %s, 50 conns | %s (%s / %s) | ≥ 0.8 | %s |\n' "$name" "$mode" \
-        "$(calc %.2f "$br / $nr")" "$(calc %.0f "$br")" "$(calc %.0f "$nr")" "$(verdict "$br / $nr >= 0.8")"
+    rr=$(round_ratios "$b" nginx "$mode" 50 1)
+    if [ -n "$br" ] && [ -n "$nr" ] && [ -n "$rr" ]; then
+      med=$(median <<<"$rr")
+      printf '| %s rps / nginx rps, %s, 50 conns | **%s** (median of per-round ratios %s; ratio of medians %s = %s / %s) | ≥ 0.8 | %s |\n' \
+        "$name" "$mode" "$(calc %.2f "$med")" "$(joined %.2f <<<"$rr")" "$(calc %.2f "$br / $nr")" \
+        "$(calc %.0f "$br")" "$(calc %.0f "$nr")" "$(verdict "$med >= 0.8")"
     else
       printf '| %s rps / nginx rps, %s, 50 conns | n/a (not measured) | ≥ 0.8 | n/a |\n' "$name" "$mode"
     fi
   done
   for mode in $MODES; do
     bp=$(field "$b" "$mode" 1 2) np=$(field nginx "$mode" 1 2) dp=$(field direct "$mode" 1 2)
-    if [ -n "$bp" ] && [ -n "$np" ]; then
+    rr=$(round_ratios "$b" nginx "$mode" 1 2)
+    if [ -n "$bp" ] && [ -n "$np" ] && [ -n "$rr" ]; then
       local added=""
-      [ -n "$dp" ] && added="; added over direct: Baton $((bp - dp)) µs, nginx $((np - dp)) µs"
-      printf '| %s p50 vs nginx p50, %s, 1 conn | %s µs vs %s µs (%s×%s) | ≤ nginx | %s |\n' "$name" "$mode" \
-        "$bp" "$np" "$(calc %.2f "$bp / $np")" "$added" "$(verdict "$bp <= $np")"
+      med=$(median <<<"$rr")
+      [ -n "$dp" ] && added="; added over direct (medians): Baton $((bp - dp)) µs, nginx $((np - dp)) µs"
+      printf '| %s p50 / nginx p50, %s, 1 conn | **%s×** (median of per-round ratios %s; medians %s µs vs %s µs%s) | ≤ 1× (Baton ≤ nginx) | %s |\n' \
+        "$name" "$mode" "$(calc %.2f "$med")" "$(joined %.2f <<<"$rr")" "$bp" "$np" "$added" "$(verdict "$med <= 1")"
     else
-      printf '| %s p50 vs nginx p50, %s, 1 conn | n/a (not measured) | ≤ nginx | n/a |\n' "$name" "$mode"
+      printf '| %s p50 / nginx p50, %s, 1 conn | n/a (not measured) | ≤ 1× (Baton ≤ nginx) | n/a |\n' "$name" "$mode"
     fi
   done
   for mode in $MODES; do
     bc=$(field "$b" "$mode" 50 5) nr=$(field nginx "$mode" 50 5)
-    if [ -n "$bc" ] && [ -n "$nr" ]; then
-      printf '| %s server CPU per request / nginx, %s, 50 conns | %s µs vs %s µs (%s×) | — (information) | — |\n' \
-        "$name" "$mode" "$bc" "$nr" "$(calc %.2f "$bc / ($nr > 0 ? $nr : 1)")"
+    rr=$(round_ratios "$b" nginx "$mode" 50 5)
+    if [ -n "$bc" ] && [ -n "$nr" ] && [ -n "$rr" ]; then
+      printf '| %s server CPU per request / nginx, %s, 50 conns | %s× (median of per-round ratios %s; medians %s µs vs %s µs) | — (information) | — |\n' \
+        "$name" "$mode" "$(calc %.2f "$(median <<<"$rr")")" "$(joined %.2f <<<"$rr")" "$bc" "$nr"
     fi
   done
   if [ "$with_mem" = 1 ]; then
@@ -610,20 +749,20 @@ ratios() {
         "$name" "$(mb "$load")" "$load" "$(verdict "$load <= 40 * 1024")"
     fi
   fi
-  # Against Portkey (no numeric target in the issue: Baton should simply be better).
+  # Against Portkey (no numeric target in the issue: Baton should simply be better). Medians.
   br=$(field "$b" json 50 1) pr=$(field portkey json 50 1)
   if [ -n "$br" ] && [ -n "$pr" ]; then
-    printf '| %s rps / Portkey rps, json, 50 conns | %s× (%s / %s) | > 1× | %s |\n' "$name" \
+    printf '| %s rps / Portkey rps, json, 50 conns (medians) | %s× (%s / %s) | > 1× | %s |\n' "$name" \
       "$(calc %.1f "$br / $pr")" "$(calc %.0f "$br")" "$(calc %.0f "$pr")" "$(verdict "$br > $pr")"
   fi
   bp=$(field "$b" json 1 2) pp=$(field portkey json 1 2)
   if [ -n "$bp" ] && [ -n "$pp" ]; then
-    printf '| %s p50 / Portkey p50, json, 1 conn | %s× (%s µs vs %s µs) | < 1× | %s |\n' "$name" \
+    printf '| %s p50 / Portkey p50, json, 1 conn (medians) | %s× (%s µs vs %s µs) | < 1× | %s |\n' "$name" \
       "$(calc %.2f "$bp / $pp")" "$bp" "$pp" "$(verdict "$bp < $pp")"
   fi
   bc=$(field "$b" json 50 5) pc=$(field portkey json 50 5)
   if [ -n "$bc" ] && [ -n "$pc" ]; then
-    printf '| %s server CPU per request / Portkey, json, 50 conns | %s× (%s µs vs %s µs) | < 1× | %s |\n' "$name" \
+    printf '| %s server CPU per request / Portkey, json, 50 conns (medians) | %s× (%s µs vs %s µs) | < 1× | %s |\n' "$name" \
       "$(calc %.3f "$bc / ($pc > 0 ? $pc : 1)")" "$bc" "$pc" "$(verdict "$bc < $pc")"
   fi
   if [ "$with_mem" = 1 ] && [ -n "${PEAK[$b]:-}" ] && [ -n "${PEAK[portkey]:-}" ]; then
