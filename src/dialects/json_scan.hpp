@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_text.hpp"  // AppendJsonString, used with these splices
+
 namespace baton {
 
 struct JsonMemberSpan {
@@ -30,8 +32,5 @@ std::string ReplaceValue(std::string_view json, const JsonMemberSpan& span,
 
 // Returns json (a top-level object) with `"key":value` added as its last member.
 std::string AppendMember(std::string_view json, std::string_view key, std::string_view value);
-
-// Writes s as a JSON string literal (with quotes) onto out.
-void AppendJsonString(std::string& out, std::string_view s);
 
 }  // namespace baton

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_text.hpp"  // AppendJsonString
+
 namespace baton::mock {
 
 // An error answer: HTTP status plus OpenAI's {"error":{message,type,param,code}} fields.
@@ -159,7 +161,5 @@ bool ShouldFail(uint64_t n, double rate);
 // ---- Helpers ----
 
 uint64_t Fnv1a(std::string_view bytes, uint64_t hash = 14695981039346656037ull);
-// Appends `s` as a JSON string literal (quotes included).
-void AppendJsonString(std::string& out, std::string_view s);
 
 }  // namespace baton::mock
