@@ -52,7 +52,7 @@ Awaitable<ErrorCode> ReadSome(tcp::socket& socket, boost::beast::flat_buffer& bu
   for (;;) {
     if (try_now) {
       ErrorCode ec;
-      std::size_t n = socket.read_some(buffer.prepare(space), ec);
+      std::size_t n = socket.read_some(buffer.prepare(space), ec);  // non-blocking
       if (!ec) {
         buffer.commit(n);
         co_return ErrorCode{};
@@ -61,11 +61,15 @@ Awaitable<ErrorCode> ReadSome(tcp::socket& socket, boost::beast::flat_buffer& bu
         co_return ec;
       }
     }
-    auto [wec] = co_await socket.async_wait(tcp::socket::wait_read, kUseTuple);
-    if (wec) {
-      co_return wec;
+    // async_read_some, not async_wait: Asio re-arms the descriptor with epoll_ctl for every
+    // wait, but a read that found the socket exhausted last time is simply queued until epoll
+    // reports data, and then performed by the reactor.
+    auto [rec, n] = co_await socket.async_read_some(buffer.prepare(space), kUseTuple);
+    if (rec) {
+      co_return rec;
     }
-    try_now = true;
+    buffer.commit(n);
+    co_return ErrorCode{};
   }
 }
 

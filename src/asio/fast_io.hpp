@@ -4,8 +4,9 @@
 // bytes already buffered) still posts its completion through the io_context queue, and every pass
 // of that queue costs an extra epoll_wait(0). Writing synchronously while the non-blocking socket
 // accepts bytes, parsing what is buffered before reading, and waiting for readability instead of
-// attempting a speculative read, a request through the gateway costs about half the scheduler
-// passes and syscalls. Only when the socket would block does a coroutine suspend.
+// letting Asio's reactor perform reads only once epoll reports data, a request through the
+// gateway costs about half the scheduler passes and syscalls. Only when the socket would block
+// does a coroutine suspend.
 //
 // The socket must be in non-blocking mode (socket.non_blocking(true)). Cancellation (the
 // Watchdog's socket.cancel()) ends a pending wait with operation_aborted.
@@ -30,8 +31,9 @@ Awaitable<ErrorCode> WriteAll(boost::asio::ip::tcp::socket& socket,
                               std::span<const boost::asio::const_buffer> bufs);
 
 // Appends at least one byte to buffer (up to its free capacity, at least min_space). With
-// try_now, reads first and waits only if nothing is there; otherwise waits for readability first
-// (the right choice right after sending a request: a read now would only find nothing).
+// try_now, reads at once and suspends only if nothing is there; otherwise goes straight to an
+// asynchronous read (the right choice right after sending a request: a read now would only find
+// nothing).
 // EOF is reported as boost::asio::error::eof.
 Awaitable<ErrorCode> ReadSome(boost::asio::ip::tcp::socket& socket,
                               boost::beast::flat_buffer& buffer, bool try_now,
