@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e e2e-deps bench format format-check lint clean
+.PHONY: all deps build run test unit e2e e2e-deps sanitize bench format format-check lint clean
 
 all: build
 
@@ -31,7 +31,16 @@ e2e: build e2e-deps
 	BATON_BIN=$(abspath $(BUILD_DIR))/baton BATON_MOCK_BIN=$(abspath $(BUILD_DIR))/baton-mock \
 	  node --test --test-concurrency=1 tests/e2e/
 
-test: unit e2e
+# The same suites against an ASan+UBSan build (coroutine lifetimes, buffers): DESIGN.md §11.
+SAN_DIR ?= build-asan
+sanitize: deps e2e-deps
+	cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBATON_SANITIZE=ON
+	cmake --build $(SAN_DIR) -j $(JOBS) --target baton baton-mock baton_unit_tests
+	ASAN_OPTIONS=detect_leaks=1 ./$(SAN_DIR)/baton_unit_tests --gtest_brief=1
+	BATON_BIN=$(abspath $(SAN_DIR))/baton BATON_MOCK_BIN=$(abspath $(SAN_DIR))/baton-mock \
+	  node --test --test-concurrency=1 tests/e2e/
+
+test: unit e2e sanitize
 
 bench: build
 	./bench/run.sh
