@@ -1,5 +1,9 @@
 #include "asio/watchdog.hpp"
 
+#include <cerrno>
+
+#include <sys/socket.h>
+
 namespace baton {
 
 WatchEntry::~WatchEntry() {
@@ -47,7 +51,24 @@ void Watchdog::Remove(WatchEntry& entry) {
   entry.prev_ = entry.next_ = nullptr;
 }
 
+void Watchdog::Probe(WatchEntry& entry, std::chrono::milliseconds interval) {
+  Arm(entry, interval);
+  entry.probe_interval_ = interval;
+}
+
+namespace {
+
+// True when the peer has closed its end: a peek finds EOF or an error other than "no data".
+bool PeerClosed(boost::asio::ip::tcp::socket& socket) {
+  char byte = 0;
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+}  // namespace
+
 void Watchdog::Arm(WatchEntry& entry, std::chrono::milliseconds timeout) {
+  entry.probe_interval_ = std::chrono::milliseconds{0};
   entry.expired_ = false;
   entry.deadline_ = Clock::now() + timeout;
   if (entry.deadline_ < armed_at_) {
@@ -77,8 +98,25 @@ void Watchdog::OnTimer() {
   armed_at_ = Clock::time_point::max();
   const auto now = Clock::now();
   auto next = Clock::time_point::max();
-  for (WatchEntry* e = head_; e != nullptr; e = e->next_) {
-    if (e->deadline_ <= now) {
+  WatchEntry* next_entry = nullptr;
+  for (WatchEntry* e = head_; e != nullptr; e = next_entry) {
+    next_entry = e->next_;
+    if (e->deadline_ <= now && e->probe_interval_.count() > 0) {
+      if (e->socket != nullptr && PeerClosed(*e->socket)) {
+        e->deadline_ = Clock::time_point::max();
+        e->probe_interval_ = std::chrono::milliseconds{0};
+        if (e->on_peer_closed != nullptr) {
+          // Cancels the operation the owner is waiting on; its completion is posted, not run
+          // here, so the list stays as it is during this scan.
+          e->on_peer_closed->emit(boost::asio::cancellation_type::terminal);
+        }
+        continue;
+      }
+      e->deadline_ = now + e->probe_interval_;
+      if (e->deadline_ < next) {
+        next = e->deadline_;
+      }
+    } else if (e->deadline_ <= now) {
       e->deadline_ = Clock::time_point::max();
       e->expired_ = true;
       boost::system::error_code ignored;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <optional>
 
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -35,6 +36,8 @@ class WatchEntry {
   // What to cancel at the deadline.
   boost::asio::ip::tcp::socket* socket = nullptr;
   boost::asio::ip::tcp::resolver* resolver = nullptr;
+  // Emitted (terminal cancellation) when a probed peer turns out to have closed its end.
+  boost::asio::cancellation_signal* on_peer_closed = nullptr;
 
   // True when the last armed deadline passed and the socket was cancelled because of it.
   bool expired() const { return expired_; }
@@ -45,6 +48,7 @@ class WatchEntry {
   WatchEntry* prev_ = nullptr;
   WatchEntry* next_ = nullptr;
   Clock::time_point deadline_ = Clock::time_point::max();
+  std::chrono::milliseconds probe_interval_{0};  // > 0: probing instead of a deadline
   bool expired_ = false;
 };
 
@@ -60,8 +64,16 @@ class Watchdog {
   void Remove(WatchEntry& entry);
   // Sets the entry's deadline to now + timeout and clears its expired flag.
   void Arm(WatchEntry& entry, std::chrono::milliseconds timeout);
-  // No deadline (e.g. while the entry waits on something else that has its own).
-  static void Disarm(WatchEntry& entry) { entry.deadline_ = Clock::time_point::max(); }
+  // No deadline and no probing (e.g. while the entry waits on something that has its own).
+  static void Disarm(WatchEntry& entry) {
+    entry.deadline_ = Clock::time_point::max();
+    entry.probe_interval_ = std::chrono::milliseconds{0};
+  }
+  // Instead of a deadline: every `interval`, peek at the socket without reading; when the peer
+  // has closed (EOF or reset), emit entry.on_peer_closed. Used while a request waits on its
+  // upstream, so that a client that gives up cancels the upstream call within about `interval`.
+  // Costs nothing until the interval first passes.
+  void Probe(WatchEntry& entry, std::chrono::milliseconds interval);
   // Drops the timer (call on the io_context's thread before destroying it).
   void Stop();
 

@@ -22,6 +22,8 @@
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -29,6 +31,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -49,6 +52,7 @@ using tcp = asio::ip::tcp;  // NOLINT(readability-identifier-naming): Asio's own
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::milliseconds kClientProbeInterval{1000};
 
 const char* ReasonPhrase(int status) {
   switch (status) {
@@ -263,6 +267,7 @@ class ConnectionWriter final : public ResponseWriter {
   bool client_gone() const override { return gone_; }
 
   bool keep_alive() const { return keep_alive_ && !gone_ && (!chunked_ || ended_); }
+  void ProbeBetweenWrites(bool on) { probe_between_writes_ = on; }
 
  private:
   std::string Head(int status, const HttpHeaders& headers) {
@@ -328,7 +333,11 @@ class ConnectionWriter final : public ResponseWriter {
   Awaitable<bool> WriteBuffers(std::span<const asio::const_buffer> bufs) {
     watchdog_.Arm(conn_.watch, impl_.options.write_timeout);
     auto ec = co_await fastio::WriteAll(conn_.socket, bufs);
-    Watchdog::Disarm(conn_.watch);
+    if (probe_between_writes_) {
+      watchdog_.Probe(conn_.watch, kClientProbeInterval);
+    } else {
+      Watchdog::Disarm(conn_.watch);
+    }
     if (ec) {
       gone_ = true;
       co_return false;
@@ -340,7 +349,8 @@ class ConnectionWriter final : public ResponseWriter {
   Watchdog& watchdog_;
   const Server::Impl& impl_;
   std::string_view request_id_;
-  std::string pending_head_;  // a stream's head, sent with its first chunk
+  std::string pending_head_;           // a stream's head, sent with its first chunk
+  bool probe_between_writes_ = false;  // keep probing the client while the handler runs
   bool keep_alive_;
   bool head_only_;
   bool started_ = false;
@@ -386,7 +396,10 @@ struct InFlightGuard {
 
 // The connection loop. Spawned per accepted socket: takes everything by value or pointer to
 // long-lived objects (Impl and Worker outlive every io_context run).
-Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) {
+Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker,
+                        std::shared_ptr<asio::cancellation_signal> cancel) {
+  // Cancellation arrives as operation_aborted error codes, never as exceptions.
+  co_await asio::this_coro::throw_if_cancelled(false);
   Connection conn(std::move(socket));
   conn.registration = worker->connections.insert(worker->connections.end(), &conn);
   struct Unregister {
@@ -397,6 +410,7 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
 
   beast::error_code ec;
   worker->watchdog.Add(conn.watch);
+  conn.watch.on_peer_closed = cancel.get();
   conn.socket.set_option(tcp::no_delay(true), ec);
   conn.socket.non_blocking(true, ec);  // fastio reads and writes without blocking
   bool first_request = true;
@@ -517,12 +531,22 @@ Awaitable<void> Session(tcp::socket socket, Server::Impl* impl, Worker* worker) 
     ConnectionWriter writer(conn, worker->watchdog, *impl, request.request_id, keep_alive,
                             request.method == "HEAD");
     bool failed = false;
+    // While the handler runs, the client socket is idle: probe it so that a client that gives up
+    // cancels the upstream call (tokens cost money) instead of it running to its timeout.
+    worker->watchdog.Probe(conn.watch, kClientProbeInterval);
+    writer.ProbeBetweenWrites(true);
     try {
       co_await impl->handler(request, writer);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "baton: handler error on %s %s: %s\n", request.method.c_str(),
                    std::string(request.path).c_str(), e.what());
       failed = true;
+    }
+    writer.ProbeBetweenWrites(false);
+    Watchdog::Disarm(conn.watch);
+    if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+        asio::cancellation_type::none) {
+      break;  // the probe found the client gone and cancelled the handler's wait
     }
     if (failed && !writer.started() && !writer.client_gone()) {
       co_await WriteServerError(conn, worker->watchdog, *impl, 500, "Internal error.",
@@ -556,7 +580,11 @@ Awaitable<void> AcceptLoop(Server::Impl* impl, Worker* worker) {
       co_await t.async_wait(kUseTuple);
       continue;
     }
-    asio::co_spawn(worker->ioc, Session(std::move(socket), impl, worker), asio::detached);
+    // The session's cancellation slot lets the Watchdog cancel whatever the session waits on
+    // (in practice the upstream call) when its client goes away.
+    auto cancel = std::make_shared<asio::cancellation_signal>();
+    asio::co_spawn(worker->ioc, Session(std::move(socket), impl, worker, cancel),
+                   asio::bind_cancellation_slot(cancel->slot(), asio::detached));
   }
 }
 
