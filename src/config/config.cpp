@@ -15,19 +15,15 @@
 
 #include <toml++/toml.h>
 
+#include "config/char_class.hpp"
+
 namespace baton {
 
 namespace {
 
-bool IsAlnum(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
-bool IsDigit(char c) {
-  return std::isdigit(static_cast<unsigned char>(c)) != 0;
-}
-bool IsSpace(char c) {
-  return std::isspace(static_cast<unsigned char>(c)) != 0;
-}
+using config_text::IsAlnum;
+using config_text::IsDigit;
+using config_text::IsSpace;
 
 constexpr int64_t kMaxThreads = 1024;
 

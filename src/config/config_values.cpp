@@ -12,21 +12,16 @@
 #include <sstream>
 #include <system_error>
 
+#include "config/char_class.hpp"
 #include "config/config.hpp"
 
 namespace baton {
 
 namespace {
 
-bool IsAlnum(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
-bool IsDigit(char c) {
-  return std::isdigit(static_cast<unsigned char>(c)) != 0;
-}
-bool IsSpace(char c) {
-  return std::isspace(static_cast<unsigned char>(c)) != 0;
-}
+using config_text::IsAlnum;
+using config_text::IsDigit;
+using config_text::IsSpace;
 
 std::string FormatConfigError(const std::string& file, int line, const std::string& key,
                               const std::string& message) {

@@ -429,27 +429,37 @@ ApiError InvalidKeyError(std::string_view presented) {
   return e;
 }
 
+// The start every endpoint shares: one parse into the caller's arena (root must have been built
+// on it) and the required "model".
+std::optional<ApiError> ParseWithModel(std::string_view body, json::monotonic_resource& mr,
+                                       json::value& root, std::string& model) {
+  boost::system::error_code ec;
+  root = json::parse(body, ec, &mr);
+  if (ec || !root.is_object()) {
+    return BadJsonError();
+  }
+  const json::value* m = Find(root.get_object(), "model");
+  if (m == nullptr || !m->is_string()) {
+    ApiError e = MissingParam("model");
+    e.message = "you must provide a model parameter";
+    e.code.clear();
+    return e;
+  }
+  model = std::string(m->get_string());
+  return std::nullopt;
+}
+
 // ---- Chat ----
 
 std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out) {
   // One parse into a stack buffer: the only per-request heavy work the mock does.
   unsigned char buffer[8192];
   json::monotonic_resource mr(buffer, sizeof(buffer));
-  boost::system::error_code ec;
-  json::value root = json::parse(body, ec, &mr);
-  if (ec || !root.is_object()) {
-    return BadJsonError();
+  json::value root(&mr);
+  if (auto error = ParseWithModel(body, mr, root, out->model)) {
+    return error;
   }
   const json::object& o = root.get_object();
-
-  const json::value* model = Find(o, "model");
-  if (model == nullptr || !model->is_string()) {
-    ApiError e = MissingParam("model");
-    e.message = "you must provide a model parameter";
-    e.code.clear();
-    return e;
-  }
-  out->model = std::string(model->get_string());
 
   const json::value* messages = Find(o, "messages");
   if (messages == nullptr || !messages->is_array()) {
@@ -679,20 +689,11 @@ std::vector<std::string_view> Fragments(std::string_view text, std::size_t size)
 std::optional<ApiError> ParseEmbeddingsRequest(std::string_view body, EmbeddingsRequest* out) {
   unsigned char buffer[8192];
   json::monotonic_resource mr(buffer, sizeof(buffer));
-  boost::system::error_code ec;
-  json::value root = json::parse(body, ec, &mr);
-  if (ec || !root.is_object()) {
-    return BadJsonError();
+  json::value root(&mr);
+  if (auto error = ParseWithModel(body, mr, root, out->model)) {
+    return error;
   }
   const json::object& o = root.get_object();
-  const json::value* model = Find(o, "model");
-  if (model == nullptr || !model->is_string()) {
-    ApiError e = MissingParam("model");
-    e.message = "you must provide a model parameter";
-    e.code.clear();
-    return e;
-  }
-  out->model = std::string(model->get_string());
   out->seeds.clear();
   out->prompt_tokens = 0;
 
