@@ -253,6 +253,32 @@ describe('provider options', () => {
     assert.equal(req.headers['openai-organization'], 'org-e2e');
   });
 
+  test('a preset kind needs only its key variable (groq → GROQ_API_KEY), base_url overridable', async () => {
+    const mock = await startMock([], { MOCK_REQUIRE_KEY: 'gsk-e2e-key' });
+    const baton = await startBaton(batonConfig({
+      providers: { groq: { kind: 'groq', base_url: `http://127.0.0.1:${mock.port}/v1` } },
+      models: { fast: { deployments: ['groq/llama-3.1-8b-instant'] } },
+    }), { env: { GROQ_API_KEY: 'gsk-e2e-key' } });
+    const res = await chat(baton, { model: 'fast', messages: userMessage() });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers.get('x-baton-provider'), 'groq');
+    const req = await mock.lastChatRequest();
+    assert.equal(req.headers.authorization, 'Bearer gsk-e2e-key');
+    assert.equal(JSON.parse(req.body).model, 'llama-3.1-8b-instant');
+    // Without the variable the provider is listed as unavailable and a request says why.
+    const bare = await startBaton(batonConfig({
+      providers: { groq: { kind: 'groq', base_url: `http://127.0.0.1:${mock.port}/v1` } },
+      models: { fast: { deployments: ['groq/llama-3.1-8b-instant'] } },
+    }));
+    const ready = await getJSON(`${bare.url}/health/readiness`);
+    const groq = ready.json.providers.find((p) => p.name === 'groq');
+    assert.equal(groq.available, false);
+    assert.match(groq.reason, /GROQ_API_KEY/);
+    const refused = await chat(bare, { model: 'fast', messages: userMessage() });
+    assert.equal(refused.status, 503, refused.text);
+    assert.match(refused.json.error.message, /GROQ_API_KEY is not set/);
+  });
+
   test('mock requiring a key: baton sends the os.environ/ key it resolved', async () => {
     const mock = await startMock([], { MOCK_REQUIRE_KEY: MOCK_KEY });
     const baton = await startBaton(batonConfig({ mockPort: mock.port }));
