@@ -2,9 +2,10 @@
 // HTTP. Uses raw sockets so the bytes on the wire are exactly the ones under test.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import {
-  RawConn, assertOpenAIError, chat, getJSON, parseHttpResponses, rawRequest, readSSE, request,
-  sleep, startPair, userMessage,
+  RawConn, assertOpenAIError, batonConfig, chat, getJSON, parseHttpResponses, pollUntil, rawRequest,
+  readSSE, request, sleep, startBaton, startMock, startPair, userMessage,
 } from './support/harness.mjs';
 
 const READ_TIMEOUT_MS = 1000;
@@ -189,5 +190,26 @@ describe('limits', () => {
   test('still serving after all of the above', async () => {
     const res = await chat(baton, { model: 'demo', messages: userMessage() });
     assert.equal(res.status, 200, res.text);
+  });
+});
+
+describe('slow readers', () => {
+  test('a client that stops reading a large stream is dropped after write_timeout, upstream cancelled', async () => {
+    // ~50 MB of stream: far more than the socket buffers between Baton and a client that never reads.
+    const mock = await startMock(['--chunks', '200000']);
+    const baton = await startBaton(batonConfig({ mockPort: mock.port, server: { write_timeout: '1s' } }));
+    const body = JSON.stringify({ model: 'demo', messages: userMessage(), stream: true });
+    const socket = net.connect(baton.port, '127.0.0.1');
+    await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    socket.on('error', () => {});
+    socket.pause(); // never read
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n`
+      + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const aborted = await pollUntil(async () => (await mock.stats()).streams_aborted_by_client >= 1,
+      { timeoutMs: 8000, intervalMs: 100 });
+    socket.destroy();
+    assert.ok(aborted, 'the upstream stream was cancelled once Baton gave up on the slow reader');
+    const health = await fetch(`${baton.url}/health`);
+    assert.equal(health.status, 200, 'baton still serves');
   });
 });
