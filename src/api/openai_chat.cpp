@@ -150,7 +150,6 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
   SseSplitter splitter;
   std::string out;
   bool done = false;
-  openai::Usage usage;
   auto on_event = [&](const SseEvent& ev) {
     if (!ev.has_data) {
       out.append(ev.raw);
@@ -161,11 +160,10 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
       out.append(ev.raw);
       return true;
     }
-    if (openai::ChunkHasUsage(ev.data)) {
-      usage = openai::ParseUsage(ev.data);
-      if (!client_wants_usage && openai::IsUsageOnlyChunk(ev.data)) {
-        return true;
-      }
+    // The usage chunk was asked for by Baton (for accounting, which will read it here with
+    // openai::ParseUsage); the client sees it only if it asked for it too.
+    if (!client_wants_usage && openai::IsUsageOnlyChunk(ev.data)) {
+      return true;
     }
     out.append(ev.raw);
     return true;
@@ -212,10 +210,6 @@ Awaitable<void> RelayStream(ResponseWriter& writer, const Deployment& d, int att
   // does not end its body promptly after [DONE] loses the connection instead.
   co_await upstream.Drain(kDrainAfterDone);
 }
-
-}  // namespace
-
-namespace {
 
 // Routes one OpenAI-dialect request (already validated) to its deployments, falling through to the
 // next one while nothing has been sent to the client.
