@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -39,61 +40,234 @@ std::optional<int64_t> AsInt(const json::value* v) {
 
 }  // namespace
 
+namespace {
+
+// What InspectChatRequest needs from a body, gathered by a SAX pass of boost::json's
+// basic_parser: it validates the whole document but builds no DOM (the request path's only
+// full-body parse, so the cheaper the better).
+struct ChatScan {
+  constexpr static std::size_t max_object_size = std::size_t(-1);
+  constexpr static std::size_t max_array_size = std::size_t(-1);
+  constexpr static std::size_t max_key_size = std::size_t(-1);
+  constexpr static std::size_t max_string_size = std::size_t(-1);
+
+  enum class Member {
+    kOther,
+    kModel,
+    kMessages,
+    kStream,
+    kStreamOptions,
+    kMaxTokens,
+    kMaxCompletion
+  };
+  using ErrorCode = boost::system::error_code;
+  using StringView = boost::json::string_view;
+
+  int depth = 0;  // 1 = inside the top-level object
+  bool top_is_object = false;
+  Member member = Member::kOther;  // the top-level member whose value comes next
+  std::string key;                 // key being assembled (parts)
+  bool in_stream_options = false;  // inside the top-level stream_options object
+  bool include_usage_key = false;  // the next depth-2 value is stream_options.include_usage
+
+  bool has_model = false;
+  bool model_is_string = false;
+  std::string model;
+  bool has_messages = false;
+  bool messages_is_array = false;
+  bool stream_bad_type = false;
+  ChatRequestInfo info;
+
+  bool on_document_begin(ErrorCode&) { return true; }
+  bool on_document_end(ErrorCode&) { return true; }
+  bool on_object_begin(ErrorCode&) {
+    if (depth == 0) {
+      top_is_object = true;
+    } else if (depth == 1) {
+      TopValue(Kind::kObject);
+      in_stream_options = member == Member::kStreamOptions;
+    }
+    ++depth;
+    return true;
+  }
+  bool on_object_end(std::size_t, ErrorCode&) {
+    --depth;
+    if (depth == 1) {
+      in_stream_options = false;
+    }
+    return true;
+  }
+  bool on_array_begin(ErrorCode&) {
+    if (depth == 1) {
+      TopValue(Kind::kArray);
+    }
+    ++depth;
+    return true;
+  }
+  bool on_array_end(std::size_t, ErrorCode&) {
+    --depth;
+    return true;
+  }
+  bool on_key_part(StringView s, std::size_t, ErrorCode&) {
+    key.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(StringView s, std::size_t, ErrorCode&) {
+    key.append(s.data(), s.size());
+    if (depth == 1) {
+      member = key == "model"                   ? Member::kModel
+               : key == "messages"              ? Member::kMessages
+               : key == "stream"                ? Member::kStream
+               : key == "stream_options"        ? Member::kStreamOptions
+               : key == "max_tokens"            ? Member::kMaxTokens
+               : key == "max_completion_tokens" ? Member::kMaxCompletion
+                                                : Member::kOther;
+      if (member == Member::kModel) {
+        model.clear();  // a repeated "model" key: the last one wins
+      }
+    } else if (depth == 2 && in_stream_options) {
+      include_usage_key = key == "include_usage";
+    }
+    key.clear();
+    return true;
+  }
+  bool on_string_part(StringView s, std::size_t, ErrorCode&) {
+    if (depth == 1 && member == Member::kModel) {
+      model.append(s.data(), s.size());
+    }
+    return true;
+  }
+  bool on_string(StringView s, std::size_t, ErrorCode&) {
+    if (depth == 1 && member == Member::kModel) {
+      model.append(s.data(), s.size());
+    }
+    if (depth == 1) {
+      TopValue(Kind::kString);
+    }
+    return true;
+  }
+  bool on_number_part(StringView, ErrorCode&) { return true; }
+  bool on_int64(int64_t i, StringView, ErrorCode&) { return Number(i); }
+  bool on_uint64(uint64_t u, StringView, ErrorCode&) { return Number(static_cast<int64_t>(u)); }
+  bool on_double(double d, StringView, ErrorCode&) { return Number(static_cast<int64_t>(d)); }
+  bool on_bool(bool b, ErrorCode&) {
+    if (depth == 1) {
+      TopValue(Kind::kBool);
+      if (member == Member::kStream) {
+        info.stream = b;
+      }
+    } else if (depth == 2 && in_stream_options && include_usage_key) {
+      info.include_usage = b;
+    }
+    return true;
+  }
+  bool on_null(ErrorCode&) {
+    if (depth == 1) {
+      TopValue(Kind::kNull);
+    }
+    return true;
+  }
+  bool on_comment_part(StringView, ErrorCode&) { return true; }
+  bool on_comment(StringView, ErrorCode&) { return true; }
+
+ private:
+  enum class Kind { kObject, kArray, kString, kNumber, kBool, kNull };
+
+  bool Number(int64_t v) {
+    if (depth == 1) {
+      TopValue(Kind::kNumber);
+      if (member == Member::kMaxTokens) {
+        max_tokens = v;
+      } else if (member == Member::kMaxCompletion) {
+        max_completion_tokens = v;
+      }
+    }
+    return true;
+  }
+
+  // A value of the top-level member `member` (later duplicates win, as in JSON.parse).
+  void TopValue(Kind kind) {
+    switch (member) {
+      case Member::kModel:
+        has_model = true;
+        model_is_string = kind == Kind::kString;
+        if (!model_is_string) {
+          model.clear();
+        }
+        break;
+      case Member::kMessages:
+        has_messages = true;
+        messages_is_array = kind == Kind::kArray;
+        break;
+      case Member::kStream:
+        stream_bad_type = kind != Kind::kBool && kind != Kind::kNull;
+        if (kind == Kind::kNull) {
+          info.stream = false;
+        }
+        break;
+      case Member::kStreamOptions:
+        if (kind != Kind::kObject) {
+          info.include_usage = false;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+ public:
+  std::optional<int64_t> max_tokens;
+  std::optional<int64_t> max_completion_tokens;
+};
+
+}  // namespace
+
 Result<ChatRequestInfo> InspectChatRequest(std::string_view body) {
-  ParseArena arena;
+  boost::json::basic_parser<ChatScan> parser(boost::json::parse_options{});
   boost::system::error_code ec;
-  json::value doc = json::parse(body, ec, &arena.resource);
-  if (ec) {
+  std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
+  // Only whitespace may follow the document.
+  if (!ec && used < body.size()) {
+    std::string_view rest = body.substr(used);
+    if (rest.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+      ec = boost::json::error::extra_data;
+    }
+  }
+  if (ec || !parser.done()) {
     return Error(ErrorKind::kBadRequest,
                  "We could not parse the JSON body of your request. (HINT: This likely means "
                  "you aren't using your HTTP library correctly. The OpenAI API expects a JSON "
                  "payload, but what was sent was not valid JSON.)",
                  "invalid_json");
   }
-  const json::object* obj = doc.if_object();
-  if (obj == nullptr) {
+  ChatScan& scan = parser.handler();
+  if (!scan.top_is_object) {
     return Error(ErrorKind::kBadRequest, "The request body must be a JSON object.",
                  "invalid_request", "");
   }
-  ChatRequestInfo info;
-  const json::value* model = obj->if_contains("model");
-  if (model == nullptr) {
+  if (!scan.has_model) {
     return Error(ErrorKind::kBadRequest, "you must provide a model parameter", "missing_model",
                  "model");
   }
-  if (!model->is_string() || model->as_string().empty()) {
+  if (!scan.model_is_string || scan.model.empty()) {
     return Error(ErrorKind::kBadRequest, "Invalid type for 'model': expected a non-empty string.",
                  "invalid_type", "model");
   }
-  info.model = std::string(model->as_string());
-  const json::value* messages = obj->if_contains("messages");
-  if (messages == nullptr) {
+  if (!scan.has_messages) {
     return Error(ErrorKind::kBadRequest, "Missing required parameter: 'messages'.",
                  "missing_required_parameter", "messages");
   }
-  if (!messages->is_array()) {
+  if (!scan.messages_is_array) {
     return Error(ErrorKind::kBadRequest, "Invalid type for 'messages': expected an array.",
                  "invalid_type", "messages");
   }
-  if (const json::value* stream = obj->if_contains("stream")) {
-    if (stream->is_bool()) {
-      info.stream = stream->as_bool();
-    } else if (!stream->is_null()) {
-      return Error(ErrorKind::kBadRequest, "Invalid type for 'stream': expected a boolean.",
-                   "invalid_type", "stream");
-    }
+  if (scan.stream_bad_type) {
+    return Error(ErrorKind::kBadRequest, "Invalid type for 'stream': expected a boolean.",
+                 "invalid_type", "stream");
   }
-  if (const json::value* so = obj->if_contains("stream_options");
-      so != nullptr && so->is_object()) {
-    if (const json::value* iu = so->as_object().if_contains("include_usage");
-        iu != nullptr && iu->is_bool()) {
-      info.include_usage = iu->as_bool();
-    }
-  }
-  info.max_tokens = AsInt(obj->if_contains("max_completion_tokens"));
-  if (!info.max_tokens) {
-    info.max_tokens = AsInt(obj->if_contains("max_tokens"));
-  }
+  ChatRequestInfo info = scan.info;
+  info.model = std::move(scan.model);
+  info.max_tokens = scan.max_completion_tokens ? scan.max_completion_tokens : scan.max_tokens;
   return info;
 }
 

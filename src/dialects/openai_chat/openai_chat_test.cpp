@@ -571,3 +571,50 @@ TEST(UpstreamErrorMessageTest, EscapesAreDecoded) {
 
 }  // namespace
 }  // namespace baton::openai
+
+namespace baton::openai {
+namespace {
+
+TEST(InspectChatRequestScanTest, NestedKeysDoNotCount) {
+  // "model", "stream" and "include_usage" inside messages or other members are not the request's.
+  auto info = InspectChatRequest(
+      R"({"messages":[{"role":"user","content":"x","model":"inner","stream":true,)"
+      R"("stream_options":{"include_usage":true}}],"metadata":{"model":"m2","max_tokens":7},)"
+      R"("model":"outer"})");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->model, "outer");
+  EXPECT_FALSE(info->stream);
+  EXPECT_FALSE(info->include_usage);
+  EXPECT_FALSE(info->max_tokens.has_value());
+}
+
+TEST(InspectChatRequestScanTest, DuplicateKeysLastWins) {
+  auto info = InspectChatRequest(
+      R"({"model":"first","messages":[],"stream":true,"model":"second","stream":null})");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->model, "second");
+  EXPECT_FALSE(info->stream);
+  auto bad = InspectChatRequest(R"({"model":"ok","messages":[],"model":5})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().param, "model");
+}
+
+TEST(InspectChatRequestScanTest, IncludeUsageOnlyDirectlyInStreamOptions) {
+  auto deep = InspectChatRequest(
+      R"({"model":"m","messages":[],"stream_options":{"x":{"include_usage":true}}})");
+  ASSERT_TRUE(deep.ok());
+  EXPECT_FALSE(deep->include_usage);
+  auto direct = InspectChatRequest(
+      R"({"model":"m","messages":[],"stream_options":{"x":{"y":1},"include_usage":true}})");
+  ASSERT_TRUE(direct.ok());
+  EXPECT_TRUE(direct->include_usage);
+}
+
+TEST(InspectChatRequestScanTest, TrailingDataIsInvalidJsonButWhitespaceIsFine) {
+  EXPECT_FALSE(InspectChatRequest(R"({"model":"m","messages":[]} x)").ok());
+  EXPECT_FALSE(InspectChatRequest(R"({"model":"m","messages":[]}{})").ok());
+  EXPECT_TRUE(InspectChatRequest("{\"model\":\"m\",\"messages\":[]} \r\n\t").ok());
+}
+
+}  // namespace
+}  // namespace baton::openai
