@@ -1,5 +1,6 @@
 #include "asio/fast_io.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <boost/asio/as_tuple.hpp>
@@ -11,7 +12,7 @@ namespace baton::fastio {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
-using tcp = asio::ip::tcp;
+using tcp = asio::ip::tcp;  // NOLINT(readability-identifier-naming): Asio's own spelling
 
 namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
@@ -39,10 +40,7 @@ Awaitable<ErrorCode> WriteAll(tcp::socket& socket, std::span<const asio::const_b
 
 Awaitable<ErrorCode> ReadSome(tcp::socket& socket, boost::beast::flat_buffer& buffer, bool try_now,
                               std::size_t min_space) {
-  std::size_t space = buffer.capacity() - buffer.size();
-  if (space < min_space) {
-    space = min_space;
-  }
+  std::size_t space = std::max(buffer.capacity() - buffer.size(), min_space);
   if (buffer.size() + space > buffer.max_size()) {
     space = buffer.max_size() - buffer.size();
     if (space == 0) {
@@ -73,8 +71,8 @@ Awaitable<ErrorCode> ReadSome(tcp::socket& socket, boost::beast::flat_buffer& bu
   }
 }
 
-template <bool kIsRequest>
-bool ParseBuffered(boost::beast::flat_buffer& buffer, http::basic_parser<kIsRequest>& parser,
+template <bool IsRequest>
+bool ParseBuffered(boost::beast::flat_buffer& buffer, http::basic_parser<IsRequest>& parser,
                    ErrorCode& ec) {
   bool progress = false;
   while (buffer.size() > 0 && !parser.is_done()) {
@@ -93,9 +91,9 @@ bool ParseBuffered(boost::beast::flat_buffer& buffer, http::basic_parser<kIsRequ
   return progress;
 }
 
-template <bool kIsRequest>
+template <bool IsRequest>
 Awaitable<ErrorCode> ReadMessage(tcp::socket& socket, boost::beast::flat_buffer& buffer,
-                                 http::basic_parser<kIsRequest>& parser, bool whole_message,
+                                 http::basic_parser<IsRequest>& parser, bool whole_message,
                                  bool try_now) {
   for (;;) {
     ErrorCode ec;

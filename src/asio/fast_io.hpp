@@ -42,15 +42,15 @@ Awaitable<ErrorCode> ReadSome(boost::asio::ip::tcp::socket& socket,
 // Feeds buffered bytes to the parser, reading more as needed, until the header (whole_message =
 // false) or the whole message is complete. Parser errors (limits, bad syntax) are returned as is;
 // a peer that closes early gives Beast's partial_message / end_of_stream.
-template <bool kIsRequest>
+template <bool IsRequest>
 Awaitable<ErrorCode> ReadMessage(boost::asio::ip::tcp::socket& socket,
                                  boost::beast::flat_buffer& buffer,
-                                 boost::beast::http::basic_parser<kIsRequest>& parser,
+                                 boost::beast::http::basic_parser<IsRequest>& parser,
                                  bool whole_message, bool try_now);
 
 // Feeds only what is already buffered; returns true when the parser made progress.
-template <bool kIsRequest>
+template <bool IsRequest>
 bool ParseBuffered(boost::beast::flat_buffer& buffer,
-                   boost::beast::http::basic_parser<kIsRequest>& parser, ErrorCode& ec);
+                   boost::beast::http::basic_parser<IsRequest>& parser, ErrorCode& ec);
 
 }  // namespace baton::fastio

@@ -64,13 +64,11 @@ std::string Lowered(std::string_view s) {
 
 std::string GetEnv(const char* upper, const char* lower) {
   // Read once per worker at startup, before any thread could change the environment.
-  if (const char* v = std::getenv(upper);
-      v != nullptr && *v != '\0') {  // NOLINT(concurrency-mt-unsafe)
-    return v;
-  }
-  if (const char* v = std::getenv(lower);
-      v != nullptr && *v != '\0') {  // NOLINT(concurrency-mt-unsafe)
-    return v;
+  for (const char* name : {upper, lower}) {
+    const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+    if (v != nullptr && *v != '\0') {
+      return v;
+    }
   }
   return {};
 }

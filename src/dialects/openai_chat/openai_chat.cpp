@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstring>
+#include <limits>
+#include <utility>
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -45,11 +47,14 @@ namespace {
 // What InspectChatRequest needs from a body, gathered by a SAX pass of boost::json's
 // basic_parser: it validates the whole document but builds no DOM (the request path's only
 // full-body parse, so the cheaper the better).
+// The member names and signatures are Boost.JSON's handler concept, hence the lint exceptions.
+// NOLINTBEGIN(readability-identifier-naming,readability-named-parameter)
+// NOLINTBEGIN(readability-convert-member-functions-to-static)
 struct ChatScan {
-  constexpr static std::size_t max_object_size = std::size_t(-1);
-  constexpr static std::size_t max_array_size = std::size_t(-1);
-  constexpr static std::size_t max_key_size = std::size_t(-1);
-  constexpr static std::size_t max_string_size = std::size_t(-1);
+  constexpr static std::size_t max_object_size = std::numeric_limits<std::size_t>::max();
+  constexpr static std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
+  constexpr static std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
+  constexpr static std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
 
   enum class Member {
     kOther,
@@ -60,6 +65,23 @@ struct ChatScan {
     kMaxTokens,
     kMaxCompletion
   };
+
+  static Member MemberOf(std::string_view name) {
+    static constexpr std::array<std::pair<std::string_view, Member>, 6> kMembers{{
+        {"model", Member::kModel},
+        {"messages", Member::kMessages},
+        {"stream", Member::kStream},
+        {"stream_options", Member::kStreamOptions},
+        {"max_tokens", Member::kMaxTokens},
+        {"max_completion_tokens", Member::kMaxCompletion},
+    }};
+    for (const auto& [known, m] : kMembers) {
+      if (known == name) {
+        return m;
+      }
+    }
+    return Member::kOther;
+  }
   using ErrorCode = boost::system::error_code;
   using StringView = boost::json::string_view;
 
@@ -115,13 +137,7 @@ struct ChatScan {
   bool on_key(StringView s, std::size_t, ErrorCode&) {
     key.append(s.data(), s.size());
     if (depth == 1) {
-      member = key == "model"                   ? Member::kModel
-               : key == "messages"              ? Member::kMessages
-               : key == "stream"                ? Member::kStream
-               : key == "stream_options"        ? Member::kStreamOptions
-               : key == "max_tokens"            ? Member::kMaxTokens
-               : key == "max_completion_tokens" ? Member::kMaxCompletion
-                                                : Member::kOther;
+      member = MemberOf(key);
       if (member == Member::kModel) {
         model.clear();  // a repeated "model" key: the last one wins
       }
@@ -219,6 +235,8 @@ struct ChatScan {
   std::optional<int64_t> max_tokens;
   std::optional<int64_t> max_completion_tokens;
 };
+// NOLINTEND(readability-convert-member-functions-to-static)
+// NOLINTEND(readability-identifier-naming,readability-named-parameter)
 
 }  // namespace
 
