@@ -1,7 +1,6 @@
 // Gemini codec: GenerateContent request/response/stream ↔ canonical. See gemini.hpp for the
 // Gemini-specific rules (ids, thought signatures, stream end).
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -268,7 +267,7 @@ struct RequestParser {
     }
   }
 
-  std::optional<Error> ParsePart(const json::object& p, Role role, std::vector<Part>& out) {
+  std::optional<Error> ParsePart(const json::object& p, std::vector<Part>& out) {
     if (const json::value* text = p.if_contains("text")) {
       if (!text->is_string()) {
         return BadRequest("Invalid value at 'contents.parts.text': expected a string.");
@@ -317,7 +316,6 @@ struct RequestParser {
       calls.push_back({call.id, call.name, false});
       AddSignature(p, out);
       out.push_back(std::move(call));
-      (void)role;
       return std::nullopt;
     }
     if (const json::object* fr = ObjectField(p, "functionResponse", "function_response")) {
@@ -584,6 +582,10 @@ json::array RenderParts(const std::vector<Part>& parts, bool include_thought_tex
   for (const auto& p : parts) {
     switch (p.type) {
       case Part::Type::kText: {
+        // Gemini refuses empty text parts in requests ("empty text parameter").
+        if (p.text.empty() && !for_client) {
+          break;
+        }
         json::object o{{"text", p.text}};
         attach(o);
         out.emplace_back(std::move(o));
@@ -1038,7 +1040,7 @@ Result<Request> ParseRequest(std::string_view body) {
     if (const json::array* parts = ArrayField(*co, "parts", "")) {
       for (const auto& p : *parts) {
         if (const auto* po = p.if_object()) {
-          if (auto err = parser.ParsePart(*po, m.role, m.parts)) {
+          if (auto err = parser.ParsePart(*po, m.parts)) {
             return *err;
           }
         }

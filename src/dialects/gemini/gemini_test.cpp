@@ -232,6 +232,26 @@ TEST(GeminiRenderRequest, SignatureTravelsOnTheNextPart) {
       {"functionCall":{"name":"f","args":{}},"thoughtSignature":"SIG"}]})"));
 }
 
+TEST(GeminiRenderRequest, EmptyTextPartsAndImageUrls) {
+  Request r;
+  Part img;
+  img.type = Part::Type::kImage;
+  img.url = "https://example.com/photo.PNG?size=large";
+  Part data_url;
+  data_url.type = Part::Type::kImage;
+  data_url.url = "data:image/webp;base64,UklGR";
+  r.messages.push_back({Role::kUser, {Part::Text(""), img, data_url}});
+  r.messages.push_back({Role::kAssistant, {Part::Text("")}});
+  r.n = 3;
+  r.response_format = Request::Format::kJsonObject;
+  json::value body = json::parse(RenderRequest(r, ""));
+  EXPECT_EQ(body, json::parse(R"({"contents":[{"role":"user","parts":[
+      {"fileData":{"mimeType":"image/png","fileUri":"https://example.com/photo.PNG?size=large"}},
+      {"inlineData":{"mimeType":"image/webp","data":"UklGR"}}]}],
+      "generationConfig":{"candidateCount":3,"responseMimeType":"application/json"}})"))
+      << body;
+}
+
 TEST(GeminiParseResponse, ThinkingAndUsage) {
   auto r = ParseResponse(Golden("gemini_to_openai/response_thinking_summary.in.json"));
   ASSERT_TRUE(r.ok());

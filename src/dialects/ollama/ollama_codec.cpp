@@ -116,6 +116,61 @@ void FlushUser(PendingMessage& m, json::array& out) {
   m = PendingMessage{};
 }
 
+// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// created_at ("2023-08-04T08:52:19.385406455-07:00") as unix seconds; 0 when unreadable.
+int64_t UnixFromRfc3339(std::string_view s) {
+  auto num = [&](std::size_t pos, std::size_t len, int64_t* v) {
+    if (pos + len > s.size()) {
+      return false;
+    }
+    int64_t r = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') {
+        return false;
+      }
+      r = r * 10 + (s[i] - '0');
+    }
+    *v = r;
+    return true;
+  };
+  int64_t y = 0;
+  int64_t mo = 0;
+  int64_t d = 0;
+  int64_t h = 0;
+  int64_t mi = 0;
+  int64_t sec = 0;
+  if (!num(0, 4, &y) || !num(5, 2, &mo) || !num(8, 2, &d) || !num(11, 2, &h) || !num(14, 2, &mi) ||
+      !num(17, 2, &sec) || mo < 1 || mo > 12) {
+    return 0;
+  }
+  int64_t t = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  std::size_t pos = 19;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      ++pos;
+    }
+  }
+  if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int64_t oh = 0;
+    int64_t om = 0;
+    if (num(pos + 1, 2, &oh) && num(pos + 4, 2, &om)) {
+      int64_t offset = oh * 3600 + om * 60;
+      t += s[pos] == '+' ? -offset : offset;
+    }
+  }
+  return t;
+}
+
 Usage UsageFrom(const json::object& o) {
   Usage u;
   auto in = IntField(o, "prompt_eval_count");
@@ -440,6 +495,7 @@ Result<Response> ParseResponse(std::string_view body) {
   Response r;
   r.id = canon::NewId("chatcmpl-");
   r.model = StringField(o, "model");
+  r.created = UnixFromRfc3339(StringField(o, "created_at"));
   bool has_calls = false;
   if (const json::object* msg =
           o.if_contains("message") != nullptr ? o.at("message").if_object() : nullptr) {

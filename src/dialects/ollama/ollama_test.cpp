@@ -126,6 +126,12 @@ TEST(OllamaParseResponse, TextAndUsage) {
   EXPECT_EQ(r->finish, FinishReason::kStop);
   EXPECT_EQ(r->usage.input_tokens, 17);
   EXPECT_EQ(r->usage.output_tokens, 66);
+  EXPECT_EQ(r->created, 1716580891);  // 2024-05-24T20:01:31.01558Z
+  auto offset =
+      ParseResponse(R"({"model":"m","created_at":"2023-08-04T08:52:19.385406455-07:00","message":)"
+                    R"({"role":"assistant","content":"x"},"done":true})");
+  ASSERT_TRUE(offset.ok());
+  EXPECT_EQ(offset->created, 1691164339);  // 2023-08-04T15:52:19Z
 }
 
 TEST(OllamaParseResponse, ToolCallsWinOverStop) {
