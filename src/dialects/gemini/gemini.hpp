@@ -11,7 +11,18 @@
 //  * thoughtSignature on a non-thought part (a functionCall, or a final text part) becomes a
 //    kThinking part with empty text and that signature, placed before the part (in streams:
 //    kThinkingDelta "" + kSignatureDelta); RenderRequest puts it back on the next part.
+//    A function call with no signature at all gets Google's documented placeholder
+//    "skip_thought_signature_validator" when sent upstream (Gemini 3 refuses unsigned calls).
+//    Thought text itself is never sent back upstream; clients see it only with includeThoughts.
 //  * Streams are SSE with CRLF framing and no end marker: a finishReason seen means complete.
+//    Only the `alt=sse` form is decoded (Baton always asks for it), not the JSON-array form.
+//  * Only candidates[0] is read. Server-side tools (googleSearch, codeExecution, urlContext)
+//    are skipped without error; safetySettings and cachedContent are ignored. Gemini-style
+//    upper-case schema types ("OBJECT") are lower-cased for other dialects; JSON Schema keys
+//    Gemini's `parameters` rejects ($schema, additionalProperties, strict) are stripped on the
+//    way to Gemini.
+//  * Errors: a wrong key is 401 UNAUTHENTICATED here (Gemini itself says 400 API_KEY_INVALID,
+//    which ParseError maps to kUnauthorized); other kinds use their default status.
 //
 // Pure functions and per-stream objects; the functions are thread-safe, a decoder or encoder
 // belongs to one stream.

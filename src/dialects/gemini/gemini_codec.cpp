@@ -244,6 +244,9 @@ Error BadRequest(std::string message) {
   return Error(ErrorKind::kBadRequest, std::move(message));
 }
 
+// The thoughtSignature Google documents for function calls whose real signature is unknown.
+constexpr std::string_view kSkipSignatureValidator = "skip_thought_signature_validator";
+
 // ---- parse_request ----
 
 struct CallRecord {
@@ -573,6 +576,7 @@ json::array RenderParts(const std::vector<Part>& parts, bool include_thought_tex
                         bool for_client) {
   json::array out;
   std::string pending_signature;
+  bool seen_call = false;
   auto attach = [&](json::object& o) {
     if (!pending_signature.empty()) {
       o["thoughtSignature"] = std::move(pending_signature);
@@ -614,6 +618,13 @@ json::array RenderParts(const std::vector<Part>& parts, bool include_thought_tex
           fc["id"] = p.id;
         }
         json::object o{{"functionCall", std::move(fc)}};
+        // Gemini 3 refuses a history whose function calls lost their signature (history from
+        // another dialect's client or model never had one). Google documents this placeholder
+        // for such histories; the first call of a turn is the one that must carry a signature.
+        if (!for_client && !seen_call && pending_signature.empty()) {
+          pending_signature = kSkipSignatureValidator;
+        }
+        seen_call = true;
         attach(o);
         out.emplace_back(std::move(o));
         break;
