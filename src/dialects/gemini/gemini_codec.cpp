@@ -255,18 +255,34 @@ struct CallRecord {
   bool answered = false;
 };
 
+// Appends reasoning. Gemini closes a run of thought parts with a signature, either on the last
+// thought part or on the part that follows the run (a functionCall or text); an unsigned run and
+// the signature that closes it become one thinking part, as other dialects expect.
+void AddThinking(std::vector<Part>& out, std::string_view text, std::string signature) {
+  if (!out.empty() && out.back().type == Part::Type::kThinking && out.back().signature.empty()) {
+    out.back().text += text;
+    out.back().signature = std::move(signature);
+    return;
+  }
+  if (text.empty() && signature.empty()) {
+    return;
+  }
+  Part t;
+  t.type = Part::Type::kThinking;
+  t.text = std::string(text);
+  t.signature = std::move(signature);
+  out.push_back(std::move(t));
+}
+
 struct RequestParser {
   std::vector<CallRecord> calls;
   int ordinal = 0;
 
-  // Non-thought parts may carry a thoughtSignature: kept as an empty thinking part in front.
+  // Non-thought parts may carry a thoughtSignature: kept as thinking in front of the part.
   static void AddSignature(const json::object& p, std::vector<Part>& out) {
     std::string sig = StringField(p, "thoughtSignature", "thought_signature");
     if (!sig.empty()) {
-      Part t;
-      t.type = Part::Type::kThinking;
-      t.signature = std::move(sig);
-      out.push_back(std::move(t));
+      AddThinking(out, "", std::move(sig));
     }
   }
 
@@ -276,11 +292,8 @@ struct RequestParser {
         return BadRequest("Invalid value at 'contents.parts.text': expected a string.");
       }
       if (BoolField(p, "thought")) {
-        Part t;
-        t.type = Part::Type::kThinking;
-        t.text = std::string(text->get_string());
-        t.signature = StringField(p, "thoughtSignature", "thought_signature");
-        out.push_back(std::move(t));
+        AddThinking(out, text->get_string(),
+                    StringField(p, "thoughtSignature", "thought_signature"));
         return std::nullopt;
       }
       AddSignature(p, out);
@@ -1219,19 +1232,12 @@ Result<Response> ParseResponse(std::string_view body) {
         std::string sig = StringField(*p, "thoughtSignature", "thought_signature");
         bool thought = BoolField(*p, "thought");
         if (!sig.empty() && !thought) {
-          Part t;
-          t.type = Part::Type::kThinking;
-          t.signature = sig;
-          r.content.push_back(std::move(t));
+          AddThinking(r.content, "", sig);
         }
         if (const json::value* text = p->if_contains("text");
             text != nullptr && text->is_string()) {
           if (thought) {
-            Part t;
-            t.type = Part::Type::kThinking;
-            t.text = std::string(text->get_string());
-            t.signature = sig;
-            r.content.push_back(std::move(t));
+            AddThinking(r.content, text->get_string(), sig);
           } else if (!r.content.empty() && r.content.back().type == Part::Type::kText) {
             r.content.back().text += text->get_string();
           } else {
