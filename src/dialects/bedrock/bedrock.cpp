@@ -362,6 +362,12 @@ canon::Usage UsageFrom(const json::object* u) {
   return usage;
 }
 
+// Claude on Bedrock reports the matched stop sequence in additionalModelResponseFields.
+std::string MatchedStopSequence(const json::object& o) {
+  const json::object* extra = ObjectAt(o, "additionalModelResponseFields");
+  return extra != nullptr ? StringAt(*extra, "stop_sequence") : std::string();
+}
+
 Error Malformed(std::string what) {
   return Error(ErrorKind::kUpstreamError, "unexpected response from Bedrock: " + what);
 }
@@ -412,6 +418,7 @@ Result<canon::Response> ParseResponse(std::string_view body) {
     }
   }
   resp.finish = FinishFromStopReason(StringAt(root, "stopReason"));
+  resp.stop_sequence = MatchedStopSequence(root);
   resp.usage = UsageFrom(ObjectAt(root, "usage"));
   return resp;
 }
@@ -598,6 +605,7 @@ class ConverseStreamDecoder : public canon::StreamDecoder {
     } else if (event == "messageStop") {
       ev.type = Type::kFinish;
       ev.finish = FinishFromStopReason(StringAt(p, "stopReason"));
+      ev.stop_sequence = MatchedStopSequence(p);
       out.push_back(std::move(ev));
       stopped_ = true;
     } else if (event == "metadata") {

@@ -209,10 +209,12 @@ TEST(BedrockStream, MissingMetadataStillEnds) {
   StreamEvents ev =
       Decode(Event("messageStart", R"({"role":"assistant"})") +
                  Event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"x"}})") +
-                 Event("messageStop", R"({"stopReason":"max_tokens"})"),
+                 Event("messageStop", R"({"stopReason":"stop_sequence",
+                 "additionalModelResponseFields":{"stop_sequence":"END"}})"),
              false);
   ASSERT_EQ(ev.size(), 4U);
-  EXPECT_EQ(ev[2].finish, FinishReason::kLength);
+  EXPECT_EQ(ev[2].finish, FinishReason::kStopSequence);
+  EXPECT_EQ(ev[2].stop_sequence, "END");
   EXPECT_EQ(ev[3].type, Type::kEnd);
 }
 
@@ -454,6 +456,12 @@ TEST(BedrockResponse, StopReasonsAndMalformed) {
   EXPECT_EQ(FinishFromStopReason("guardrail_intervened"), FinishReason::kContentFilter);
   EXPECT_EQ(FinishFromStopReason("content_filtered"), FinishReason::kContentFilter);
   EXPECT_EQ(FinishFromStopReason("something_new"), FinishReason::kStop);
+  auto stop =
+      ParseResponse(R"({"output":{"message":{"role":"assistant","content":[{"text":"1, 2"}]}},
+    "stopReason":"stop_sequence","additionalModelResponseFields":{"stop_sequence":", 3"}})");
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(stop->finish, FinishReason::kStopSequence);
+  EXPECT_EQ(stop->stop_sequence, ", 3");
   EXPECT_FALSE(ParseResponse("not json").ok());
   auto bad = ParseResponse(R"({"output":{}})");
   ASSERT_FALSE(bad.ok());

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/aws/bedrock_request.hpp"
+
 namespace baton::aws {
 namespace {
 
@@ -196,6 +198,38 @@ TEST(SigV4Bedrock, ArnModelIdStaysOneSegment) {
   EXPECT_EQ(CanonicalUri(path),
             "/model/arn%253Aaws%253Abedrock%253Aus-east-1%253A123456789012%253Ainference-profile"
             "%252Fus.anthropic.claude-3-5-sonnet-20240620-v1%253A0/converse-stream");
+}
+
+}  // namespace
+}  // namespace baton::aws
+
+namespace baton::aws {
+namespace {
+
+TEST(SigV4Bedrock, SignConverseGivesTheHeadersToAdd) {
+  EXPECT_EQ(BedrockRuntimeHost("us-east-1"), "bedrock-runtime.us-east-1.amazonaws.com");
+  EXPECT_EQ(ConversePath("amazon.nova-pro-v1:0", true),
+            "/model/amazon.nova-pro-v1%3A0/converse-stream");
+  Credentials creds{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+  std::string body = R"({"messages":[{"role":"user","content":[{"text":"Hello"}]}]})";
+  auto headers = SignConverse(
+      BedrockRuntimeHost("us-east-1"),
+      ConversePath("anthropic.claude-3-5-sonnet-20240620-v1:0", false), body, creds, "us-east-1",
+      std::chrono::system_clock::time_point{std::chrono::seconds(1704067200)});
+  ASSERT_EQ(headers.size(), 2U);
+  // Same request as ConverseModelIdIsDoubleEncodedInTheCanonicalUri above.
+  EXPECT_EQ(headers[0],
+            Header("authorization",
+                   "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/bedrock/"
+                   "aws4_request, SignedHeaders=content-type;host;x-amz-date, "
+                   "Signature=689207085c0c1ed3176321c91700ee27e7a17ccb0075a077240dcaa4c8210dd5"));
+  EXPECT_EQ(headers[1], Header("x-amz-date", "20240101T000000Z"));
+  creds.session_token = "FwoGZXIvYXdzEXAMPLE";
+  auto temp = SignConverse("h", "/", "", creds, "eu-west-1", {});
+  ASSERT_EQ(temp.size(), 3U);
+  EXPECT_EQ(temp[2], Header("x-amz-security-token", "FwoGZXIvYXdzEXAMPLE"));
+  EXPECT_NE(temp[0].second.find("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token"),
+            std::string::npos);
 }
 
 }  // namespace
