@@ -76,6 +76,17 @@ for (let i = 0; i < 80; ++i) {
   cases.push(s);
 }
 
+// Long single pieces (over 128 bytes: the C++ side merges those with a heap, not the linear loop):
+// letters without spaces, runs of spaces, of digits-and-punctuation, of CJK.
+const words = ['the', 'Token', 'izer', 'ab', 'xyz', 'Über', 'naïve', 'qu', 'ing', 'ZZ', 'é', 'ë'];
+for (let i = 0; i < 12; ++i) {
+  let s = '';
+  const len = 130 + rnd(400);
+  while (s.length < len) s += words[rnd(words.length)];
+  cases.push(s);
+}
+cases.push(' '.repeat(150) + 'x', '\t'.repeat(140), '-=-'.repeat(60), '漢字かな'.repeat(20));
+
 const encs = { o200k_base: new Tiktoken(o200k), cl100k_base: new Tiktoken(cl100k) };
 const out = cases.map((text) => {
   const row = { text };

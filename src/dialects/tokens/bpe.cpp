@@ -390,6 +390,11 @@ std::string Decode(Encoding e, std::span<const uint32_t> tokens) {
   return out;
 }
 
+void Preload() {
+  (void)Table(Encoding::kO200k);
+  (void)Table(Encoding::kCl100k);
+}
+
 size_t RankTableBytes(Encoding e) {
   return Table(e).MemoryBytes();
 }

@@ -163,9 +163,22 @@ TEST(DISABLED_BpePerf, EnglishThroughput) {
   while (text.size() < (8U << 20)) {
     text += unit;
   }
+  auto rss_kb = [] {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) {
+        return std::stol(line.substr(6));
+      }
+    }
+    return 0L;
+  };
   for (Encoding e : {Encoding::kO200k, Encoding::kCl100k}) {
+    long rss0 = rss_kb();
     auto t0 = std::chrono::steady_clock::now();
     size_t loaded = RankTableBytes(e);
+    std::printf("[ perf ] %s: RSS +%.1f MB after loading\n", EncodingName(e),
+                (rss_kb() - rss0) / 1024.0);
     auto t1 = std::chrono::steady_clock::now();
     size_t n = CountTokens(e, text);
     auto t2 = std::chrono::steady_clock::now();

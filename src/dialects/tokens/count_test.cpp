@@ -3,6 +3,7 @@
 #include "dialects/tokens/count.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include <gtest/gtest.h>
 
@@ -39,6 +40,8 @@ TEST(BpeCount, OpenAiToolsAreCloseToReported) {
   t.strict = true;
   r.tools.push_back(t);
   int64_t n = CountRequestTokens(r, "openai");
+  std::printf("[ count ] strict get_weather tool: %lld (OpenAI reported 48)\n",
+              static_cast<long long>(n));
   EXPECT_GE(n, 48 * 85 / 100);
   EXPECT_LE(n, 48 * 115 / 100);
 }
