@@ -395,6 +395,21 @@ void Preload() {
   (void)Table(Encoding::kCl100k);
 }
 
+std::vector<uint32_t> internal::MergePieceForTest(Encoding e, std::string_view piece, bool heap) {
+  std::vector<uint32_t> out;
+  auto sink = [&out](uint32_t r) { out.push_back(r); };
+  const auto* p = reinterpret_cast<const uint8_t*>(piece.data());
+  if (piece.empty()) {
+    return out;
+  }
+  if (heap) {
+    MergeHeap(Table(e), p, piece.size(), sink);
+  } else if (piece.size() <= kLinearMergeMax) {
+    MergeLinear(Table(e), p, piece.size(), sink);
+  }
+  return out;
+}
+
 size_t RankTableBytes(Encoding e) {
   return Table(e).MemoryBytes();
 }

@@ -43,4 +43,10 @@ void Preload();
 // Heap bytes the encoding's table takes once loaded (loads it).
 size_t RankTableBytes(Encoding e);
 
+namespace internal {
+// The merge of one piece (no pre-tokenizing) with the linear loop (piece ≤ 128 bytes) or the
+// heap; for the test that checks both agree.
+std::vector<uint32_t> MergePieceForTest(Encoding e, std::string_view piece, bool heap);
+}  // namespace internal
+
 }  // namespace baton::tokens

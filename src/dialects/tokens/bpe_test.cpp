@@ -133,6 +133,37 @@ TEST(BpeMerge, LongPiecesUseHeapAndAgreeWithShortOnes) {
   }
 }
 
+// The heap merge (long pieces) and the linear merge pick the same pairs: random pieces of up to
+// 128 bytes built from word fragments, spaces and multi-byte characters.
+TEST(BpeMerge, HeapAndLinearAgree) {
+  const char* frags[] = {"the", "ing",     "Token", " ", "  ", "ab", "é",  "中", "🙂", "0",
+                         "1",   "ization", "qu",    "x", "--", "\n", "'s", "ZZ", "ö",  "ü"};
+  uint32_t seed = 7;
+  auto rnd = [&](uint32_t n) {
+    seed = seed * 1664525U + 1013904223U;
+    return (seed >> 8) % n;
+  };
+  int compared = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string piece;
+    size_t len = 2 + rnd(126);
+    while (piece.size() < len) {
+      std::string f = frags[rnd(std::size(frags))];
+      if (piece.size() + f.size() > 128) {
+        break;
+      }
+      piece += f;
+    }
+    for (Encoding e : {Encoding::kO200k, Encoding::kCl100k}) {
+      ASSERT_EQ(internal::MergePieceForTest(e, piece, false),
+                internal::MergePieceForTest(e, piece, true))
+          << EncodingName(e) << " " << piece;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 6000);
+}
+
 TEST(BpeModels, EncodingForModel) {
   EXPECT_EQ(EncodingForModel("gpt-4o-mini"), Encoding::kO200k);
   EXPECT_EQ(EncodingForModel("gpt-4.1-nano"), Encoding::kO200k);
