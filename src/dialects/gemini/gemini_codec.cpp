@@ -247,6 +247,15 @@ Error BadRequest(std::string message) {
 // The thoughtSignature Google documents for function calls whose real signature is unknown.
 constexpr std::string_view kSkipSignatureValidator = "skip_thought_signature_validator";
 
+// Gemini refuses a signature it did not make ("Corrupted thought signature"), and a history can
+// hold other models' signatures (Anthropic's, after a fallback or a model switch). Gemini's are
+// base64 of a message starting with field 1 (byte 0x0A, so "C..."); Anthropic's start "E" or
+// "R". Anything else is not sent; an unsigned call then gets the placeholder, which costs
+// Gemini 3 some context but never fails the request.
+bool LooksLikeGeminiSignature(std::string_view sig) {
+  return sig.starts_with('C') || sig == kSkipSignatureValidator;
+}
+
 // ---- parse_request ----
 
 struct CallRecord {
@@ -614,7 +623,7 @@ json::array RenderParts(const std::vector<Part>& parts, bool include_thought_tex
             o["thoughtSignature"] = p.signature;
           }
           out.emplace_back(std::move(o));
-        } else if (!p.signature.empty()) {
+        } else if (!p.signature.empty() && (for_client || LooksLikeGeminiSignature(p.signature))) {
           pending_signature = p.signature;
         }
         break;
