@@ -1112,8 +1112,17 @@ std::string RenderRequest(const Request& request, std::string_view /*model*/) {
     if (parts.empty()) {
       continue;
     }
-    contents.emplace_back(json::object{{"role", m.role == Role::kAssistant ? "model" : "user"},
-                                       {"parts", std::move(parts)}});
+    const char* role = m.role == Role::kAssistant ? "model" : "user";
+    // Turns of one role in a row (tool results, then a user's text) become one content: Gemini
+    // wants the function responses in the content right after the calls, and alternating roles.
+    if (!contents.empty() && contents.back().at("role").as_string() == role) {
+      json::array& prev = contents.back().as_object()["parts"].as_array();
+      for (auto& part : parts) {
+        prev.push_back(std::move(part));
+      }
+      continue;
+    }
+    contents.emplace_back(json::object{{"role", role}, {"parts", std::move(parts)}});
   }
   body["contents"] = std::move(contents);
   if (!request.system.empty()) {

@@ -258,6 +258,27 @@ TEST(GeminiRenderRequest, EmptyTextPartsAndImageUrls) {
       << body;
 }
 
+TEST(GeminiRenderRequest, TurnsOfOneRoleInARowAreMerged) {
+  Request r;
+  Part call;
+  call.type = Part::Type::kToolCall;
+  call.id = "c1";
+  call.name = "f";
+  call.arguments = "{}";
+  Part result;
+  result.type = Part::Type::kToolResult;
+  result.id = "c1";
+  result.content.push_back(Part::Text("done"));
+  r.messages.push_back({Role::kUser, {Part::Text("go")}});
+  r.messages.push_back({Role::kAssistant, {call}});
+  r.messages.push_back({Role::kUser, {result}});
+  r.messages.push_back({Role::kUser, {Part::Text("and now?")}});
+  json::value body = json::parse(RenderRequest(r, ""));
+  ASSERT_EQ(body.at("contents").as_array().size(), 3U) << body;
+  EXPECT_EQ(body.at("contents").at(2), json::parse(R"({"role":"user","parts":[
+      {"functionResponse":{"name":"f","response":{"content":"done"}}},{"text":"and now?"}]})"));
+}
+
 TEST(GeminiParseResponse, ThinkingAndUsage) {
   auto r = ParseResponse(Golden("gemini_to_openai/response_thinking_summary.in.json"));
   ASSERT_TRUE(r.ok());
