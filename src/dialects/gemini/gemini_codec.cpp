@@ -1,6 +1,7 @@
 // Gemini codec: GenerateContent request/response/stream ↔ canonical. See gemini.hpp for the
 // Gemini-specific rules (ids, thought signatures, stream end).
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -80,16 +81,17 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view camel,
     return v->get_int64();
   }
   if (v->is_uint64()) {
-    return static_cast<int64_t>(v->get_uint64());
+    return static_cast<int64_t>(std::min<uint64_t>(v->get_uint64(), INT64_MAX));
   }
   if (v->is_double()) {
     return static_cast<int64_t>(v->get_double());
   }
   if (v->is_string()) {
-    try {
-      return std::stoll(std::string(v->get_string()));
-    } catch (...) {
-      return std::nullopt;
+    std::string_view s = v->get_string();
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec == std::errc() && end == s.data() + s.size()) {
+      return n;
     }
   }
   return std::nullopt;

@@ -458,6 +458,35 @@ TEST(GeminiStreamEncoder, BuffersToolCallsAndEndsWithFinishAndUsage) {
       "candidatesTokenCount":3,"totalTokenCount":8},"modelVersion":"gpt-x","responseId":"r1"})"));
 }
 
+TEST(GeminiRobustness, OddShapesDoNotThrow) {
+  for (const char* body :
+       {R"({"contents":{"role":"user","parts":[{"text":"single content"}]}})",
+        R"({"contents":[{"parts":"x"}],"generationConfig":{"maxOutputTokens":"12","topK":1e300}})",
+        R"({"contents":[{"parts":[{"functionResponse":{"name":"f","response":"plain"}}]}],
+            "tools":[1,{"functionDeclarations":[2,{"name":"g"}]}],"toolConfig":[]})",
+        R"({"contents":[{"role":"model","parts":[{"functionCall":{"name":"f","args":"{}"}}]}],
+            "generationConfig":{"seed":18446744073709551615,"stopSequences":[1,"x"]}})"}) {
+    auto r = ParseRequest(body);
+    EXPECT_TRUE(r.ok()) << body;
+  }
+  auto one = ParseRequest(R"({"contents":{"parts":[{"text":"a"}]},
+      "generationConfig":{"maxOutputTokens":"12"}})");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one->max_tokens, 12);
+  for (const char* body :
+       {R"({"candidates":"x"})", R"({"candidates":[{"content":{"parts":[1,{"text":2}]}}]})",
+        R"({"candidates":[],"usageMetadata":{"promptTokenCount":-1}})", "[]", "null"}) {
+    (void)ParseResponse(body);
+    (void)ParseError(500, body);
+    auto d = MakeDecoder();
+    StreamEvents evs;
+    d->Feed(std::string("data: ") + body + "\r\n\r\n", evs);
+    d->Finish(evs);
+    ASSERT_FALSE(evs.empty());
+    EXPECT_EQ(evs.back().type, StreamEvent::Type::kError) << body;
+  }
+}
+
 TEST(GeminiStreamEncoder, ErrorEvent) {
   auto enc = MakeEncoder(Request{});
   std::string out;
