@@ -55,7 +55,12 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view key) {
     return static_cast<int64_t>(std::min<uint64_t>(v->get_uint64(), INT64_MAX));
   }
   if (v->is_double()) {
-    return static_cast<int64_t>(v->get_double());
+    // Out-of-range doubles (1e300) cannot be converted; treat them as absent.
+    double d = v->get_double();
+    if (!(d > -9.2e18 && d < 9.2e18)) {
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(d);
   }
   return std::nullopt;
 }
