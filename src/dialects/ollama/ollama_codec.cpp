@@ -1,5 +1,6 @@
 // Ollama codec: /api/chat request, whole answer and NDJSON stream ↔ canonical. See ollama.hpp.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,7 +58,7 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view key) {
   if (v->is_double()) {
     // Out-of-range doubles (1e300) cannot be converted; treat them as absent.
     double d = v->get_double();
-    if (!(d > -9.2e18 && d < 9.2e18)) {
+    if (std::isnan(d) || d <= -9.2e18 || d >= 9.2e18) {
       return std::nullopt;
     }
     return static_cast<int64_t>(d);
