@@ -366,3 +366,39 @@ TEST(MockService, OpenAiChatMidStreamErrorAndUnknownPaths) {
 
 }  // namespace
 }  // namespace baton::mock
+
+namespace baton::mock {
+namespace {
+
+// A vector produced by botocore 1.43 (SigV4Auth(creds, "bedrock", "us-east-1").add_auth) for
+// POST https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse?b=2&a=x%20y
+// with body {"messages":[]} and the AWS documentation's example secret.
+TEST(MockSigV4, MatchesBotocoreVector) {
+  const std::string header =
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/us-east-1/bedrock/aws4_request, "
+      "SignedHeaders=host;x-amz-date, "
+      "Signature=34df1a9748225175211b0e9697eec009414a35885d31660c80bf9c672808d8c4";
+  std::optional<SigV4Authorization> auth = ParseSigV4Authorization(header);
+  ASSERT_TRUE(auth);
+  EXPECT_EQ(auth->access_key, "AKIDEXAMPLE");
+  EXPECT_EQ(auth->date, "20261130");
+  EXPECT_EQ(auth->region, "us-east-1");
+  EXPECT_EQ(auth->service, "bedrock");
+  EXPECT_EQ(auth->signed_headers, "host;x-amz-date");
+  HttpHeaders headers = {{"Host", "bedrock-runtime.us-east-1.amazonaws.com"},
+                         {"X-Amz-Date", "20261130T125155Z"}};
+  SigV4Request request{"POST", "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse",
+                       "b=2&a=x%20y", &headers, R"({"messages":[]})"};
+  EXPECT_EQ(SigV4Signature(request, *auth, "20261130T125155Z",
+                           "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            auth->signature);
+  EXPECT_NE(SigV4Signature(request, *auth, "20261130T125155Z", "other"), auth->signature);
+  EXPECT_FALSE(ParseSigV4Authorization("Bearer x"));
+  EXPECT_FALSE(ParseSigV4Authorization("AWS4-HMAC-SHA256 Credential=AK/20250101/us-east-1"));
+  EXPECT_EQ(SigV4UriEncode("a b/c:d~", true), "a%20b/c%3Ad~");
+  EXPECT_EQ(PercentDecode("v1%3A0%2"), "v1:0%2");
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+}  // namespace
+}  // namespace baton::mock
