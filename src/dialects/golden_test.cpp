@@ -228,6 +228,11 @@ struct GoldenCase {
   std::string name;  // "<from>_to_<to>/<case>"
 };
 
+// Names the case in test output (instead of gtest's byte dump).
+void PrintTo(const GoldenCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
 std::vector<GoldenCase> FindCases() {
   std::vector<GoldenCase> cases;
   fs::path root = fs::path(BATON_SOURCE_DIR) / "tests" / "golden";
