@@ -53,10 +53,12 @@ for t in "${targets[@]}"; do
   cat $(dicts_for "$t") >"$dict"
   work="$BUILD/corpus/$t"  # what this machine found; the committed seeds stay as they are
   mkdir -p "$work"
+  seeds=()
+  [ -d "fuzz/corpus/$t" ] && seeds=("fuzz/corpus/$t")
   start=$(date +%s)
   if "$bin" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=5 -max_len=65536 \
       -print_final_stats=1 -dict="$dict" -artifact_prefix="$BUILD/crashes/$t-" \
-      "$work" "fuzz/corpus/$t" >"$log" 2>&1; then
+      "$work" "${seeds[@]}" >"$log" 2>&1; then
     stats=$(grep -E "^stat::number_of_executed_units|^stat::new_units_added" "$log" | awk '{print $2}' | paste -sd/)
     echo "fuzz: $t ok ($(( $(date +%s) - start ))s, runs/new units $stats, corpus $(ls "$work" | wc -l))"
   else
