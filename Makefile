@@ -55,6 +55,10 @@ test: unit e2e sanitize fuzz
 bench: build
 	./bench/run.sh
 
+# Cross-dialect cost (Anthropic client → OpenAI upstream vs passthrough) + translator micro-benchmarks.
+bench-dialects: build
+	./bench/dialects.sh
+
 format:
 	clang-format-19 -i $$(git ls-files '*.cpp' '*.hpp')
 
