@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e e2e-deps sanitize fuzz bench format format-check lint clean
+.PHONY: all deps build run test unit e2e e2e-deps sanitize fuzz bench bench-dialects format format-check lint clean
 
 all: build
 
