@@ -605,7 +605,12 @@ Result<Request> ParseOpenAiChatRequest(std::string_view body) {
   json::value doc = json::parse(body, ec);
   if (ec) {
     // Same wording as the same-dialect path.
-    return openai::InspectChatRequest(body).error();
+    auto inspected = openai::InspectChatRequest(body);
+    if (!inspected.ok()) {
+      return inspected.error();
+    }
+    return Error(ErrorKind::kBadRequest, "We could not parse the JSON body of your request.",
+                 "invalid_json");
   }
   if (!doc.is_object()) {
     return Error(ErrorKind::kBadRequest, "The request body must be a JSON object.",

@@ -347,7 +347,22 @@ namespace {
 
 class ResponsesEncoder final : public StreamEncoder {
  public:
-  explicit ResponsesEncoder(const Request& request) : request_(request) {}
+  // Keeps what the response object echoes, not the conversation (which may hold images).
+  explicit ResponsesEncoder(const Request& request) {
+    request_.model = request.model;
+    request_.system = request.system;
+    request_.tools = request.tools;
+    request_.tool_choice = request.tool_choice;
+    request_.parallel_tool_calls = request.parallel_tool_calls;
+    request_.max_tokens = request.max_tokens;
+    request_.temperature = request.temperature;
+    request_.top_p = request.top_p;
+    request_.reasoning_effort = request.reasoning_effort;
+    request_.response_format = request.response_format;
+    request_.response_schema = request.response_schema;
+    request_.response_schema_name = request.response_schema_name;
+    request_.user = request.user;
+  }
 
   void Encode(const StreamEvent& event, std::string& out) override {
     if (ended_) {
