@@ -3,6 +3,7 @@
 // item per tool call, in the order the model produced them. The stream encoder emits the events
 // of §2 in the order the official SDKs' accumulators expect (item added → parts → deltas → done).
 #include <map>
+#include <set>
 
 #include <boost/json.hpp>
 
@@ -701,13 +702,35 @@ class ResponsesDecoder final : public StreamDecoder {
       }
       return;
     }
+    std::string item_id = StringOf(Member(o, "item_id"));
     if (type == "response.output_text.delta" || type == "response.refusal.delta") {
+      had_deltas_.insert(item_id);
       Push(StreamEvent::Type::kTextDelta, StringOf(Member(o, "delta")), out);
       return;
     }
     if (type == "response.reasoning_summary_text.delta" ||
         type == "response.reasoning_text.delta") {
+      had_deltas_.insert(item_id);
       Push(StreamEvent::Type::kThinkingDelta, StringOf(Member(o, "delta")), out);
+      return;
+    }
+    // Some servers send a part's text only in its .done event: take it when no delta came.
+    if (type == "response.output_text.done" || type == "response.refusal.done" ||
+        type == "response.reasoning_summary_text.done" || type == "response.reasoning_text.done") {
+      std::string text = StringOf(Member(o, type == "response.refusal.done" ? "refusal" : "text"));
+      if (had_deltas_.insert(item_id).second && !text.empty()) {
+        Push(type.find("reasoning") != std::string::npos ? StreamEvent::Type::kThinkingDelta
+                                                         : StreamEvent::Type::kTextDelta,
+             std::move(text), out);
+      }
+      return;
+    }
+    if (type == "response.function_call_arguments.done") {
+      auto it = calls_.find(item_id);
+      std::string args = StringOf(Member(o, "arguments"));
+      if (it != calls_.end() && had_deltas_.insert(item_id).second && !args.empty()) {
+        Push(StreamEvent::Type::kToolArgsDelta, std::move(args), out, it->second);
+      }
       return;
     }
     if (type == "response.output_item.added") {
@@ -727,13 +750,15 @@ class ResponsesDecoder final : public StreamDecoder {
       out.push_back(std::move(ev));
       std::string args = StringOf(Member(item, "arguments"));
       if (!args.empty()) {
+        had_deltas_.insert(StringOf(Member(item, "id")));
         Push(StreamEvent::Type::kToolArgsDelta, std::move(args), out, tool_index);
       }
       return;
     }
     if (type == "response.function_call_arguments.delta") {
-      auto it = calls_.find(StringOf(Member(o, "item_id")));
+      auto it = calls_.find(item_id);
       if (it != calls_.end()) {
+        had_deltas_.insert(item_id);
         Push(StreamEvent::Type::kToolArgsDelta, StringOf(Member(o, "delta")), out, it->second);
       }
       return;
@@ -779,6 +804,7 @@ class ResponsesDecoder final : public StreamDecoder {
   bool started_ = false;
   bool stopped_ = false;
   std::map<std::string, int> calls_;  // function_call item id → tool_index
+  std::set<std::string> had_deltas_;  // item ids whose content came as deltas
 };
 
 }  // namespace
