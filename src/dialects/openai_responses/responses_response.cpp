@@ -508,7 +508,7 @@ class ResponsesEncoder final : public StreamEncoder {
     ids_.push_back(NewId(IdPrefix(kind)));
     const std::string& id = ids_.back();
     Part p;
-    int64_t index = static_cast<int64_t>(content_.size());
+    auto index = static_cast<int64_t>(content_.size());
     switch (kind) {
       case ItemKind::kReasoning:
         p.type = Part::Type::kThinking;
@@ -642,7 +642,10 @@ class ResponsesDecoder final : public StreamDecoder {
     if (stopped_) {
       return;
     }
-    if (!splitter_.pending().empty()) {
+    // A cut line (no line end) is an incomplete event, not a last event.
+    std::string_view pending = splitter_.pending();
+    if (!pending.empty() &&
+        (pending.back() == '\n' || pending.back() == '\r' || pending.ends_with("[DONE]"))) {
       std::string tail(splitter_.pending());
       tail += "\n\n";
       SseSplitter last;
@@ -669,7 +672,8 @@ class ResponsesDecoder final : public StreamDecoder {
     stopped_ = true;
   }
 
-  void Push(StreamEvent::Type type, std::string text, StreamEvents& out, int tool_index = 0) {
+  static void Push(StreamEvent::Type type, std::string text, StreamEvents& out,
+                   int tool_index = 0) {
     StreamEvent ev;
     ev.type = type;
     ev.text = std::move(text);
@@ -766,8 +770,11 @@ class ResponsesDecoder final : public StreamDecoder {
     if (type == "response.completed" || type == "response.incomplete") {
       StreamEvent fin;
       fin.type = StreamEvent::Type::kFinish;
-      fin.finish = r != nullptr ? FinishFrom(*r, !calls_.empty())
-                                : (calls_.empty() ? FinishReason::kStop : FinishReason::kToolCalls);
+      if (r != nullptr) {
+        fin.finish = FinishFrom(*r, !calls_.empty());
+      } else {
+        fin.finish = calls_.empty() ? FinishReason::kStop : FinishReason::kToolCalls;
+      }
       out.push_back(std::move(fin));
       if (r != nullptr) {
         if (const json::value* u = Member(*r, "usage"); u != nullptr && u->is_object()) {
