@@ -9,6 +9,7 @@ pkgs=(
   libssl-dev openssl libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   clang-format-19 clang-tidy-19
+  clang-19 libclang-rt-19-dev
   nodejs npm wrk nginx-light procps util-linux
 )
 
@@ -30,3 +31,7 @@ if [ ${#filtered[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${filtered[@]}" >/dev/null
 fi
+
+# ---- Tokenizer rank tables (docs/tokenizer.md) ----
+# build-data/*.tiktoken from the pinned npm package, checksum-verified; the build embeds them.
+"$(dirname "${BASH_SOURCE[0]}")/fetch-token-ranks.sh"
