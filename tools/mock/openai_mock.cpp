@@ -348,6 +348,16 @@ uint64_t Fnv1a(std::string_view bytes, uint64_t hash) {
   return hash;
 }
 
+std::vector<std::string_view> AnswerWords(uint64_t hash, int64_t count) {
+  std::vector<std::string_view> words;
+  words.reserve(static_cast<std::size_t>(std::max<int64_t>(count, 0)));
+  for (int64_t i = 0; i < count; ++i) {
+    words.push_back(i == 0 ? kFirstWord
+                           : kWords[(hash + static_cast<uint64_t>(i)) % kWords.size()]);
+  }
+  return words;
+}
+
 // ---- Errors ----
 
 std::string ErrorBody(const ApiError& error) {
@@ -432,11 +442,16 @@ ApiError InvalidKeyError(std::string_view presented) {
 // The start every endpoint shares: one parse into the caller's arena (root must have been built
 // on it) and the required "model".
 std::optional<ApiError> ParseWithModel(std::string_view body, json::monotonic_resource& mr,
-                                       json::value& root, std::string& model) {
+                                       json::value& root, std::string& model,
+                                       std::string_view model_override) {
   boost::system::error_code ec;
   root = json::parse(body, ec, &mr);
   if (ec || !root.is_object()) {
     return BadJsonError();
+  }
+  if (!model_override.empty()) {  // Azure: the deployment in the path is the model
+    model = std::string(model_override);
+    return std::nullopt;
   }
   const json::value* m = Find(root.get_object(), "model");
   if (m == nullptr || !m->is_string()) {
@@ -451,12 +466,13 @@ std::optional<ApiError> ParseWithModel(std::string_view body, json::monotonic_re
 
 // ---- Chat ----
 
-std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out) {
+std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out,
+                                         std::string_view model_override) {
   // One parse into a stack buffer: the only per-request heavy work the mock does.
   unsigned char buffer[8192];
   json::monotonic_resource mr(buffer, sizeof(buffer));
   json::value root(&mr);
-  if (auto error = ParseWithModel(body, mr, root, out->model)) {
+  if (auto error = ParseWithModel(body, mr, root, out->model, model_override)) {
     return error;
   }
   const json::object& o = root.get_object();
@@ -535,12 +551,7 @@ ChatReply PlanChatReply(const ChatRequest& request, int word_count) {
     n = *request.max_tokens;
     reply.finish_reason = "length";
   }
-  reply.words.reserve(static_cast<std::size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    reply.words.push_back(
-        i == 0 ? kFirstWord
-               : kWords[(request.text_hash + static_cast<uint64_t>(i)) % kWords.size()]);
-  }
+  reply.words = AnswerWords(request.text_hash, n);
   reply.completion_tokens = n;
   return reply;
 }
@@ -686,11 +697,12 @@ std::vector<std::string_view> Fragments(std::string_view text, std::size_t size)
 
 // ---- Embeddings ----
 
-std::optional<ApiError> ParseEmbeddingsRequest(std::string_view body, EmbeddingsRequest* out) {
+std::optional<ApiError> ParseEmbeddingsRequest(std::string_view body, EmbeddingsRequest* out,
+                                               std::string_view model_override) {
   unsigned char buffer[8192];
   json::monotonic_resource mr(buffer, sizeof(buffer));
   json::value root(&mr);
-  if (auto error = ParseWithModel(body, mr, root, out->model)) {
+  if (auto error = ParseWithModel(body, mr, root, out->model, model_override)) {
     return error;
   }
   const json::object& o = root.get_object();
@@ -886,6 +898,18 @@ ModelHook ParseModelHook(std::string_view model) {
   }
   if (model == "mock-hang") {
     return {ModelHook::Kind::kHang, 0};
+  }
+  if (model == "mock-tool") {
+    return {ModelHook::Kind::kTool, 1};
+  }
+  if (model == "mock-tools-2") {
+    return {ModelHook::Kind::kTool, 2};
+  }
+  if (model == "mock-think") {
+    return {ModelHook::Kind::kThink, 0};
+  }
+  if (model == "mock-error-mid") {
+    return {ModelHook::Kind::kErrorMid, 0};
   }
   struct Prefix {
     std::string_view text;

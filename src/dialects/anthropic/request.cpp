@@ -410,7 +410,7 @@ std::optional<Error> ParseThinking(const json::value& v, Request& r) {
       return Bad("thinking.enabled.budget_tokens", "Input should be a valid integer");
     }
     r.thinking_enabled = true;
-    r.thinking_budget = *budget;
+    r.thinking_budget = budget;
   } else if (type == "adaptive") {
     r.thinking_enabled = true;
   } else if (type != "disabled") {
@@ -563,8 +563,8 @@ std::optional<Error> ParseBody(const json::object& o, Request& r) {
 // ---- Rendering ----
 
 bool IsBlank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
+  return std::ranges::all_of(
+      s, [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
 }
 
 json::object ParseObjectOr(std::string_view text, json::object fallback) {
@@ -623,8 +623,8 @@ void AppendBlocks(const Part& p, json::array& out) {
       json::object b;
       b["type"] = "tool_result";
       b["tool_use_id"] = p.id;
-      bool text_only = std::all_of(p.content.begin(), p.content.end(),
-                                   [](const Part& c) { return c.type == Part::Type::kText; });
+      bool text_only =
+          std::ranges::all_of(p.content, [](const Part& c) { return c.type == Part::Type::kText; });
       if (text_only) {
         std::string text;
         for (const Part& c : p.content) {

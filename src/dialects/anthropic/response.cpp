@@ -81,7 +81,8 @@ Result<canon::Response> ParseResponse(std::string_view body) {
   canon::Response r;
   r.id = StringOr(o, "id");
   r.model = StringOr(o, "model");
-  if (const json::value* content = o.if_contains("content"); content && content->is_array()) {
+  if (const json::value* content = o.if_contains("content");
+      content != nullptr && content->is_array()) {
     for (const json::value& b : content->get_array()) {
       if (!b.is_object()) {
         continue;
@@ -114,7 +115,7 @@ Result<canon::Response> ParseResponse(std::string_view body) {
   }
   r.finish = FinishReasonFromStopReason(StringOr(o, "stop_reason", "end_turn"));
   r.stop_sequence = StringOr(o, "stop_sequence");
-  if (const json::value* u = o.if_contains("usage"); u && u->is_object()) {
+  if (const json::value* u = o.if_contains("usage"); u != nullptr && u->is_object()) {
     const json::object& uo = u->get_object();
     r.usage.present = true;
     r.usage.cache_creation_tokens = IntOr(uo, "cache_creation_input_tokens");

@@ -112,11 +112,11 @@ class Decoder final : public canon::StreamDecoder {
     std::string_view type = StringOr(o, "type", name);
     if (type == "message_start") {
       StreamEvent ev = MakeEvent(StreamEvent::Type::kStart);
-      if (const json::value* m = o.if_contains("message"); m && m->is_object()) {
+      if (const json::value* m = o.if_contains("message"); m != nullptr && m->is_object()) {
         const json::object& mo = m->get_object();
         ev.id = StringOr(mo, "id");
         ev.name = StringOr(mo, "model");
-        if (const json::value* u = mo.if_contains("usage"); u && u->is_object()) {
+        if (const json::value* u = mo.if_contains("usage"); u != nullptr && u->is_object()) {
           MergeUsage(u->get_object());
           ev.usage = CurrentUsage();
         }
@@ -137,7 +137,7 @@ class Decoder final : public canon::StreamDecoder {
           out.push_back(std::move(ev));
         }
       }
-      if (const json::value* u = o.if_contains("usage"); u && u->is_object()) {
+      if (const json::value* u = o.if_contains("usage"); u != nullptr && u->is_object()) {
         MergeUsage(u->get_object());
         StreamEvent ev = MakeEvent(StreamEvent::Type::kUsage);
         ev.usage = CurrentUsage();
@@ -149,7 +149,7 @@ class Decoder final : public canon::StreamDecoder {
     } else if (type == "error") {
       std::string_view etype = "api_error";
       std::string message = "the upstream reported an error";
-      if (const json::value* e = o.if_contains("error"); e && e->is_object()) {
+      if (const json::value* e = o.if_contains("error"); e != nullptr && e->is_object()) {
         etype = StringOr(e->get_object(), "type", etype);
         std::string_view m = StringOr(e->get_object(), "message");
         if (!m.empty()) {

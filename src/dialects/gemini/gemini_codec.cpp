@@ -117,8 +117,8 @@ void LowercaseTypes(json::value& v) {
       if (kv.key() == "type") {
         if (kv.value().is_string()) {
           std::string s(kv.value().get_string());
-          std::transform(s.begin(), s.end(), s.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          std::ranges::transform(
+              s, s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
           kv.value() = s;
           continue;
         }
@@ -241,7 +241,7 @@ json::object UsageJson(const Usage& usage) {
 }
 
 Error BadRequest(std::string message) {
-  return Error(ErrorKind::kBadRequest, std::move(message));
+  return {ErrorKind::kBadRequest, std::move(message)};
 }
 
 // The thoughtSignature Google documents for function calls whose real signature is unknown.
@@ -255,18 +255,34 @@ struct CallRecord {
   bool answered = false;
 };
 
+// Appends reasoning. Gemini closes a run of thought parts with a signature, either on the last
+// thought part or on the part that follows the run (a functionCall or text); an unsigned run and
+// the signature that closes it become one thinking part, as other dialects expect.
+void AddThinking(std::vector<Part>& out, std::string_view text, std::string signature) {
+  if (!out.empty() && out.back().type == Part::Type::kThinking && out.back().signature.empty()) {
+    out.back().text += text;
+    out.back().signature = std::move(signature);
+    return;
+  }
+  if (text.empty() && signature.empty()) {
+    return;
+  }
+  Part t;
+  t.type = Part::Type::kThinking;
+  t.text = std::string(text);
+  t.signature = std::move(signature);
+  out.push_back(std::move(t));
+}
+
 struct RequestParser {
   std::vector<CallRecord> calls;
   int ordinal = 0;
 
-  // Non-thought parts may carry a thoughtSignature: kept as an empty thinking part in front.
+  // Non-thought parts may carry a thoughtSignature: kept as thinking in front of the part.
   static void AddSignature(const json::object& p, std::vector<Part>& out) {
     std::string sig = StringField(p, "thoughtSignature", "thought_signature");
     if (!sig.empty()) {
-      Part t;
-      t.type = Part::Type::kThinking;
-      t.signature = std::move(sig);
-      out.push_back(std::move(t));
+      AddThinking(out, "", std::move(sig));
     }
   }
 
@@ -276,11 +292,8 @@ struct RequestParser {
         return BadRequest("Invalid value at 'contents.parts.text': expected a string.");
       }
       if (BoolField(p, "thought")) {
-        Part t;
-        t.type = Part::Type::kThinking;
-        t.text = std::string(text->get_string());
-        t.signature = StringField(p, "thoughtSignature", "thought_signature");
-        out.push_back(std::move(t));
+        AddThinking(out, text->get_string(),
+                    StringField(p, "thoughtSignature", "thought_signature"));
         return std::nullopt;
       }
       AddSignature(p, out);
@@ -358,11 +371,11 @@ struct RequestParser {
 
 void ParseThinkingConfig(const json::object& tc, Request& r) {
   if (auto budget = IntField(tc, "thinkingBudget", "thinking_budget"); budget && *budget > 0) {
-    r.thinking_budget = *budget;
+    r.thinking_budget = budget;
   }
   std::string level = StringField(tc, "thinkingLevel", "thinking_level");
-  std::transform(level.begin(), level.end(), level.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(level, level.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (level == "low" || level == "medium" || level == "high" || level == "minimal") {
     r.reasoning_effort = level;
   }
@@ -475,8 +488,8 @@ std::string GuessMimeType(std::string_view url) {
   std::string ext;
   if (dot != std::string_view::npos) {
     ext = std::string(path.substr(dot + 1));
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::ranges::transform(ext, ext.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   }
   if (ext == "png") {
     return "image/png";
@@ -509,8 +522,7 @@ json::object ImagePart(const Part& p) {
       }
       data = comma == std::string_view::npos ? "" : std::string(url.substr(comma + 1));
     }
-    return {{"inlineData",
-             {{"mimeType", media.empty() ? "image/jpeg" : media}, {"data", std::move(data)}}}};
+    return {{"inlineData", {{"mimeType", media.empty() ? "image/jpeg" : media}, {"data", data}}}};
   }
   std::string media = p.media_type.empty() ? GuessMimeType(url) : p.media_type;
   return {{"fileData", {{"mimeType", media}, {"fileUri", p.url}}}};
@@ -579,7 +591,7 @@ json::array RenderParts(const std::vector<Part>& parts, bool include_thought_tex
   bool seen_call = false;
   auto attach = [&](json::object& o) {
     if (!pending_signature.empty()) {
-      o["thoughtSignature"] = std::move(pending_signature);
+      o["thoughtSignature"] = pending_signature;
       pending_signature.clear();
     }
   };
@@ -921,7 +933,7 @@ class Encoder : public canon::StreamEncoder {
  private:
   void AttachSignature(json::object& part) {
     if (!signature_.empty()) {
-      part["thoughtSignature"] = std::move(signature_);
+      part["thoughtSignature"] = signature_;
       signature_.clear();
     }
   }
@@ -1220,19 +1232,12 @@ Result<Response> ParseResponse(std::string_view body) {
         std::string sig = StringField(*p, "thoughtSignature", "thought_signature");
         bool thought = BoolField(*p, "thought");
         if (!sig.empty() && !thought) {
-          Part t;
-          t.type = Part::Type::kThinking;
-          t.signature = sig;
-          r.content.push_back(std::move(t));
+          AddThinking(r.content, "", sig);
         }
         if (const json::value* text = p->if_contains("text");
             text != nullptr && text->is_string()) {
           if (thought) {
-            Part t;
-            t.type = Part::Type::kThinking;
-            t.text = std::string(text->get_string());
-            t.signature = sig;
-            r.content.push_back(std::move(t));
+            AddThinking(r.content, text->get_string(), sig);
           } else if (!r.content.empty() && r.content.back().type == Part::Type::kText) {
             r.content.back().text += text->get_string();
           } else {
@@ -1340,7 +1345,7 @@ Error ParseError(int status, std::string_view body) {
     const json::value* root = &*parsed;
     // The non-SSE stream form wraps everything in an array.
     if (root->is_array() && !root->get_array().empty()) {
-      root = &root->get_array()[0];
+      root = root->get_array().data();
     }
     if (const auto* ro = root->if_object()) {
       err = ObjectField(*ro, "error", "");

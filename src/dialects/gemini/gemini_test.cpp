@@ -280,6 +280,29 @@ TEST(GeminiParseResponse, ToolCallMeansToolCallsEvenOnStop) {
   EXPECT_EQ(r->finish, FinishReason::kToolCalls);
 }
 
+TEST(GeminiParseResponse, ThoughtRunAndItsSignatureAreOnePart) {
+  auto r = ParseResponse(R"({"candidates":[{"content":{"role":"model","parts":[
+      {"text":"Let me ","thought":true},{"text":"roll.","thought":true},
+      {"functionCall":{"name":"dice_roll","args":{}},"thoughtSignature":"SIG"},
+      {"functionCall":{"name":"dice_roll","args":{}}}]},"finishReason":"STOP"}]})");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->content.size(), 3U);
+  EXPECT_EQ(r->content[0].type, Part::Type::kThinking);
+  EXPECT_EQ(r->content[0].text, "Let me roll.");
+  EXPECT_EQ(r->content[0].signature, "SIG");
+  EXPECT_EQ(r->content[1].type, Part::Type::kToolCall);
+  EXPECT_EQ(r->content[2].type, Part::Type::kToolCall);
+  EXPECT_NE(r->content[1].id, r->content[2].id);
+  // Sent back upstream: thought text dropped, the signature on the first call only.
+  Request req;
+  req.messages.push_back({Role::kUser, {Part::Text("roll twice")}});
+  req.messages.push_back({Role::kAssistant, r->content});
+  json::value body = json::parse(RenderRequest(req, ""));
+  EXPECT_EQ(body.at("contents").at(1), json::parse(R"({"role":"model","parts":[
+      {"functionCall":{"name":"dice_roll","args":{}},"thoughtSignature":"SIG"},
+      {"functionCall":{"name":"dice_roll","args":{}}}]})"));
+}
+
 TEST(GeminiParseResponse, CachedTokensAndPromptBlock) {
   auto r = ParseResponse(Golden("gemini_to_openai/response_implicit_caching_vertex.in.json"));
   ASSERT_TRUE(r.ok());

@@ -120,10 +120,10 @@ void FlushUser(PendingMessage& m, json::array& out) {
 int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
   y -= m <= 2 ? 1 : 0;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+  const int64_t yoe = y - (era * 400);
+  const int64_t doy = ((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const int64_t doe = (yoe * 365) + (yoe / 4) - (yoe / 100) + doy;
+  return (era * 146097) + doe - 719468;
 }
 
 // created_at ("2023-08-04T08:52:19.385406455-07:00") as unix seconds; 0 when unreadable.
@@ -152,7 +152,7 @@ int64_t UnixFromRfc3339(std::string_view s) {
       !num(17, 2, &sec) || mo < 1 || mo > 12) {
     return 0;
   }
-  int64_t t = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  int64_t t = (DaysFromCivil(y, mo, d) * 86400) + (h * 3600) + (mi * 60) + sec;
   std::size_t pos = 19;
   if (pos < s.size() && s[pos] == '.') {
     ++pos;
@@ -164,7 +164,7 @@ int64_t UnixFromRfc3339(std::string_view s) {
     int64_t oh = 0;
     int64_t om = 0;
     if (num(pos + 1, 2, &oh) && num(pos + 4, 2, &om)) {
-      int64_t offset = oh * 3600 + om * 60;
+      int64_t offset = (oh * 3600) + (om * 60);
       t += s[pos] == '+' ? -offset : offset;
     }
   }
@@ -364,7 +364,7 @@ std::string RenderRequest(const Request& request, std::string_view model) {
       }
       json::object msg{{"role", "assistant"}, {"content", std::move(content)}};
       if (!thinking.empty()) {
-        msg["thinking"] = std::move(thinking);
+        msg["thinking"] = thinking;
       }
       if (!calls.empty()) {
         msg["tool_calls"] = std::move(calls);
@@ -405,7 +405,7 @@ std::string RenderRequest(const Request& request, std::string_view model) {
             msg["images"] = std::move(tool.images);
           }
           if (!name.empty()) {
-            msg["tool_name"] = std::move(name);
+            msg["tool_name"] = name;
           }
           if (!p.id.empty()) {
             msg["tool_call_id"] = p.id;
