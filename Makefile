@@ -22,7 +22,7 @@ run: build
 	./$(BUILD_DIR)/baton serve $(ARGS)
 
 e2e-deps:
-	cd tests/e2e && (test -d node_modules/openai || npm ci --no-audit --no-fund --silent)
+	cd tests/e2e && (test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund --silent)
 
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -30,3 +30,7 @@ if [ ${#filtered[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${filtered[@]}" >/dev/null
 fi
+
+# ---- Tokenizer rank tables (docs/tokenizer.md) ----
+# build-data/*.tiktoken from the pinned npm package, checksum-verified; the build embeds them.
+"$(dirname "${BASH_SOURCE[0]}")/fetch-token-ranks.sh"

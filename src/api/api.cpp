@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "api/dialect_handlers.hpp"
+#include "api/forward.hpp"
 #include "api/openai_chat.hpp"
 #include "api/respond.hpp"
 #include "dialects/json_scan.hpp"
@@ -67,6 +69,83 @@ bool PathIs(std::string_view path, std::string_view a, std::string_view b = {}) 
   return path == a || (!b.empty() && path == b);
 }
 
+enum class EndpointKind {
+  kUnknown,
+  kChat,
+  kEmbeddings,
+  kModels,
+  kProxy,
+  kMessages,
+  kCountTokens,
+  kResponses,
+  kGemini,
+  kGeminiModels,
+};
+
+struct Endpoint {
+  EndpointKind kind = EndpointKind::kUnknown;
+  canon::Dialect dialect = canon::Dialect::kOpenAiChat;  // errors are rendered in it
+  std::string_view rest;                                 // /proxy/{rest}, /v1beta/models/{rest}
+};
+
+Endpoint Classify(std::string_view path) {
+  using canon::Dialect;
+  if (PathIs(path, "/v1/chat/completions", "/chat/completions")) {
+    return {EndpointKind::kChat};
+  }
+  if (PathIs(path, "/v1/embeddings", "/embeddings")) {
+    return {EndpointKind::kEmbeddings};
+  }
+  if (PathIs(path, "/v1/models", "/models")) {
+    return {EndpointKind::kModels};
+  }
+  if (PathIs(path, "/v1/responses", "/responses")) {
+    return {EndpointKind::kResponses, Dialect::kOpenAiResponses};
+  }
+  if (path.starts_with("/proxy/")) {
+    return {EndpointKind::kProxy, Dialect::kOpenAiChat, path.substr(7)};
+  }
+  std::string_view anthropic = path;
+  if (anthropic.starts_with("/api/anthropic/")) {
+    anthropic.remove_prefix(14);
+  }
+  if (anthropic == "/v1/messages") {
+    return {EndpointKind::kMessages, Dialect::kAnthropic};
+  }
+  if (anthropic == "/v1/messages/count_tokens") {
+    return {EndpointKind::kCountTokens, Dialect::kAnthropic};
+  }
+  if (anthropic.starts_with("/v1/messages/") || anthropic != path) {
+    return {EndpointKind::kUnknown, Dialect::kAnthropic};
+  }
+  if (path == "/v1beta/models") {
+    return {EndpointKind::kGeminiModels, Dialect::kGemini};
+  }
+  if (path.starts_with("/v1beta/models/")) {
+    return {EndpointKind::kGemini, Dialect::kGemini, path.substr(15)};
+  }
+  if (path.starts_with("/v1beta/")) {
+    return {EndpointKind::kUnknown, Dialect::kGemini};
+  }
+  return {};
+}
+
+// A query parameter's decoded value; empty when absent.
+std::string QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return PercentDecode(pair.substr(name.size() + 1));
+    }
+    if (amp == std::string_view::npos) {
+      break;
+    }
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
 Error MethodNotAllowed(const HttpRequest& request) {
   return {ErrorKind::kBadRequest,
           "Method " + request.method + " is not allowed for " + std::string(request.path) + ".",
@@ -94,32 +173,78 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
     co_return;
   }
 
-  const bool chat = PathIs(path, "/v1/chat/completions", "/chat/completions");
-  const bool embed = PathIs(path, "/v1/embeddings", "/embeddings");
-  const bool models = PathIs(path, "/v1/models", "/models");
-  if (!chat && !embed && !models) {
-    co_await SendOpenAiError(
-        writer, Error(ErrorKind::kNotFound,
-                      "Unknown request URL: " + request.method + " " + std::string(path) + ".",
-                      "unknown_url"));
+  // Which endpoint, and so which dialect errors are rendered in.
+  Endpoint ep = Classify(path);
+  if (ep.kind == EndpointKind::kUnknown) {
+    co_await SendDialectError(
+        writer, ep.dialect, request,
+        Error(ErrorKind::kNotFound,
+              "Unknown request URL: " + request.method + " " + std::string(path) + ".",
+              "unknown_url"));
     co_return;
   }
-  if (((chat || embed) && !post) || (models && !get)) {
+  const bool want_get = ep.kind == EndpointKind::kModels || ep.kind == EndpointKind::kGeminiModels;
+  if ((want_get && !get) || (!want_get && !post)) {
+    HttpHeaders headers{{"allow", want_get ? "GET" : "POST"}};
     Error e = MethodNotAllowed(request);
-    HttpHeaders headers{{"allow", models ? "GET" : "POST"}, {"content-type", "application/json"}};
-    co_await writer.Send(405, std::move(headers), openai::RenderError(e));
+    if (ep.dialect == canon::Dialect::kOpenAiChat) {
+      headers.push_back({"content-type", "application/json"});
+      co_await writer.Send(405, std::move(headers), openai::RenderError(e));
+    } else {
+      const canon::Codec& codec = canon::CodecFor(ep.dialect);
+      if (codec.render_error != nullptr) {
+        headers.push_back({"content-type", "application/json"});
+        co_await writer.Send(405, std::move(headers), codec.render_error(e));
+      } else {
+        co_await SendOpenAiError(writer, e, std::move(headers));
+      }
+    }
     co_return;
+  }
+  if (ep.dialect == canon::Dialect::kGemini && PresentedKey(request.headers).empty()) {
+    // Gemini clients may pass the key as ?key=...
+    std::string key = QueryParam(request.query, "key");
+    if (!key.empty()) {
+      request.headers.push_back({"x-goog-api-key", std::move(key)});
+    }
   }
   if (Status auth = Authenticate(snapshot->config().server, request.headers); !auth) {
-    co_await SendOpenAiError(writer, auth.error());
+    co_await SendDialectError(writer, ep.dialect, request, auth.error());
     co_return;
   }
-  if (chat) {
-    co_await HandleOpenAiChat(*snapshot, request, writer);
-    co_return;
+  switch (ep.kind) {
+    case EndpointKind::kChat:
+      co_await HandleOpenAiChat(*snapshot, request, writer);
+      co_return;
+    case EndpointKind::kEmbeddings:
+      co_await HandleOpenAiEmbeddings(*snapshot, request, writer);
+      co_return;
+    case EndpointKind::kProxy:
+      co_await HandleProxy(*snapshot, request, writer, PercentDecode(ep.rest));
+      co_return;
+    case EndpointKind::kMessages:
+      co_await HandleAnthropicMessages(*snapshot, request, writer);
+      co_return;
+    case EndpointKind::kCountTokens:
+      co_await HandleAnthropicCountTokens(*snapshot, request, writer);
+      co_return;
+    case EndpointKind::kResponses:
+      co_await HandleResponses(*snapshot, request, writer);
+      co_return;
+    case EndpointKind::kGemini:
+      co_await HandleGemini(*snapshot, request, writer, ep.rest);
+      co_return;
+    case EndpointKind::kGeminiModels:
+      co_await SendJson(writer, 200, GeminiModelsJson(*snapshot));
+      co_return;
+    case EndpointKind::kModels:
+      break;
+    case EndpointKind::kUnknown:
+      co_return;
   }
-  if (embed) {
-    co_await HandleOpenAiEmbeddings(*snapshot, request, writer);
+  if (!request.Header("anthropic-version").empty()) {
+    HttpHeaders headers{{"request-id", "req_" + request.request_id}};
+    co_await SendJson(writer, 200, AnthropicModelsJson(*snapshot), std::move(headers));
     co_return;
   }
   co_await SendJson(writer, 200, ModelsListJson(*snapshot));

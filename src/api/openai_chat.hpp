@@ -1,5 +1,5 @@
-// POST /v1/chat/completions and /v1/embeddings (OpenAI dialect in front). See openai_chat.cpp for
-// the why.
+// POST /v1/chat/completions, /v1/embeddings and /proxy/{model} (OpenAI dialect in front). See
+// openai_chat.cpp for the why.
 #pragma once
 
 #include "router/route_table.hpp"
@@ -13,5 +13,8 @@ Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
 // POST /v1/embeddings: same routing and forwarding, never streamed.
 Awaitable<void> HandleOpenAiEmbeddings(const Snapshot& snapshot, HttpRequest& request,
                                        ResponseWriter& writer);
+// POST /proxy/{model}: an OpenAI chat body whose model is taken from the path.
+Awaitable<void> HandleProxy(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
+                            std::string model);
 
 }  // namespace baton

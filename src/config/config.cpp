@@ -450,6 +450,59 @@ class Loader {
     }
   }
 
+  // Settings that only some kinds take: api (ollama), api_version (azure), anthropic_version,
+  // region and aws_profile (bedrock). A setting given to another kind is an error, so a typo in
+  // the kind does not silently drop it.
+  void LoadDialectSettings(const toml::table& table, const std::string& path,
+                           const toml::node& kind_node, ProviderConfig& provider) const {
+    auto only_for = [&](std::string_view key, std::string_view kind) -> const toml::node* {
+      const toml::node* n = table.get(key);
+      if (n != nullptr && provider.kind != kind) {
+        Fail(*n, Join(path, key), "is only used by kind " + Quote(std::string(kind)));
+      }
+      return n;
+    };
+    if (const toml::node* n = only_for("api", "ollama")) {
+      std::string api = String(*n, Join(path, "api"));
+      if (api == "native") {
+        provider.dialect = "ollama";
+      } else if (api != "openai") {
+        Fail(*n, Join(path, "api"),
+             "must be \"openai\" (the /v1 OpenAI-compatible API) or \"native\" (/api/chat)");
+      }
+    }
+    provider.api_version = "2024-10-21";
+    if (const toml::node* n = only_for("api_version", "azure")) {
+      provider.api_version = String(*n, Join(path, "api_version"));
+    }
+    provider.anthropic_version = "2023-06-01";
+    if (const toml::node* n = only_for("anthropic_version", "anthropic")) {
+      provider.anthropic_version = String(*n, Join(path, "anthropic_version"));
+    }
+    if (const toml::node* n = only_for("aws_profile", "bedrock")) {
+      provider.aws_profile = String(*n, Join(path, "aws_profile"));
+    }
+    if (const toml::node* n = only_for("region", "bedrock")) {
+      provider.region = String(*n, Join(path, "region"));
+    } else if (provider.kind == "bedrock") {
+      for (const char* var : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+        const char* v = std::getenv(var);
+        if (v != nullptr && *v != '\0') {
+          provider.region = v;
+          break;
+        }
+      }
+      if (provider.region.empty()) {
+        provider.region = "us-east-1";
+      }
+    }
+    bool region_ok =
+        std::ranges::all_of(provider.region, [](char c) { return IsAlnum(c) || c == '-'; });
+    if (!region_ok) {
+      Fail(kind_node, Join(path, "region"), "is not a valid AWS region name");
+    }
+  }
+
   ProviderConfig LoadProvider(const toml::key& name_key, const toml::node& node) const {
     ProviderConfig provider;
     provider.name = std::string(name_key.str());
@@ -470,7 +523,8 @@ class Loader {
     const toml::table& table = Table(node, path);
     CheckKeys(table, path,
               {"kind", "base_url", "api_key", "headers", "ca_file", "connect_timeout",
-               "first_byte_timeout", "idle_timeout", "models"});
+               "first_byte_timeout", "idle_timeout", "models", "api", "api_version",
+               "anthropic_version", "region", "aws_profile"});
 
     const toml::node* kind_node = table.get("kind");
     if (kind_node == nullptr) {
@@ -478,18 +532,13 @@ class Loader {
            "is required (e.g. kind = \"openai-compatible\"; known: " + KnownKinds() + ")");
     }
     provider.kind = String(*kind_node, path + ".kind");
-    if (provider.kind == "azure" || provider.kind == "bedrock") {
-      Fail(*kind_node, path + ".kind",
-           "provider kind \"" + provider.kind +
-               "\" is not supported yet (use \"openai-compatible\" with a base_url if the "
-               "endpoint speaks OpenAI's API)");
-    }
     const ProviderKind* kind = FindProviderKind(provider.kind);
     if (kind == nullptr) {
       Fail(*kind_node, path + ".kind",
            "unknown provider kind \"" + provider.kind + "\" (known: " + KnownKinds() + ")");
     }
     provider.dialect = std::string(kind->dialect);
+    LoadDialectSettings(table, path, *kind_node, provider);
     bool builtin = provider.kind == "echo";
     if (builtin) {
       for (std::string_view unsupported : {"base_url", "api_key", "headers", "ca_file"}) {
@@ -505,6 +554,11 @@ class Loader {
       provider.base_url = BaseUrl(*n, path + ".base_url");
     } else if (!kind->base_url.empty()) {
       provider.base_url = std::string(kind->base_url);
+      if (provider.dialect == "ollama") {
+        provider.base_url = "http://127.0.0.1:11434";  // the native API is at the root
+      }
+    } else if (provider.kind == "bedrock") {
+      provider.base_url = "https://bedrock-runtime." + provider.region + ".amazonaws.com";
     } else if (!builtin) {
       Fail(header_line, path + ".base_url",
            "is required for kind " + Quote(provider.kind) +

@@ -79,6 +79,11 @@ struct ProviderConfig {
   std::string ca_file;
   UpstreamTimeouts timeouts;
   std::vector<std::string> models;  // models listed in /v1/models as "NAME/model" (optional)
+  // Dialect-specific settings (each only read by its kind):
+  std::string api_version;        // azure: the api-version query value
+  std::string anthropic_version;  // anthropic: the anthropic-version header sent upstream
+  std::string region;             // bedrock: AWS region (default from AWS_REGION / profile)
+  std::string aws_profile;        // bedrock: profile in the shared credentials file
 };
 
 struct ModelAlias {
@@ -124,7 +129,7 @@ const ProviderPreset* FindPreset(std::string_view kind);
 // with a "not supported yet" message.
 struct ProviderKind {
   std::string_view kind;
-  std::string_view dialect;   // "openai", "anthropic", "gemini", "echo"
+  std::string_view dialect;   // "openai", "anthropic", "gemini", "ollama", "bedrock", "echo"
   std::string_view base_url;  // default base URL; empty = must be given (or none, for echo)
   std::string_view key_env;   // env var of the default api_key; empty = no key by default
 };

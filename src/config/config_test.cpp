@@ -315,7 +315,8 @@ TEST(ConfigTest, PresetTable) {
   EXPECT_EQ(FindProviderKind("anthropic")->dialect, "anthropic");
   EXPECT_EQ(FindProviderKind("gemini")->dialect, "gemini");
   EXPECT_EQ(FindProviderKind("echo")->dialect, "echo");
-  EXPECT_EQ(FindProviderKind("azure"), nullptr);
+  EXPECT_EQ(FindProviderKind("azure")->dialect, "openai");
+  EXPECT_EQ(FindProviderKind("bedrock")->dialect, "bedrock");
 }
 
 TEST(ConfigTest, PresetNeedsOnlyAKey) {
@@ -440,13 +441,34 @@ TEST(ConfigErrorsTest, UnknownKind) {
       << e.what();
 }
 
-TEST(ConfigErrorsTest, UnsupportedKinds) {
-  for (const char* kind : {"azure", "bedrock"}) {
-    ConfigError e =
-        LoadError(std::string("[providers.x]\nkind = \"") + kind + "\"\nbase_url = \"http://h\"\n");
-    EXPECT_EQ(e.key(), "providers.x.kind");
-    EXPECT_NE(std::string(e.what()).find("not supported yet"), std::string::npos) << e.what();
-  }
+TEST(ConfigErrorsTest, DialectSettingsBelongToTheirKind) {
+  ConfigError e = LoadError("[providers.x]\nkind = \"openai\"\napi_version = \"2024-10-21\"\n");
+  EXPECT_EQ(e.key(), "providers.x.api_version");
+  EXPECT_NE(std::string(e.what()).find("only used by kind \"azure\""), std::string::npos)
+      << e.what();
+  e = LoadError("[providers.x]\nkind = \"ollama\"\napi = \"grpc\"\n");
+  EXPECT_EQ(e.key(), "providers.x.api");
+  e = LoadError("[providers.x]\nkind = \"azure\"\n");
+  EXPECT_EQ(e.key(), "providers.x.base_url");
+  e = LoadError("[providers.x]\nkind = \"bedrock\"\nregion = \"us east\"\n");
+  EXPECT_EQ(e.key(), "providers.x.region");
+}
+
+TEST(ConfigTest, DialectSettings) {
+  Config c = LoadConfigString(
+      "[providers.az]\nkind = \"azure\"\nbase_url = \"https://r.openai.azure.com\"\n"
+      "api_key = \"k\"\napi_version = \"2025-01-01-preview\"\n"
+      "[providers.br]\nkind = \"bedrock\"\nregion = \"eu-west-1\"\n"
+      "[providers.ol]\nkind = \"ollama\"\napi = \"native\"\n"
+      "[providers.an]\nkind = \"anthropic\"\napi_key = \"k\"\n",
+      "baton.toml");
+  EXPECT_EQ(c.providers[0].api_version, "2025-01-01-preview");
+  EXPECT_EQ(c.providers[0].dialect, "openai");
+  EXPECT_EQ(c.providers[1].base_url, "https://bedrock-runtime.eu-west-1.amazonaws.com");
+  EXPECT_EQ(c.providers[1].dialect, "bedrock");
+  EXPECT_EQ(c.providers[2].dialect, "ollama");
+  EXPECT_EQ(c.providers[2].base_url, "http://127.0.0.1:11434");
+  EXPECT_EQ(c.providers[3].anthropic_version, "2023-06-01");
 }
 
 TEST(ConfigErrorsTest, MissingKind) {
@@ -737,13 +759,7 @@ TEST(DefaultConfigTest, KeysMakeProvidersAvailable) {
 }
 
 TEST(DefaultConfigTest, ExampleFileLoads) {
-#ifdef BATON_SOURCE_DIR
   std::string path = BATON_SOURCE_DIR "/src/config/baton.example.toml";
-#else
-  // CMake passes absolute source paths, so __FILE__ locates the example next to this test.
-  std::string path =
-      (std::filesystem::path(__FILE__).parent_path() / "baton.example.toml").string();
-#endif
   ASSERT_TRUE(std::filesystem::exists(path)) << path;
   Config config = LoadConfigFile(path);
   EXPECT_EQ(config.server.port, 4000);

@@ -58,8 +58,8 @@ constexpr std::array<ProviderPreset, 13> kPresets = {{
 }};
 
 // Listed in error messages in this order: openai first, then the generic kind, then presets.
-constexpr std::array<ProviderKind, kPresets.size() + 4> MakeKinds() {
-  std::array<ProviderKind, kPresets.size() + 4> kinds{};
+constexpr std::array<ProviderKind, kPresets.size() + 6> MakeKinds() {
+  std::array<ProviderKind, kPresets.size() + 6> kinds{};
   std::size_t n = 0;
   kinds[n++] = {kPresets[0].kind, "openai", kPresets[0].base_url, kPresets[0].key_env};
   kinds[n++] = {"openai-compatible", "openai", "", ""};
@@ -69,10 +69,12 @@ constexpr std::array<ProviderKind, kPresets.size() + 4> MakeKinds() {
   kinds[n++] = {"anthropic", "anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY"};
   kinds[n++] = {"gemini", "gemini", "https://generativelanguage.googleapis.com/v1beta",
                 "GEMINI_API_KEY"};
+  kinds[n++] = {"azure", "openai", "", "AZURE_API_KEY"};
+  kinds[n++] = {"bedrock", "bedrock", "", ""};
   kinds[n++] = {"echo", "echo", "", ""};
   return kinds;
 }
-constexpr std::array<ProviderKind, kPresets.size() + 4> kKinds = MakeKinds();
+constexpr std::array<ProviderKind, kPresets.size() + 6> kKinds = MakeKinds();
 
 // Reading the environment races only with setenv, which nothing in Baton calls after startup.
 const char* GetEnv(const std::string& name) {

@@ -18,5 +18,10 @@ using HttpHeaders = std::vector<HttpHeader>;
 std::string_view FindHeader(const HttpHeaders& headers, std::string_view name);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix);
+// Percent-encodes every byte except RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~), for a
+// path segment or query value.
+std::string PercentEncode(std::string_view s);
+// Decodes %XX escapes (and nothing else); malformed escapes are kept as they are.
+std::string PercentDecode(std::string_view s);
 
 }  // namespace baton

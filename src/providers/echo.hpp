@@ -11,7 +11,8 @@ namespace baton {
 class EchoProvider final : public Provider {
  public:
   explicit EchoProvider(ProviderConfig config) : Provider(std::move(config)) {}
-  std::string_view dialect() const override { return "openai"; }
+  canon::Dialect dialect() const override { return canon::Dialect::kOpenAiChat; }
+  bool Supports(Operation op) const override { return op != Operation::kCountTokens; }
   Awaitable<Result<std::unique_ptr<UpstreamBody>>> Send(ProviderCall call) override;
 };
 

@@ -1,20 +1,30 @@
-// Provider for upstreams that speak OpenAI's dialect over HTTP(S). See provider.hpp.
+// Providers for upstreams that speak OpenAI's dialect over HTTP(S). See provider.hpp.
 #pragma once
 
-#include "providers/provider.hpp"
+#include "providers/http_provider.hpp"
 
 namespace baton {
 
-class OpenAiCompatibleProvider final : public Provider {
+// OpenAI itself, every preset (Groq, DeepSeek, ...), Ollama's /v1, vLLM, LM Studio: Bearer auth,
+// paths /chat/completions, /embeddings, /models under the base URL.
+class OpenAiCompatibleProvider final : public HttpProvider {
  public:
   explicit OpenAiCompatibleProvider(ProviderConfig config);
-  std::string_view dialect() const override { return "openai"; }
+  canon::Dialect dialect() const override { return canon::Dialect::kOpenAiChat; }
+  bool Supports(Operation op) const override { return op != Operation::kCountTokens; }
   Awaitable<Result<std::unique_ptr<UpstreamBody>>> Send(ProviderCall call) override;
+};
 
- private:
-  UpstreamOrigin origin_;
-  HttpHeaders headers_;
-  ClientTimeouts timeouts_;
+// Azure OpenAI: `api-key` header, the model is the deployment name in the path
+// (/openai/deployments/{deployment}/chat/completions?api-version=...).
+class AzureProvider final : public HttpProvider {
+ public:
+  explicit AzureProvider(ProviderConfig config);
+  canon::Dialect dialect() const override { return canon::Dialect::kOpenAiChat; }
+  bool Supports(Operation op) const override {
+    return op == Operation::kChatCompletions || op == Operation::kEmbeddings;
+  }
+  Awaitable<Result<std::unique_ptr<UpstreamBody>>> Send(ProviderCall call) override;
 };
 
 }  // namespace baton

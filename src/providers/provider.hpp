@@ -15,16 +15,20 @@
 #include "config/config.hpp"
 #include "core/awaitable.hpp"
 #include "core/error.hpp"
+#include "dialects/canonical.hpp"
 #include "upstream/client.hpp"
 
 namespace baton {
 
-enum class Operation { kChatCompletions, kEmbeddings, kModels };
+enum class Operation { kChatCompletions, kEmbeddings, kModels, kCountTokens };
 
 struct ProviderCall {
   Operation operation = Operation::kChatCompletions;
-  std::string body;  // already in the provider's dialect
+  std::string body;   // already in the provider's dialect
+  std::string model;  // the upstream model (dialects that carry it in the URL need it)
   bool stream = false;
+  // Client headers meant for this upstream (e.g. anthropic-beta for an Anthropic upstream).
+  HttpHeaders headers;
   // The request's overall deadline ([server] request_timeout): no upstream wait may pass it.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
@@ -34,8 +38,12 @@ class Provider {
   virtual ~Provider() = default;
   const ProviderConfig& config() const { return config_; }
   const std::string& name() const { return config_.name; }
-  // The wire dialect bodies for Send() must be in: "openai" for now.
-  virtual std::string_view dialect() const = 0;
+  // The wire dialect chat bodies for Send() must be in (embeddings are always OpenAI's).
+  virtual canon::Dialect dialect() const = 0;
+  // Does this provider serve the operation at all (e.g. embeddings, count_tokens)?
+  virtual bool Supports(Operation op) const {
+    return op == Operation::kChatCompletions || op == Operation::kModels;
+  }
   // One attempt: the upstream's answer head, or a transport error (kUpstreamError,
   // kUpstreamTimeout, kUnavailable when the provider is not configured with a key).
   virtual Awaitable<Result<std::unique_ptr<UpstreamBody>>> Send(ProviderCall call) = 0;

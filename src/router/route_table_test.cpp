@@ -73,7 +73,7 @@ TEST_F(RouteTableTest, ProvidersBuiltInFileOrder) {
   EXPECT_EQ(snapshot_->providers()[0]->name(), "primary");
   EXPECT_EQ(snapshot_->providers()[1]->name(), "backup");
   EXPECT_EQ(snapshot_->providers()[2]->name(), "spare");
-  EXPECT_EQ(snapshot_->providers()[0]->dialect(), "openai");
+  EXPECT_EQ(snapshot_->providers()[0]->dialect(), canon::Dialect::kOpenAiChat);
   EXPECT_EQ(snapshot_->config().source, "test.toml");
 }
 

@@ -19,8 +19,7 @@ namespace {
 namespace json = boost::json;
 
 std::string ReadFixture(const std::string& name) {
-  std::filesystem::path path = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / ".." /
-                               "tests" / "fixtures" / "openai" / name;
+  std::filesystem::path path = std::filesystem::path(BATON_SOURCE_DIR) / "tests" / "fixtures" / "openai" / name;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot read " << path;
   std::ostringstream ss;

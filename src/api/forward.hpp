@@ -1,0 +1,48 @@
+// Forwarding one chat exchange to its deployments, in whatever dialect the client spoke and the
+// upstream speaks (DESIGN.md §2: router → providers → dialects).
+//
+// Same dialect on both sides: the client's body goes upstream with only the model spliced in,
+// and the answer comes back byte for byte (DESIGN.md §1.3). Different dialects: the request is
+// parsed once into the canonical form (lazily, on the first deployment that needs it), rendered
+// in the upstream's dialect, and the answer (JSON or stream) is decoded into canonical values or
+// events and rendered in the client's dialect as it arrives (DESIGN.md §7).
+//
+// The next deployment is tried only while nothing has been sent to the client.
+#pragma once
+
+#include <optional>
+
+#include "dialects/canonical.hpp"
+#include "providers/provider.hpp"
+#include "router/route_table.hpp"
+#include "server/http.hpp"
+
+namespace baton {
+
+struct Exchange {
+  canon::Dialect client = canon::Dialect::kOpenAiChat;
+  Operation operation = Operation::kChatCompletions;
+  std::string model;  // as the client asked for it (alias or provider/model)
+  bool stream = false;
+  bool include_usage = false;  // OpenAI clients: stream_options.include_usage
+  std::string_view body;       // the client's body, in its dialect
+  // The client's request in canonical form: set by handlers that had to parse it anyway, else
+  // parsed on first need.
+  std::optional<canon::Request> canonical;
+};
+
+// Routes and forwards; always answers the client (or returns when it went away).
+Awaitable<void> ForwardChat(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
+                            Exchange& exchange);
+
+// An error in the client's dialect (body shape and status), as JSON. Anthropic clients also get
+// a `request-id` header.
+Awaitable<bool> SendDialectError(ResponseWriter& writer, canon::Dialect dialect,
+                                 const HttpRequest& request, const Error& error,
+                                 HttpHeaders extra = {});
+
+// The events a complete (non-streamed) response would have been streamed as; used when an
+// upstream answers a streaming request with one JSON body.
+canon::StreamEvents ResponseToEvents(const canon::Response& response);
+
+}  // namespace baton
