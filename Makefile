@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e e2e-deps sanitize bench format format-check lint clean
+.PHONY: all deps build run test unit e2e e2e-deps sanitize fuzz bench bench-dialects format format-check lint clean
 
 all: build
 
@@ -40,10 +40,24 @@ sanitize: deps e2e-deps
 	BATON_BIN=$(abspath $(SAN_DIR))/baton BATON_MOCK_BIN=$(abspath $(SAN_DIR))/baton-mock \
 	  node --test --test-concurrency=1 tests/e2e/
 
-test: unit e2e sanitize
+# libFuzzer targets (fuzz/README.md): a clang-19 build of the parsers with ASan+UBSan in its own
+# dir, then every target replays fuzz/regressions/ and fuzzes for FUZZ_SECONDS over its corpus.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 10
+fuzz: deps
+	CXX=clang++-19 cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++-19 \
+	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DBATON_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target baton_fuzz_all
+	BUILD=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) ./fuzz/run.sh
+
+test: unit e2e sanitize fuzz
 
 bench: build
 	./bench/run.sh
+
+# Cross-dialect cost (Anthropic client → OpenAI upstream vs passthrough) + translator micro-benchmarks.
+bench-dialects: build
+	./bench/dialects.sh
 
 format:
 	clang-format-19 -i $$(git ls-files '*.cpp' '*.hpp')

@@ -9,6 +9,7 @@ pkgs=(
   libssl-dev openssl libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
   clang-format-19 clang-tidy-19
+  clang-19 libclang-rt-19-dev
   nodejs npm wrk nginx-light procps util-linux
 )
 

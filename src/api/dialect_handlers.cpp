@@ -5,6 +5,7 @@
 #include "api/forward.hpp"
 #include "api/respond.hpp"
 #include "dialects/json_scan.hpp"
+#include "dialects/tokens/count.hpp"
 
 namespace baton {
 
@@ -44,20 +45,6 @@ Awaitable<void> ParseAndForward(const Snapshot& snapshot, HttpRequest& request,
   co_await ForwardChat(snapshot, request, writer, ex);
 }
 
-// Placeholder estimate until the BPE tokenizer is wired in: 4 characters a token.
-int64_t EstimateTokens(const canon::Request& req, std::string_view /*provider_kind*/) {
-  std::size_t chars = 0;
-  for (const auto& p : req.system) {
-    chars += p.text.size();
-  }
-  for (const auto& m : req.messages) {
-    for (const auto& p : m.parts) {
-      chars += p.text.size() + p.arguments.size();
-    }
-  }
-  return static_cast<int64_t>(chars / 4 + 1);
-}
-
 std::string CountJson(std::string_view key, int64_t n) {
   return "{\"" + std::string(key) + "\":" + std::to_string(n) + "}";
 }
@@ -65,8 +52,11 @@ std::string CountJson(std::string_view key, int64_t n) {
 // count_tokens when no upstream counts: the local tokenizer (exact BPE for OpenAI-family models,
 // a documented estimate for the others).
 Awaitable<void> CountLocally(ResponseWriter& writer, const HttpRequest& request, Dialect dialect,
-                             const canon::Request& req, std::string_view provider_kind) {
-  int64_t n = EstimateTokens(req, provider_kind);
+                             const canon::Request& req, const Deployment& d) {
+  // Counted as the deployment would see it: its model picks the encoding, its kind the family.
+  canon::Request as_sent = req;
+  as_sent.model = d.model;
+  int64_t n = tokens::CountRequestTokens(as_sent, d.provider->config().kind);
   HttpHeaders headers{{"x-baton-token-count", "local"}};
   if (dialect == Dialect::kAnthropic) {
     headers.push_back({"request-id", "req_" + request.request_id});
@@ -89,7 +79,7 @@ Awaitable<void> CountTokens(const Snapshot& snapshot, HttpRequest& request, Resp
   const Deployment& d = (*route)->deployments.front();
   Provider& provider = *d.provider;
   if (provider.dialect() != dialect || !provider.Supports(Operation::kCountTokens)) {
-    co_await CountLocally(writer, request, dialect, req, provider.config().kind);
+    co_await CountLocally(writer, request, dialect, req, d);
     co_return;
   }
   ProviderCall call;
@@ -109,13 +99,13 @@ Awaitable<void> CountTokens(const Snapshot& snapshot, HttpRequest& request, Resp
   auto opened = co_await provider.Send(std::move(call));
   if (!opened) {
     // The upstream cannot count right now: the local count is better than an error.
-    co_await CountLocally(writer, request, dialect, req, provider.config().kind);
+    co_await CountLocally(writer, request, dialect, req, d);
     co_return;
   }
   auto upstream = std::move(opened).value();
   auto answer = co_await upstream->ReadAll(kMaxCountBody);
   if (!answer || upstream->status() >= 500) {
-    co_await CountLocally(writer, request, dialect, req, provider.config().kind);
+    co_await CountLocally(writer, request, dialect, req, d);
     co_return;
   }
   HttpHeaders headers{{"x-baton-provider", provider.name()}, {"x-baton-model", d.id}};

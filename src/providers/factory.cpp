@@ -1,5 +1,6 @@
 #include <stdexcept>
 
+#include "providers/bedrock.hpp"
 #include "providers/echo.hpp"
 #include "providers/native.hpp"
 #include "providers/openai_compatible.hpp"
@@ -22,6 +23,9 @@ std::unique_ptr<Provider> MakeProvider(const ProviderConfig& config) {
   }
   if (config.dialect == "gemini") {
     return std::make_unique<GeminiProvider>(config);
+  }
+  if (config.dialect == "bedrock") {
+    return std::make_unique<BedrockProvider>(config);
   }
   if (config.dialect == "ollama") {
     return std::make_unique<OllamaProvider>(config);

@@ -73,16 +73,6 @@ std::string GetEnv(const char* upper, const char* lower) {
   return {};
 }
 
-std::string HostHeader(const UpstreamOrigin& o) {
-  std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
-  bool default_port = (o.tls && o.port == 443) || (!o.tls && o.port == 80);
-  if (!default_port) {
-    host += ':';
-    host += std::to_string(o.port);
-  }
-  return host;
-}
-
 std::string Base64(std::string_view in) {
   static constexpr std::string_view kTable =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -750,6 +740,16 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
   }
   co_return Error(ErrorKind::kUpstreamError, "upstream request: connection failed",
                   "upstream_error");
+}
+
+std::string HostHeader(const UpstreamOrigin& o) {
+  std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
+  bool default_port = (o.tls && o.port == 443) || (!o.tls && o.port == 80);
+  if (!default_port) {
+    host += ':';
+    host += std::to_string(o.port);
+  }
+  return host;
 }
 
 }  // namespace baton

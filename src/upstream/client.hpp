@@ -46,6 +46,8 @@ struct UpstreamOrigin {
 
 // Parses "http(s)://host[:port][/path]". Error (kBadRequest) on anything else.
 Result<UpstreamOrigin> ParseOrigin(std::string_view url);
+// The Host header value the client sends for an origin ("host", "host:port", "[v6]:port").
+std::string HostHeader(const UpstreamOrigin& origin);
 
 struct UpstreamRequest {
   const UpstreamOrigin* origin = nullptr;  // must outlive the call

@@ -1,4 +1,5 @@
-// baton-mock: a fast, faithful stand-in for OpenAI-style providers (see tools/mock/README.md).
+// baton-mock: a fast, faithful stand-in for LLM providers in their own dialects (see
+// tools/mock/README.md).
 // Flags become MockOptions; the Server from src/server does the HTTP, signals and drain.
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +21,9 @@ std::string UrlHost(const std::string& host) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"baton-mock: fake OpenAI-style provider for tests and benchmarks"};
+  CLI::App app{
+      "baton-mock: fake LLM provider (OpenAI, Azure, Anthropic, Gemini, Ollama, Bedrock) for tests "
+      "and benchmarks"};
   baton::mock::MockOptions options;
   std::string host = "127.0.0.1";
   int port = 0;
@@ -67,6 +70,9 @@ int main(int argc, char** argv) {
   }
   if (const char* key = std::getenv("MOCK_REQUIRE_KEY"); key != nullptr) {
     options.require_key = key;
+  }
+  if (const char* secret = std::getenv("MOCK_AWS_SECRET"); secret != nullptr) {
+    options.aws_secret = secret;
   }
 
   try {

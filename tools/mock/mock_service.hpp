@@ -1,4 +1,6 @@
-// The HTTP side of baton-mock: routes requests to the pure generators in openai_mock.hpp, applies
+// The HTTP side of baton-mock: routes requests to the pure generators in openai_mock.hpp and
+// dialect_mock.hpp (OpenAI Chat, Azure, Responses, Anthropic, Gemini, Ollama, Bedrock), checks each
+// dialect's auth, applies
 // the fault flags and model-name hooks (latency, failures, drops, hangs, slow chunks), replays
 // recorded fixtures, and serves the /mock/* test hooks (request log, stats, reset).
 // Thread-safety: one MockService serves every worker thread. Options and fixtures are read-only
@@ -18,6 +20,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "mock/dialect_mock.hpp"
 #include "mock/openai_mock.hpp"
 #include "server/http.hpp"
 
@@ -36,7 +39,8 @@ struct MockOptions {
   int drop_after_chunks = -1;  // -1 = off; else cut streams after N events
   bool hang = false;           // read requests, never answer
   std::string fixtures_dir;    // empty = no fixture replay
-  std::string require_key;     // empty = any key; else `Authorization: Bearer <key>` required
+  std::string require_key;     // empty = any key; else each dialect's key header must carry it
+  std::string aws_secret;      // non-empty: Bedrock requests' SigV4 signatures are verified
 };
 
 // The last `capacity` requests, for GET /mock/requests. Bodies are capped at 64 KiB.
@@ -86,29 +90,72 @@ class MockService {
 
  private:
   struct Fixture {
-    std::shared_ptr<const SseStream> sse;     // streaming answer, when recorded
+    std::shared_ptr<const SseStream> sse;     // streaming answer, when recorded (.sse)
+    std::shared_ptr<const SseStream> ndjson;  // streaming answer, when recorded (.ndjson)
     std::shared_ptr<const std::string> json;  // non-streaming answer, when recorded
   };
   struct Call {
     uint64_t seq = 0;
     std::chrono::steady_clock::time_point start;
   };
+  // Which endpoint a request is for.
+  struct Route {
+    enum class Op {
+      kNotFound,
+      kChat,         // OpenAI / Azure chat completions
+      kEmbeddings,   // OpenAI / Azure embeddings
+      kModels,       // model list (OpenAI, Anthropic, Gemini)
+      kModel,        // one model
+      kGenerate,     // Anthropic messages, Gemini generate, Ollama chat, Bedrock, Responses
+      kCountTokens,  // Anthropic count_tokens, Gemini countTokens
+      kTags,         // Ollama /api/tags
+      kVersion,      // Ollama /api/version
+    };
+    Dialect dialect = Dialect::kOpenAi;
+    Op op = Op::kNotFound;
+    std::string model;  // from the path: Gemini model, Bedrock model id, Azure deployment, model id
+    bool stream = false;  // the path asks for a stream (Gemini stream, Bedrock converse-stream)
+    bool sse = true;      // Gemini: alt=sse
+  };
+
+  static Route Classify(const HttpRequest& request);
+  // Azure without api-version, Anthropic POST without anthropic-version.
+  static std::optional<DialectError> PreflightError(const HttpRequest& request, const Route& route);
+  // The dialect's 404 for an unknown path; nullopt = OpenAI's "Invalid URL".
+  static std::optional<DialectError> NotFoundError(Dialect dialect, std::string_view path);
+  // The dialect's auth check; the error to answer with when it fails.
+  std::optional<DialectError> CheckAuth(const HttpRequest& request, const Route& route) const;
 
   Awaitable<void> HandleControl(HttpRequest& request, ResponseWriter& writer);
-  Awaitable<void> HandleChat(HttpRequest& request, ResponseWriter& writer, const Call& call);
-  Awaitable<void> HandleEmbeddings(HttpRequest& request, ResponseWriter& writer, const Call& call);
+  Awaitable<void> HandleChat(HttpRequest& request, ResponseWriter& writer, const Call& call,
+                             const Route& route);
+  Awaitable<void> HandleEmbeddings(HttpRequest& request, ResponseWriter& writer, const Call& call,
+                                   const Route& route);
+  Awaitable<void> HandleGenerate(HttpRequest& request, ResponseWriter& writer, const Call& call,
+                                 const Route& route);
+  Awaitable<void> HandleCountTokens(HttpRequest& request, ResponseWriter& writer, const Call& call,
+                                    const Route& route);
   Awaitable<void> SendError(ResponseWriter& writer, const Call& call, const ApiError& error);
+  Awaitable<void> SendDialectError(ResponseWriter& writer, const Call& call, Dialect dialect,
+                                   const DialectError& error);
   Awaitable<void> SendJson(ResponseWriter& writer, const Call& call, std::string body);
-  Awaitable<void> WriteStream(ResponseWriter& writer, const Call& call, const SseStream& stream,
+  Awaitable<void> SendBody(ResponseWriter& writer, const Call& call, Dialect dialect,
+                           std::string_view content_type, std::string body);
+  Awaitable<void> WriteStream(ResponseWriter& writer, HttpHeaders headers, const SseStream& stream,
                               int delay_ms, int drop_after);
   // Waits `ms` (less when the server drains). False when cut short by a drain.
   Awaitable<bool> Sleep(int ms);
   // Never answers: waits until the client goes away or the server drains, then aborts.
   Awaitable<void> Hang(ResponseWriter& writer);
-  // Applies the mock-hang / mock-fail-<CODE> hooks and --fail-status (chat and embeddings).
-  // Returns true when the request has been dealt with (hung or failed).
-  Awaitable<bool> ApplyFaults(ResponseWriter& writer, const Call& call, const ModelHook& hook);
+  // Applies the mock-hang / mock-fail-<CODE> hooks and --fail-status (generation and embedding
+  // requests), answering in `dialect`'s error shape. True when the request has been dealt with.
+  Awaitable<bool> ApplyFaults(ResponseWriter& writer, const Call& call, const ModelHook& hook,
+                              Dialect dialect, std::string_view model);
+  const Fixture* FindFixture(std::string_view model) const;
 
+  // Response headers of a dialect: OpenAI's request id and rate-limit headers, Anthropic's
+  // request-id, Bedrock's x-amzn-RequestId, ...
+  HttpHeaders HeadersFor(Dialect dialect, const Call& call, std::string_view content_type) const;
   HttpHeaders Headers(const Call& call, std::string_view content_type) const;
   bool draining() const;
   void Reset();

@@ -194,7 +194,9 @@ const json::object* ToolFunction(const json::value& tool, std::string_view* name
   return fn;
 }
 
-std::optional<ToolCall> ChooseTool(const json::object& request) {
+// Also sets *next to the function tool after the chosen one (wrapping; the chosen one again when
+// it is the only one), for parallel calls.
+std::optional<ToolCall> ChooseTool(const json::object& request, std::optional<ToolCall>* next) {
   const json::value* tools = Find(request, "tools");
   if (tools == nullptr || !tools->is_array() || tools->get_array().empty()) {
     return std::nullopt;
@@ -237,6 +239,36 @@ std::optional<ToolCall> ChooseTool(const json::object& request) {
   ToolCall call;
   call.name = std::string(chosen_name);
   call.arguments = ArgumentsFromParameters(Find(*chosen, "parameters"));
+  const json::object* first_fn = nullptr;
+  const json::object* after = nullptr;
+  std::string_view first_name;
+  std::string_view after_name;
+  bool seen = false;
+  for (const json::value& tool : tools->get_array()) {
+    std::string_view name;
+    const json::object* fn = ToolFunction(tool, &name);
+    if (fn == nullptr) {
+      continue;
+    }
+    if (first_fn == nullptr) {
+      first_fn = fn;
+      first_name = name;
+    }
+    if (seen) {
+      after = fn;
+      after_name = name;
+      break;
+    }
+    seen = fn == chosen;
+  }
+  if (after == nullptr) {
+    after = first_fn;
+    after_name = first_name;
+  }
+  ToolCall second;
+  second.name = std::string(after_name);
+  second.arguments = ArgumentsFromParameters(Find(*after, "parameters"));
+  *next = std::move(second);
   return call;
 }
 
@@ -348,6 +380,16 @@ uint64_t Fnv1a(std::string_view bytes, uint64_t hash) {
   return hash;
 }
 
+std::vector<std::string_view> AnswerWords(uint64_t hash, int64_t count) {
+  std::vector<std::string_view> words;
+  words.reserve(static_cast<std::size_t>(std::max<int64_t>(count, 0)));
+  for (int64_t i = 0; i < count; ++i) {
+    words.push_back(i == 0 ? kFirstWord
+                           : kWords[(hash + static_cast<uint64_t>(i)) % kWords.size()]);
+  }
+  return words;
+}
+
 // ---- Errors ----
 
 std::string ErrorBody(const ApiError& error) {
@@ -432,11 +474,16 @@ ApiError InvalidKeyError(std::string_view presented) {
 // The start every endpoint shares: one parse into the caller's arena (root must have been built
 // on it) and the required "model".
 std::optional<ApiError> ParseWithModel(std::string_view body, json::monotonic_resource& mr,
-                                       json::value& root, std::string& model) {
+                                       json::value& root, std::string& model,
+                                       std::string_view model_override) {
   boost::system::error_code ec;
   root = json::parse(body, ec, &mr);
   if (ec || !root.is_object()) {
     return BadJsonError();
+  }
+  if (!model_override.empty()) {  // Azure: the deployment in the path is the model
+    model = std::string(model_override);
+    return std::nullopt;
   }
   const json::value* m = Find(root.get_object(), "model");
   if (m == nullptr || !m->is_string()) {
@@ -451,12 +498,13 @@ std::optional<ApiError> ParseWithModel(std::string_view body, json::monotonic_re
 
 // ---- Chat ----
 
-std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out) {
+std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out,
+                                         std::string_view model_override) {
   // One parse into a stack buffer: the only per-request heavy work the mock does.
   unsigned char buffer[8192];
   json::monotonic_resource mr(buffer, sizeof(buffer));
   json::value root(&mr);
-  if (auto error = ParseWithModel(body, mr, root, out->model)) {
+  if (auto error = ParseWithModel(body, mr, root, out->model, model_override)) {
     return error;
   }
   const json::object& o = root.get_object();
@@ -515,11 +563,12 @@ std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out
     break;
   }
 
-  out->tool = ChooseTool(o);
+  out->next_tool.reset();
+  out->tool = ChooseTool(o, &out->next_tool);
   return std::nullopt;
 }
 
-ChatReply PlanChatReply(const ChatRequest& request, int word_count) {
+ChatReply PlanChatReply(const ChatRequest& request, int word_count, int tool_calls) {
   ChatReply reply;
   reply.prompt_tokens = request.prompt_tokens;
   if (request.tool) {
@@ -527,6 +576,11 @@ ChatReply PlanChatReply(const ChatRequest& request, int word_count) {
     reply.finish_reason = "tool_calls";
     reply.completion_tokens =
         static_cast<int64_t>(Fragments(request.tool->arguments, kArgumentFragmentBytes).size());
+    if (tool_calls >= 2 && request.next_tool) {
+      reply.tool2 = request.next_tool;
+      reply.completion_tokens += static_cast<int64_t>(
+          Fragments(request.next_tool->arguments, kArgumentFragmentBytes).size());
+    }
     return reply;
   }
   int64_t n = std::max(word_count, 1);
@@ -535,12 +589,7 @@ ChatReply PlanChatReply(const ChatRequest& request, int word_count) {
     n = *request.max_tokens;
     reply.finish_reason = "length";
   }
-  reply.words.reserve(static_cast<std::size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    reply.words.push_back(
-        i == 0 ? kFirstWord
-               : kWords[(request.text_hash + static_cast<uint64_t>(i)) % kWords.size()]);
-  }
+  reply.words = AnswerWords(request.text_hash, n);
   reply.completion_tokens = n;
   return reply;
 }
@@ -574,7 +623,17 @@ std::string ChatCompletionBody(const ChatRequest& request, const ChatReply& repl
     AppendJsonString(b, reply.tool->name);
     b += ",\"arguments\":";
     AppendJsonString(b, reply.tool->arguments);
-    b += "}}]";
+    b += "}}";
+    if (reply.tool2) {
+      b += ",{\"id\":\"call_mock";
+      AppendInt(b, static_cast<int64_t>(ids.seq));
+      b += "_1\",\"type\":\"function\",\"function\":{\"name\":";
+      AppendJsonString(b, reply.tool2->name);
+      b += ",\"arguments\":";
+      AppendJsonString(b, reply.tool2->arguments);
+      b += "}}";
+    }
+    b += ']';
   } else {
     AppendJsonString(b, ReplyText(reply));
   }
@@ -620,6 +679,20 @@ SseStream ChatCompletionStream(const ChatRequest& request, const ChatReply& repl
       AppendJsonString(delta, fragment);
       delta += "}}]}";
       s.Choice(delta, {}, true);
+    }
+    if (reply.tool2) {  // a parallel call starts with its own index, id and name
+      delta = "{\"tool_calls\":[{\"index\":1,\"id\":\"call_mock";
+      AppendInt(delta, static_cast<int64_t>(ids.seq));
+      delta += "_1\",\"type\":\"function\",\"function\":{\"name\":";
+      AppendJsonString(delta, reply.tool2->name);
+      delta += ",\"arguments\":\"\"}}]}";
+      s.Choice(delta, {}, false);
+      for (std::string_view fragment : Fragments(reply.tool2->arguments, kArgumentFragmentBytes)) {
+        delta = "{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":";
+        AppendJsonString(delta, fragment);
+        delta += "}}]}";
+        s.Choice(delta, {}, true);
+      }
     }
   } else {
     s.Choice("{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", {}, false);
@@ -686,11 +759,12 @@ std::vector<std::string_view> Fragments(std::string_view text, std::size_t size)
 
 // ---- Embeddings ----
 
-std::optional<ApiError> ParseEmbeddingsRequest(std::string_view body, EmbeddingsRequest* out) {
+std::optional<ApiError> ParseEmbeddingsRequest(std::string_view body, EmbeddingsRequest* out,
+                                               std::string_view model_override) {
   unsigned char buffer[8192];
   json::monotonic_resource mr(buffer, sizeof(buffer));
   json::value root(&mr);
-  if (auto error = ParseWithModel(body, mr, root, out->model)) {
+  if (auto error = ParseWithModel(body, mr, root, out->model, model_override)) {
     return error;
   }
   const json::object& o = root.get_object();
@@ -886,6 +960,18 @@ ModelHook ParseModelHook(std::string_view model) {
   }
   if (model == "mock-hang") {
     return {ModelHook::Kind::kHang, 0};
+  }
+  if (model == "mock-tool") {
+    return {ModelHook::Kind::kTool, 1};
+  }
+  if (model == "mock-tools-2") {
+    return {ModelHook::Kind::kTool, 2};
+  }
+  if (model == "mock-think") {
+    return {ModelHook::Kind::kThink, 0};
+  }
+  if (model == "mock-error-mid") {
+    return {ModelHook::Kind::kErrorMid, 0};
   }
   struct Prefix {
     std::string_view text;

@@ -54,23 +54,28 @@ struct ChatRequest {
   uint64_t text_hash = 0;             // FNV-1a of the last user message's text
   int64_t prompt_tokens = 1;          // 1 + (characters of all message texts) / 4
   std::optional<ToolCall> tool;       // set when the answer is a tool call
+  std::optional<ToolCall> next_tool;  // the function tool after `tool` (for mock-tools-2)
 };
 
-// Parses a chat completions body. On failure returns the 400 to answer with.
-std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out);
+// Parses a chat completions body. On failure returns the 400 to answer with. A non-empty
+// `model_override` (Azure's deployment) is the model, and the body need not name one.
+std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out,
+                                         std::string_view model_override = {});
 
 // The answer decided for a request: either words of text or one tool call.
 struct ChatReply {
   std::vector<std::string_view> words;  // text answer; views into a static word list
   std::optional<ToolCall> tool;         // tool answer (then words is empty)
+  std::optional<ToolCall> tool2;        // a second, parallel call (mock-tools-2)
   std::string_view finish_reason;       // "stop", "length" or "tool_calls"
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
 };
 
 // `word_count` words (default --chunks), truncated by max_tokens (finish "length"); a tool call
-// when the request chose one. The first word is always "Mock".
-ChatReply PlanChatReply(const ChatRequest& request, int word_count);
+// when the request chose one (two parallel calls when `tool_calls` is 2: the chosen tool and the
+// next). The first word is always "Mock".
+ChatReply PlanChatReply(const ChatRequest& request, int word_count, int tool_calls = 1);
 
 // The text of a reply: words joined by single spaces.
 std::string ReplyText(const ChatReply& reply);
@@ -128,7 +133,8 @@ struct EmbeddingsRequest {
   bool base64 = false;
 };
 
-std::optional<ApiError> ParseEmbeddingsRequest(std::string_view body, EmbeddingsRequest* out);
+std::optional<ApiError> ParseEmbeddingsRequest(std::string_view body, EmbeddingsRequest* out,
+                                               std::string_view model_override = {});
 
 // A unit-length float32 vector derived from `seed` only.
 std::vector<float> EmbeddingVector(uint64_t seed, int dimensions);
@@ -146,11 +152,12 @@ std::string ModelBody(std::string_view id);
 
 // ---- Fault hooks ----
 
-// Faults a model name can ask for: mock-fail-<CODE>, mock-hang, mock-drop-<N>, mock-slow-<MS>.
+// Faults and answer shapes a model name can ask for: mock-fail-<CODE>, mock-hang, mock-drop-<N>,
+// mock-slow-<MS>, mock-tool (value 1), mock-tools-2 (value 2), mock-think, mock-error-mid.
 struct ModelHook {
-  enum class Kind { kNone, kFail, kHang, kDrop, kSlow };
+  enum class Kind { kNone, kFail, kHang, kDrop, kSlow, kTool, kThink, kErrorMid };
   Kind kind = Kind::kNone;
-  int value = 0;  // status, event count or milliseconds
+  int value = 0;  // status, event count, milliseconds or number of tool calls
 };
 ModelHook ParseModelHook(std::string_view model);
 
@@ -159,6 +166,9 @@ ModelHook ParseModelHook(std::string_view model);
 bool ShouldFail(uint64_t n, double rate);
 
 // ---- Helpers ----
+
+// The generated answer's words: "Mock", then words of a fixed list from an offset given by `hash`.
+std::vector<std::string_view> AnswerWords(uint64_t hash, int64_t count);
 
 uint64_t Fnv1a(std::string_view bytes, uint64_t hash = 14695981039346656037ull);
 

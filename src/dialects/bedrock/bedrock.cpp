@@ -71,8 +71,8 @@ std::optional<json::value> ParseJson(std::string_view text) {
 }
 
 bool IsBlank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  return std::ranges::all_of(
+      s, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
 // ---- Request ----
@@ -162,8 +162,8 @@ bool IsClaude(std::string_view model) {
     return true;
   }
   std::string lower(model);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(lower, lower.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return lower.find("anthropic") != std::string::npos || lower.find("claude") != std::string::npos;
 }
 
@@ -219,8 +219,7 @@ std::string RenderRequest(const canon::Request& r, std::string_view model) {
       RenderPart(p, content);
       if (p.type == Part::Type::kToolCall || p.type == Part::Type::kToolResult) {
         tool_history = true;
-        if (!p.name.empty() &&
-            std::find(history_tools.begin(), history_tools.end(), p.name) == history_tools.end()) {
+        if (!p.name.empty() && std::ranges::find(history_tools, p.name) == history_tools.end()) {
           history_tools.push_back(p.name);
         }
       }
@@ -365,11 +364,14 @@ canon::Usage UsageFrom(const json::object* u) {
 // Claude on Bedrock reports the matched stop sequence in additionalModelResponseFields.
 std::string MatchedStopSequence(const json::object& o) {
   const json::object* extra = ObjectAt(o, "additionalModelResponseFields");
-  return extra != nullptr ? StringAt(*extra, "stop_sequence") : std::string();
+  if (extra == nullptr) {
+    return {};
+  }
+  return StringAt(*extra, "stop_sequence");
 }
 
 Error Malformed(std::string what) {
-  return Error(ErrorKind::kUpstreamError, "unexpected response from Bedrock: " + what);
+  return {ErrorKind::kUpstreamError, "unexpected response from Bedrock: " + what};
 }
 
 }  // namespace
@@ -427,8 +429,8 @@ Result<canon::Response> ParseResponse(std::string_view body) {
 
 ErrorKind KindForException(std::string_view type) {
   std::string t(type);
-  std::transform(t.begin(), t.end(), t.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(t, t.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (t == "throttlingexception") {
     return ErrorKind::kRateLimited;
   }

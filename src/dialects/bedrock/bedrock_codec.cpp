@@ -3,8 +3,9 @@
 
 namespace baton::canon {
 
-const Codec& BedrockCodec() {
-  static const Codec kCodec{
+// Declared where the registry uses it (canonical.cpp), like every dialect's table.
+const Codec& BedrockCodec() {  // NOLINT(misc-use-internal-linkage)
+  static const Codec codec{
       .dialect = Dialect::kBedrock,
       .render_request = bedrock::RenderRequest,
       .parse_response = bedrock::ParseResponse,
@@ -13,7 +14,7 @@ const Codec& BedrockCodec() {
       .error_status = bedrock::ErrorStatus,
       .parse_error = bedrock::ParseError,
   };
-  return kCodec;
+  return codec;
 }
 
 }  // namespace baton::canon

@@ -3,6 +3,7 @@
 // before the payload is used.
 #include "dialects/bedrock/event_stream.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace baton::bedrock {
@@ -75,7 +76,7 @@ bool ParseHeaders(std::string_view block, std::vector<EventHeader>& out) {
         if (!fixed(1)) {
           return false;
         }
-        h.number = static_cast<int8_t>(h.number);
+        h.number = h.number >= 128 ? h.number - 256 : h.number;  // sign-extend
         break;
       case HeaderType::kShort:
         if (!fixed(2)) {
@@ -187,7 +188,7 @@ Status EventStreamDecoder::Feed(std::string_view bytes, std::vector<EventMessage
     prelude_checked_ = false;
   }
   // Drop consumed bytes once they dominate the buffer, so a long stream does not grow it.
-  if (offset_ > 0 && (offset_ == buffer_.size() || offset_ >= 64 * 1024)) {
+  if (offset_ > 0 && (offset_ == buffer_.size() || offset_ >= std::size_t{64} * 1024)) {
     buffer_.erase(0, offset_);
     offset_ = 0;
   }

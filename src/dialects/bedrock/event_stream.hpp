@@ -52,7 +52,7 @@ struct EventMessage {
 
 class EventStreamDecoder {
  public:
-  static constexpr std::size_t kDefaultMaxMessage = 16 * 1024 * 1024;
+  static constexpr std::size_t kDefaultMaxMessage = std::size_t{16} * 1024 * 1024;
   explicit EventStreamDecoder(std::size_t max_message = kDefaultMaxMessage)
       : max_message_(max_message) {}
 

@@ -295,7 +295,8 @@ Error ParseOpenAiChatError(int status, std::string_view body) {
       const json::object& eo = err->get_object();
       e.message = StringOf(Member(eo, "message"));
       e.code = StringOf(Member(eo, "code"));
-      e.param = StringOf(Member(eo, "param"));
+      // error.param names a field of the upstream's request, which the client did not send in
+      // this form: not passed on.
     } else if (const json::value* m = Member(o, "message"); m != nullptr && m->is_string()) {
       e.message = std::string(m->get_string());
     }
@@ -334,7 +335,10 @@ class ChatDecoder final : public StreamDecoder {
       return;
     }
     // A last event without its blank line still counts (some servers end the body right after).
-    if (!splitter_.pending().empty()) {
+    // A cut line (no line end) is an incomplete event, not a last event.
+    std::string_view pending = splitter_.pending();
+    if (!pending.empty() &&
+        (pending.back() == '\n' || pending.back() == '\r' || pending.ends_with("[DONE]"))) {
       std::string tail(splitter_.pending());
       tail += "\n\n";
       SseSplitter last;

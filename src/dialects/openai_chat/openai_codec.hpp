@@ -50,6 +50,9 @@ std::string ReasoningEffortOf(const Request& request);
 int64_t BudgetForEffort(std::string_view effort);
 // The text of a run of parts: kText parts concatenated (other parts skipped).
 std::string JoinText(const std::vector<Part>& parts, std::string_view separator = "");
+// Appends parts to the last turn when it has the same role (the canonical form alternates
+// roles), else starts a turn. Tool results go before any other part of a user turn.
+void AppendToTurn(std::vector<Message>& messages, Role role, std::vector<Part> parts);
 // Current unix time in seconds.
 int64_t UnixNow();
 

@@ -17,7 +17,7 @@ namespace json = boost::json;
 namespace {
 
 Error BadRequest(std::string message, std::string param, std::string code = "invalid_value") {
-  return Error(ErrorKind::kBadRequest, std::move(message), std::move(code), std::move(param));
+  return {ErrorKind::kBadRequest, std::move(message), std::move(code), std::move(param)};
 }
 
 Error BadType(const std::string& param, std::string_view expected) {
@@ -169,31 +169,6 @@ std::optional<Error> ReadUserContent(const json::value& content, const std::stri
   return std::nullopt;
 }
 
-// Appends parts to the last turn when it has the same role (roles must alternate in the
-// canonical form), else starts a turn.
-void AddToTurn(std::vector<Message>& messages, Role role, std::vector<Part> parts) {
-  if (parts.empty()) {
-    return;
-  }
-  if (messages.empty() || messages.back().role != role) {
-    messages.push_back({role, {}});
-  }
-  auto& dst = messages.back().parts;
-  // Tool results answer the previous assistant turn and must come first in a user turn.
-  if (role == Role::kUser && !dst.empty()) {
-    bool all_results = std::all_of(parts.begin(), parts.end(),
-                                   [](const Part& p) { return p.type == Part::Type::kToolResult; });
-    if (all_results) {
-      auto pos = std::find_if(dst.begin(), dst.end(),
-                              [](const Part& p) { return p.type != Part::Type::kToolResult; });
-      dst.insert(pos, std::make_move_iterator(parts.begin()), std::make_move_iterator(parts.end()));
-      return;
-    }
-  }
-  dst.insert(dst.end(), std::make_move_iterator(parts.begin()),
-             std::make_move_iterator(parts.end()));
-}
-
 std::string ArgumentsText(const json::value& args) {
   if (args.is_string()) {
     return std::string(args.get_string());
@@ -237,7 +212,7 @@ std::optional<Error> ReadMessage(const json::value& mv, std::size_t i, Request& 
     if (auto e = ReadUserContent(*content, param + ".content", parts)) {
       return e;
     }
-    AddToTurn(req.messages, Role::kUser, std::move(parts));
+    AppendToTurn(req.messages, Role::kUser, std::move(parts));
     return std::nullopt;
   }
   if (role == "assistant") {
@@ -336,7 +311,7 @@ std::optional<Error> ReadMessage(const json::value& mv, std::size_t i, Request& 
       parts.push_back(std::move(call));
     }
     // An assistant message with nothing in it adds no turn (the users around it then merge).
-    AddToTurn(req.messages, Role::kAssistant, std::move(parts));
+    AppendToTurn(req.messages, Role::kAssistant, std::move(parts));
     return std::nullopt;
   }
   if (role == "tool" || role == "function") {
@@ -369,7 +344,7 @@ std::optional<Error> ReadMessage(const json::value& mv, std::size_t i, Request& 
     }
     std::vector<Part> parts;
     parts.push_back(std::move(result));
-    AddToTurn(req.messages, Role::kUser, std::move(parts));
+    AppendToTurn(req.messages, Role::kUser, std::move(parts));
     return std::nullopt;
   }
   return BadRequest("Invalid value: '" + std::string(role) +
@@ -630,7 +605,12 @@ Result<Request> ParseOpenAiChatRequest(std::string_view body) {
   json::value doc = json::parse(body, ec);
   if (ec) {
     // Same wording as the same-dialect path.
-    return openai::InspectChatRequest(body).error();
+    auto inspected = openai::InspectChatRequest(body);
+    if (!inspected.ok()) {
+      return inspected.error();
+    }
+    return Error(ErrorKind::kBadRequest, "We could not parse the JSON body of your request.",
+                 "invalid_json");
   }
   if (!doc.is_object()) {
     return Error(ErrorKind::kBadRequest, "The request body must be a JSON object.",
@@ -665,7 +645,7 @@ json::object ImageUrlPart(const Part& image) {
 // else an array of parts.
 json::value UserContent(const std::vector<Part>& parts) {
   if (parts.size() == 1 && parts[0].type == Part::Type::kText) {
-    return json::value(parts[0].text);
+    return json::string(parts[0].text);
   }
   json::array arr;
   for (const Part& p : parts) {
@@ -846,6 +826,31 @@ std::string RenderOpenAiChatRequest(const Request& request, std::string_view mod
 }
 
 // ---- Shared helpers ----
+
+// Appends parts to the last turn when it has the same role (roles must alternate in the
+// canonical form), else starts a turn.
+void AppendToTurn(std::vector<Message>& messages, Role role, std::vector<Part> parts) {
+  if (parts.empty()) {
+    return;
+  }
+  if (messages.empty() || messages.back().role != role) {
+    messages.push_back({role, {}});
+  }
+  auto& dst = messages.back().parts;
+  // Tool results answer the previous assistant turn and must come first in a user turn.
+  if (role == Role::kUser && !dst.empty()) {
+    bool all_results =
+        std::ranges::all_of(parts, [](const Part& p) { return p.type == Part::Type::kToolResult; });
+    if (all_results) {
+      auto pos = std::ranges::find_if(
+          dst, [](const Part& p) { return p.type != Part::Type::kToolResult; });
+      dst.insert(pos, std::make_move_iterator(parts.begin()), std::make_move_iterator(parts.end()));
+      return;
+    }
+  }
+  dst.insert(dst.end(), std::make_move_iterator(parts.begin()),
+             std::make_move_iterator(parts.end()));
+}
 
 bool SplitDataUri(std::string_view uri, std::string& media_type, std::string& data) {
   constexpr std::string_view kData = "data:";

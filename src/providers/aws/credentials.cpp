@@ -51,7 +51,7 @@ std::optional<IniFile> ReadIni(const std::string& path) {
     if (l.front() == '[') {
       std::size_t close = l.find(']');
       std::string_view name =
-          Trim(l.substr(1, close == std::string_view::npos ? l.npos : close - 1));
+          Trim(l.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
       std::string normalized;
       for (char c : name) {
         if (c == ' ' || c == '\t') {
@@ -138,7 +138,8 @@ std::string Get(const Section& s, const char* key) {
 CredentialEnv CredentialEnv::Process() {
   CredentialEnv env;
   env.getenv = [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
+    // Read at startup (see the header's thread-safety note).
+    const char* v = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe)
     if (v == nullptr) {
       return std::nullopt;
     }

@@ -14,8 +14,8 @@ namespace baton::aws {
 
 namespace {
 
-constexpr char kHex[] = "0123456789ABCDEF";
-constexpr char kHexLower[] = "0123456789abcdef";
+constexpr std::string_view kHex = "0123456789ABCDEF";
+constexpr std::string_view kHexLower = "0123456789abcdef";
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -44,7 +44,7 @@ std::string PercentDecode(std::string_view s) {
       int hi = HexValue(s[i + 1]);
       int lo = HexValue(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
+        out.push_back(static_cast<char>((hi * 16) + lo));
         i += 2;
         continue;
       }
@@ -180,7 +180,7 @@ std::string CanonicalQuery(std::string_view query) {
     }
     pos = amp + 1;
   }
-  std::sort(params.begin(), params.end());
+  std::ranges::sort(params);
   std::string out;
   for (const auto& [name, value] : params) {
     if (!out.empty()) {
@@ -210,8 +210,8 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 Signature Sign(const SigningRequest& request, const SigningParams& params) {
-  static const Credentials kNone;
-  const Credentials& creds = params.credentials != nullptr ? *params.credentials : kNone;
+  static const Credentials none;
+  const Credentials& creds = params.credentials != nullptr ? *params.credentials : none;
   Signature sig;
 
   // Canonical headers: lowercase names, values trimmed, repeated names joined with ',' in order.
@@ -282,7 +282,7 @@ Signature Sign(const SigningRequest& request, const SigningParams& params) {
   Digest k_service = HmacSha256(AsView(k_region), params.service);
   Digest k_signing = HmacSha256(AsView(k_service), "aws4_request");
   Digest signature = HmacSha256(AsView(k_signing), sig.string_to_sign);
-  std::fill(secret.begin(), secret.end(), '\0');
+  std::ranges::fill(secret, '\0');
 
   sig.authorization = "AWS4-HMAC-SHA256 Credential=" + creds.access_key_id + "/" + scope +
                       ", SignedHeaders=" + signed_headers +
