@@ -251,16 +251,19 @@ std::string RenderRequest(const canon::Request& r, std::string_view model) {
   }
 
   bool claude = IsClaude(model);
-  std::optional<int64_t> budget = claude ? ThinkingBudget(r) : std::nullopt;
+  // Plain values rather than the optional: g++ 12 warns (falsely) about its use below.
+  std::optional<int64_t> thinking_budget = claude ? ThinkingBudget(r) : std::nullopt;
+  const bool thinking = thinking_budget.has_value();
+  const int64_t budget = thinking_budget.value_or(0);
 
   json::object inference;
   if (r.max_tokens) {
     inference["maxTokens"] = *r.max_tokens;
   }
-  if (r.temperature && !budget) {
+  if (r.temperature && !thinking) {
     inference["temperature"] = std::clamp(*r.temperature, 0.0, 1.0);
   }
-  if (r.top_p && (!budget || *r.top_p >= 0.95)) {
+  if (r.top_p && (!thinking || *r.top_p >= 0.95)) {
     inference["topP"] = *r.top_p;
   }
   json::array stops;
@@ -312,10 +315,10 @@ std::string RenderRequest(const canon::Request& r, std::string_view model) {
   }
 
   json::object extra;
-  if (budget) {
-    extra["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", *budget}};
+  if (thinking) {
+    extra["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", budget}};
   }
-  if (claude && r.top_k && !budget) {
+  if (claude && r.top_k && !thinking) {
     extra["top_k"] = *r.top_k;
   }
   if (!extra.empty()) {
