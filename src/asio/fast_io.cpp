@@ -73,20 +73,29 @@ Awaitable<ErrorCode> ReadSome(tcp::socket& socket, boost::beast::flat_buffer& bu
 
 template <bool IsRequest>
 bool ParseBuffered(boost::beast::flat_buffer& buffer, http::basic_parser<IsRequest>& parser,
-                   ErrorCode& ec) {
+                   ErrorCode& ec, std::size_t* need_more_at, bool stop_at_header) {
   bool progress = false;
-  while (buffer.size() > 0 && !parser.is_done()) {
+  if (need_more_at != nullptr && *need_more_at != SIZE_MAX && buffer.size() <= *need_more_at) {
+    return false;  // nothing new since the parser asked for more
+  }
+  while (buffer.size() > 0 && !parser.is_done() && !(stop_at_header && parser.is_header_done())) {
     ec = {};
     std::size_t used = parser.put(buffer.data(), ec);
     buffer.consume(used);
     progress = progress || used > 0;
     if (ec == http::error::need_more) {
       ec = {};
-      break;
+      if (need_more_at != nullptr) {
+        *need_more_at = buffer.size();
+      }
+      return progress;
     }
     if (ec || used == 0) {
       break;
     }
+  }
+  if (need_more_at != nullptr) {
+    *need_more_at = SIZE_MAX;
   }
   return progress;
 }
@@ -95,9 +104,11 @@ template <bool IsRequest>
 Awaitable<ErrorCode> ReadMessage(tcp::socket& socket, boost::beast::flat_buffer& buffer,
                                  http::basic_parser<IsRequest>& parser, bool whole_message,
                                  bool try_now) {
+  // The head phase stops at the end of the head, so the body phase feeds the body bytes first;
+  // within one call, every feed after need_more follows a read that added bytes.
   for (;;) {
     ErrorCode ec;
-    ParseBuffered(buffer, parser, ec);
+    ParseBuffered(buffer, parser, ec, nullptr, /*stop_at_header=*/!whole_message);
     if (ec) {
       co_return ec;
     }
@@ -126,10 +137,10 @@ Awaitable<ErrorCode> ReadMessage(tcp::socket& socket, boost::beast::flat_buffer&
   }
 }
 
-template bool ParseBuffered<true>(boost::beast::flat_buffer&, http::basic_parser<true>&,
-                                  ErrorCode&);
+template bool ParseBuffered<true>(boost::beast::flat_buffer&, http::basic_parser<true>&, ErrorCode&,
+                                  std::size_t*, bool);
 template bool ParseBuffered<false>(boost::beast::flat_buffer&, http::basic_parser<false>&,
-                                   ErrorCode&);
+                                   ErrorCode&, std::size_t*, bool);
 template Awaitable<ErrorCode> ReadMessage<true>(tcp::socket&, boost::beast::flat_buffer&,
                                                 http::basic_parser<true>&, bool, bool);
 template Awaitable<ErrorCode> ReadMessage<false>(tcp::socket&, boost::beast::flat_buffer&,

@@ -49,8 +49,14 @@ Awaitable<ErrorCode> ReadMessage(boost::asio::ip::tcp::socket& socket,
                                  bool whole_message, bool try_now);
 
 // Feeds only what is already buffered; returns true when the parser made progress.
+// Beast requires that after `need_more` the parser is given the unconsumed bytes again only
+// together with new ones (its chunk-header parsing asserts otherwise). `need_more_at` carries
+// that across calls: the buffer size at the last need_more, or SIZE_MAX; while the buffer has
+// not grown past it, nothing is fed. `stop_at_header` stops once the head is parsed, so the body
+// is first fed by the caller that reads it.
 template <bool IsRequest>
 bool ParseBuffered(boost::beast::flat_buffer& buffer,
-                   boost::beast::http::basic_parser<IsRequest>& parser, ErrorCode& ec);
+                   boost::beast::http::basic_parser<IsRequest>& parser, ErrorCode& ec,
+                   std::size_t* need_more_at = nullptr, bool stop_at_header = false);
 
 }  // namespace baton::fastio

@@ -505,7 +505,7 @@ class BodyImpl final : public UpstreamBody {
       if (!conn_->tls) {
         // Plain TCP: hand out what is already buffered (often the whole body arrived with the
         // head) before touching the socket, then wait for readability and read what is there.
-        fastio::ParseBuffered(conn_->buffer, *parser_, ec);
+        fastio::ParseBuffered(conn_->buffer, *parser_, ec, &need_more_at_);
         if (!ec && (!piece_.empty() || parser_->is_done())) {
           co_return std::string_view(piece_);
         }
@@ -527,7 +527,7 @@ class BodyImpl final : public UpstreamBody {
         if (!ec) {
           // Hand out every complete piece already buffered (a burst of small chunks) at once.
           beast::error_code put_ec;
-          fastio::ParseBuffered(conn_->buffer, *parser_, put_ec);
+          fastio::ParseBuffered(conn_->buffer, *parser_, put_ec, &need_more_at_);
         }
       }
       if (ec) {
@@ -563,6 +563,7 @@ class BodyImpl final : public UpstreamBody {
   UpstreamClient::Impl* client_;
   std::unique_ptr<UpConn> conn_;
   std::unique_ptr<ResponseParser> parser_;
+  std::size_t need_more_at_ = SIZE_MAX;  // see fastio::ParseBuffered
   HttpHeaders headers_;
   ClientTimeouts timeouts_;
   std::string piece_;  // body bytes of the last Read()
