@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e e2e-deps sanitize fuzz bench format format-check lint clean
+.PHONY: all deps build run test unit e2e e2e-deps sanitize fuzz bench bench-dialects format format-check lint clean
 
 all: build
 
@@ -54,6 +54,10 @@ test: unit e2e sanitize fuzz
 
 bench: build
 	./bench/run.sh
+
+# Cross-dialect cost (Anthropic client → OpenAI upstream vs passthrough) + translator micro-benchmarks.
+bench-dialects: build
+	./bench/dialects.sh
 
 format:
 	clang-format-19 -i $$(git ls-files '*.cpp' '*.hpp')

@@ -11,6 +11,7 @@
 #include <benchmark/benchmark.h>
 
 #include "dialects/canonical.hpp"
+#include "dialects/tokens/bpe.hpp"
 
 namespace {
 
@@ -144,6 +145,21 @@ BENCHMARK_CAPTURE(TranslateStream, ollama_to_openai, Dialect::kOllama, Dialect::
                   "tests/fixtures/ollama/joke_stream.ndjson");
 BENCHMARK_CAPTURE(TranslateResponse, openai_to_anthropic, Dialect::kOpenAiChat, Dialect::kAnthropic,
                   kOpenAiJson);
+
+// Tokenizer throughput on English text (bytes/s), the table loaded beforehand.
+void BpeEncode(benchmark::State& state, baton::tokens::Encoding e) {
+  std::string text = Read("README.md");
+  for (int i = 0; i < 3; ++i) {
+    text += text;
+  }
+  baton::tokens::CountTokens(e, "warm up");  // loads the rank table
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(baton::tokens::CountTokens(e, text));
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK_CAPTURE(BpeEncode, o200k, baton::tokens::Encoding::kO200k);
+BENCHMARK_CAPTURE(BpeEncode, cl100k, baton::tokens::Encoding::kCl100k);
 
 }  // namespace
 

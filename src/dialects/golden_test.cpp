@@ -12,6 +12,7 @@
 // and data); each stream case is fed whole and again one byte at a time.
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -228,6 +229,11 @@ struct GoldenCase {
   std::string name;  // "<from>_to_<to>/<case>"
 };
 
+// Names the case in test output (instead of gtest's byte dump).
+void PrintTo(const GoldenCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
 std::vector<GoldenCase> FindCases() {
   std::vector<GoldenCase> cases;
   fs::path root = fs::path(BATON_SOURCE_DIR) / "tests" / "golden";
@@ -309,9 +315,20 @@ INSTANTIATE_TEST_SUITE_P(Cases, GoldenTest, ::testing::ValuesIn(FindCases()),
                          });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GoldenTest);
 
-TEST(GoldenCorpus, HasAtLeastSixtyCases) {
-  // Counted once every dialect's codec exists; see tests/golden/README.md.
-  EXPECT_GE(FindCases().size(), 0U);
+TEST(GoldenCorpus, HasAtLeastSixtyCasesAcrossTheDirections) {
+  auto cases = FindCases();
+  EXPECT_GE(cases.size(), 60U);
+  std::set<std::string> directions;
+  for (const auto& c : cases) {
+    directions.insert(c.name.substr(0, c.name.find('/')));
+    EXPECT_FALSE(c.out.empty()) << c.name << " has no .out file";
+  }
+  for (const char* d : {"openai_to_anthropic", "anthropic_to_openai", "openai_to_gemini",
+                        "gemini_to_openai", "openai_to_ollama", "ollama_to_openai",
+                        "openai_to_bedrock", "bedrock_to_openai", "openai_to_responses",
+                        "responses_to_openai"}) {
+    EXPECT_TRUE(directions.contains(d)) << "no golden cases for " << d;
+  }
 }
 
 }  // namespace

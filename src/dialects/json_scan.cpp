@@ -78,6 +78,78 @@ std::size_t SkipValue(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+namespace {
+
+// Does the raw (escaped) key text, once unescaped, equal key? Only plain-ASCII keys are looked up,
+// so \uXXXX escapes beyond ASCII can never match.
+bool UnescapedEquals(std::string_view raw, std::string_view key) {
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '\\') {
+      if (++i >= raw.size()) {
+        return false;
+      }
+      switch (raw[i]) {
+        case '"':
+        case '\\':
+        case '/':
+          c = raw[i];
+          break;
+        case 'b':
+          c = '\b';
+          break;
+        case 'f':
+          c = '\f';
+          break;
+        case 'n':
+          c = '\n';
+          break;
+        case 'r':
+          c = '\r';
+          break;
+        case 't':
+          c = '\t';
+          break;
+        case 'u': {
+          if (i + 4 >= raw.size()) {
+            return false;
+          }
+          unsigned v = 0;
+          for (int j = 1; j <= 4; ++j) {
+            char h = raw[i + j];
+            v <<= 4;
+            if (h >= '0' && h <= '9') {
+              v |= static_cast<unsigned>(h - '0');
+            } else if (h >= 'a' && h <= 'f') {
+              v |= static_cast<unsigned>(h - 'a' + 10);
+            } else if (h >= 'A' && h <= 'F') {
+              v |= static_cast<unsigned>(h - 'A' + 10);
+            } else {
+              return false;
+            }
+          }
+          if (v >= 0x80) {
+            return false;
+          }
+          c = static_cast<char>(v);
+          i += 4;
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+    if (k >= key.size() || key[k] != c) {
+      return false;
+    }
+    ++k;
+  }
+  return k == key.size();
+}
+
+}  // namespace
+
 std::optional<JsonMemberSpan> FindTopLevelMember(std::string_view json, std::string_view key) {
   std::size_t i = SkipSpace(json, 0);
   if (i >= json.size() || json[i] != '{') {
@@ -101,7 +173,9 @@ std::optional<JsonMemberSpan> FindTopLevelMember(std::string_view json, std::str
     if (value_end == std::string_view::npos) {
       return std::nullopt;
     }
-    if (k == key) {
+    // A key written with escapes ("mod\u0065l") names the same member as the plain one for every
+    // JSON parser downstream, so it must match too, or a duplicate could slip past an edit.
+    if (k == key || (k.find('\\') != std::string_view::npos && UnescapedEquals(k, key))) {
       found = JsonMemberSpan{key_begin, value_begin, value_end};
     }
     i = SkipSpace(json, value_end);

@@ -209,3 +209,23 @@ TEST(AppendJsonStringTest, Utf8PassesThrough) {
 
 }  // namespace
 }  // namespace baton
+
+namespace baton {
+namespace {
+
+TEST(JsonScanTest, EscapedKeyNamesTheSameMember) {
+  // Found by fuzzing: "mod\u0065l" is "model" to every parser, so an edit must see it.
+  std::string_view body = R"({"model":"a","messages":[],"mod\u0065l":"b"})";
+  auto span = FindTopLevelMember(body, "model");
+  ASSERT_TRUE(span.has_value());
+  EXPECT_EQ(body.substr(span->value_begin, span->value_end - span->value_begin), "\"b\"");
+  EXPECT_EQ(ReplaceValue(body, *span, "\"x\""), R"({"model":"a","messages":[],"mod\u0065l":"x"})");
+  EXPECT_TRUE(FindTopLevelMember(R"({"m\u006fdel":1})", "model").has_value());
+  EXPECT_TRUE(FindTopLevelMember(R"({"a\/b":1})", "a/b").has_value());
+  EXPECT_FALSE(FindTopLevelMember(R"({"mod\u00e9l":1})", "model").has_value());
+  EXPECT_FALSE(FindTopLevelMember(R"({"model\u0000":1})", "model").has_value());
+  EXPECT_FALSE(FindTopLevelMember(R"({"mode\u006":1})", "model").has_value());
+}
+
+}  // namespace
+}  // namespace baton

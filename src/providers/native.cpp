@@ -52,7 +52,13 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> GeminiProvider::Send(ProviderCa
                           call.deadline);
 }
 
-OllamaProvider::OllamaProvider(ProviderConfig config) : HttpProvider(std::move(config)) {}
+OllamaProvider::OllamaProvider(ProviderConfig config) : HttpProvider(std::move(config)) {
+  // Ollama itself takes no key; one behind an authenticating proxy (or Ollama's cloud) takes a
+  // Bearer token.
+  if (!this->config().api_key.empty()) {
+    AddFixedHeader("authorization", "Bearer " + this->config().api_key);
+  }
+}
 
 Awaitable<Result<std::unique_ptr<UpstreamBody>>> OllamaProvider::Send(ProviderCall call) {
   if (call.operation == Operation::kModels) {

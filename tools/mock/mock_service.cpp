@@ -852,6 +852,7 @@ Awaitable<void> MockService::HandleChat(HttpRequest& request, ResponseWriter& wr
       hook.kind == ModelHook::Kind::kDrop ? hook.value : options_.drop_after_chunks;
   const int delay_ms = hook.kind == ModelHook::Kind::kSlow ? hook.value : options_.chunk_delay_ms;
   const bool error_mid = hook.kind == ModelHook::Kind::kErrorMid;
+  const int tool_calls = hook.kind == ModelHook::Kind::kTool ? hook.value : 1;
   const Fixture* fixture = FindFixture(chat.model);
 
   if (!chat.stream) {
@@ -872,7 +873,7 @@ Awaitable<void> MockService::HandleChat(HttpRequest& request, ResponseWriter& wr
       co_await SendJson(writer, call, *fixture->json);
       co_return;
     }
-    ChatReply reply = PlanChatReply(chat, options_.chunks);
+    ChatReply reply = PlanChatReply(chat, options_.chunks, tool_calls);
     ChatIds ids{call.seq, static_cast<int64_t>(std::time(nullptr))};
     std::string body = ChatCompletionBody(chat, reply, ids);
     if (azure) {
@@ -887,7 +888,7 @@ Awaitable<void> MockService::HandleChat(HttpRequest& request, ResponseWriter& wr
     co_await WriteStream(writer, Headers(call, "text/event-stream"), *stream, delay_ms, drop_after);
     co_return;
   }
-  ChatReply reply = PlanChatReply(chat, options_.chunks);
+  ChatReply reply = PlanChatReply(chat, options_.chunks, tool_calls);
   ChatIds ids{call.seq, static_cast<int64_t>(std::time(nullptr))};
   SseStream stream = ChatCompletionStream(chat, reply, ids);
   if (azure) {

@@ -371,7 +371,8 @@ namespace baton::mock {
 namespace {
 
 // A vector produced by botocore 1.43 (SigV4Auth(creds, "bedrock", "us-east-1").add_auth) for
-// POST https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse?b=2&a=x%20y
+// POST
+// https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse?b=2&a=x%20y
 // with body {"messages":[]} and the AWS documentation's example secret.
 TEST(MockSigV4, MatchesBotocoreVector) {
   const std::string header =

@@ -194,7 +194,9 @@ const json::object* ToolFunction(const json::value& tool, std::string_view* name
   return fn;
 }
 
-std::optional<ToolCall> ChooseTool(const json::object& request) {
+// Also sets *next to the function tool after the chosen one (wrapping; the chosen one again when
+// it is the only one), for parallel calls.
+std::optional<ToolCall> ChooseTool(const json::object& request, std::optional<ToolCall>* next) {
   const json::value* tools = Find(request, "tools");
   if (tools == nullptr || !tools->is_array() || tools->get_array().empty()) {
     return std::nullopt;
@@ -237,6 +239,36 @@ std::optional<ToolCall> ChooseTool(const json::object& request) {
   ToolCall call;
   call.name = std::string(chosen_name);
   call.arguments = ArgumentsFromParameters(Find(*chosen, "parameters"));
+  const json::object* first_fn = nullptr;
+  const json::object* after = nullptr;
+  std::string_view first_name;
+  std::string_view after_name;
+  bool seen = false;
+  for (const json::value& tool : tools->get_array()) {
+    std::string_view name;
+    const json::object* fn = ToolFunction(tool, &name);
+    if (fn == nullptr) {
+      continue;
+    }
+    if (first_fn == nullptr) {
+      first_fn = fn;
+      first_name = name;
+    }
+    if (seen) {
+      after = fn;
+      after_name = name;
+      break;
+    }
+    seen = fn == chosen;
+  }
+  if (after == nullptr) {
+    after = first_fn;
+    after_name = first_name;
+  }
+  ToolCall second;
+  second.name = std::string(after_name);
+  second.arguments = ArgumentsFromParameters(Find(*after, "parameters"));
+  *next = std::move(second);
   return call;
 }
 
@@ -531,11 +563,12 @@ std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out
     break;
   }
 
-  out->tool = ChooseTool(o);
+  out->next_tool.reset();
+  out->tool = ChooseTool(o, &out->next_tool);
   return std::nullopt;
 }
 
-ChatReply PlanChatReply(const ChatRequest& request, int word_count) {
+ChatReply PlanChatReply(const ChatRequest& request, int word_count, int tool_calls) {
   ChatReply reply;
   reply.prompt_tokens = request.prompt_tokens;
   if (request.tool) {
@@ -543,6 +576,11 @@ ChatReply PlanChatReply(const ChatRequest& request, int word_count) {
     reply.finish_reason = "tool_calls";
     reply.completion_tokens =
         static_cast<int64_t>(Fragments(request.tool->arguments, kArgumentFragmentBytes).size());
+    if (tool_calls >= 2 && request.next_tool) {
+      reply.tool2 = request.next_tool;
+      reply.completion_tokens += static_cast<int64_t>(
+          Fragments(request.next_tool->arguments, kArgumentFragmentBytes).size());
+    }
     return reply;
   }
   int64_t n = std::max(word_count, 1);
@@ -585,7 +623,17 @@ std::string ChatCompletionBody(const ChatRequest& request, const ChatReply& repl
     AppendJsonString(b, reply.tool->name);
     b += ",\"arguments\":";
     AppendJsonString(b, reply.tool->arguments);
-    b += "}}]";
+    b += "}}";
+    if (reply.tool2) {
+      b += ",{\"id\":\"call_mock";
+      AppendInt(b, static_cast<int64_t>(ids.seq));
+      b += "_1\",\"type\":\"function\",\"function\":{\"name\":";
+      AppendJsonString(b, reply.tool2->name);
+      b += ",\"arguments\":";
+      AppendJsonString(b, reply.tool2->arguments);
+      b += "}}";
+    }
+    b += ']';
   } else {
     AppendJsonString(b, ReplyText(reply));
   }
@@ -631,6 +679,20 @@ SseStream ChatCompletionStream(const ChatRequest& request, const ChatReply& repl
       AppendJsonString(delta, fragment);
       delta += "}}]}";
       s.Choice(delta, {}, true);
+    }
+    if (reply.tool2) {  // a parallel call starts with its own index, id and name
+      delta = "{\"tool_calls\":[{\"index\":1,\"id\":\"call_mock";
+      AppendInt(delta, static_cast<int64_t>(ids.seq));
+      delta += "_1\",\"type\":\"function\",\"function\":{\"name\":";
+      AppendJsonString(delta, reply.tool2->name);
+      delta += ",\"arguments\":\"\"}}]}";
+      s.Choice(delta, {}, false);
+      for (std::string_view fragment : Fragments(reply.tool2->arguments, kArgumentFragmentBytes)) {
+        delta = "{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":";
+        AppendJsonString(delta, fragment);
+        delta += "}}]}";
+        s.Choice(delta, {}, true);
+      }
     }
   } else {
     s.Choice("{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", {}, false);

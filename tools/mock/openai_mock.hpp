@@ -54,6 +54,7 @@ struct ChatRequest {
   uint64_t text_hash = 0;             // FNV-1a of the last user message's text
   int64_t prompt_tokens = 1;          // 1 + (characters of all message texts) / 4
   std::optional<ToolCall> tool;       // set when the answer is a tool call
+  std::optional<ToolCall> next_tool;  // the function tool after `tool` (for mock-tools-2)
 };
 
 // Parses a chat completions body. On failure returns the 400 to answer with. A non-empty
@@ -65,14 +66,16 @@ std::optional<ApiError> ParseChatRequest(std::string_view body, ChatRequest* out
 struct ChatReply {
   std::vector<std::string_view> words;  // text answer; views into a static word list
   std::optional<ToolCall> tool;         // tool answer (then words is empty)
+  std::optional<ToolCall> tool2;        // a second, parallel call (mock-tools-2)
   std::string_view finish_reason;       // "stop", "length" or "tool_calls"
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
 };
 
 // `word_count` words (default --chunks), truncated by max_tokens (finish "length"); a tool call
-// when the request chose one. The first word is always "Mock".
-ChatReply PlanChatReply(const ChatRequest& request, int word_count);
+// when the request chose one (two parallel calls when `tool_calls` is 2: the chosen tool and the
+// next). The first word is always "Mock".
+ChatReply PlanChatReply(const ChatRequest& request, int word_count, int tool_calls = 1);
 
 // The text of a reply: words joined by single spaces.
 std::string ReplyText(const ChatReply& reply);

@@ -399,6 +399,48 @@ TEST(OpenAiMockTools, ToolChoiceNoneAndNamed) {
   EXPECT_EQ(no_params.tool->arguments, "{}");
 }
 
+TEST(OpenAiMockTools, TwoParallelCalls) {
+  ChatRequest r = Parse(WithTail("}"));
+  ASSERT_TRUE(r.next_tool);
+  EXPECT_EQ(r.next_tool->name, "get_time");
+  ChatReply reply = PlanChatReply(r, 8, 2);
+  ASSERT_TRUE(reply.tool2);
+  json::object o = ParseObject(ChatCompletionBody(r, reply, ChatIds{5, 1}));
+  const json::array& calls = o.at("choices").at(0).at("message").at("tool_calls").as_array();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].at("id"), "call_mock5");
+  EXPECT_EQ(calls[1].at("id"), "call_mock5_1");
+  EXPECT_EQ(calls[1].at("function").at("name"), "get_time");
+  EXPECT_EQ(calls[1].at("function").at("arguments"), R"({"tz":"mock"})");
+
+  bool done = false;
+  std::vector<json::object> p =
+      StreamPayloads(ChatCompletionStream(r, reply, ChatIds{5, 1}), &done);
+  std::string args[2];
+  int starts = 0;
+  for (const json::object& chunk : p) {
+    const json::object& d = chunk.at("choices").at(0).at("delta").as_object();
+    if (!d.contains("tool_calls")) {
+      continue;
+    }
+    const json::object& call = d.at("tool_calls").at(0).as_object();
+    int64_t index = call.at("index").as_int64();
+    if (call.contains("id")) {
+      EXPECT_EQ(index, starts);
+      ++starts;
+    }
+    args[index] += call.at("function").at("arguments").as_string();
+  }
+  EXPECT_EQ(starts, 2);
+  EXPECT_EQ(args[0], r.tool->arguments);
+  EXPECT_EQ(args[1], R"({"tz":"mock"})");
+  // Only one tool: the second call repeats it.
+  ChatRequest one = Parse(
+      R"({"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"ping"}}]})");
+  EXPECT_EQ(PlanChatReply(one, 8, 2).tool2->name, "ping");
+  EXPECT_FALSE(PlanChatReply(one, 8).tool2);
+}
+
 TEST(OpenAiMockTools, ArgumentsFromSchema) {
   EXPECT_EQ(ToolArgumentsFromSchema(R"({"type":"object","properties":{"a":{"type":"string"},)"
                                     R"("b":{"type":"integer"},"c":{"type":"array"},"d":{}}})"),

@@ -17,6 +17,9 @@ namespace baton::anthropic {
 
 // Output token cap sent upstream when the client gave none (Anthropic requires max_tokens).
 inline constexpr int64_t kDefaultMaxTokens = 4096;
+// The forced tool that carries a json_schema response format (OpenAI response_format) to an
+// Anthropic upstream; a call to it in the answer is turned back into text.
+inline constexpr const char* kJsonToolName = "json_tool_call";
 
 // ---- Requests ----
 

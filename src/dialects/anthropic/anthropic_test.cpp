@@ -456,6 +456,46 @@ TEST(AnthropicStreamDecoder, ErrorsAndTruncation) {
   EXPECT_EQ(bad[0].type, Type::kError);
 }
 
+TEST(AnthropicJsonSchema, ForcedToolOutAndTextBack) {
+  Request r;
+  r.model = "m";
+  r.messages.push_back({Role::kUser, {Part::Text("q")}});
+  r.response_format = Request::Format::kJsonSchema;
+  r.response_schema = R"({"type":"object","properties":{"city":{"type":"string"}}})";
+  r.reasoning_effort = "high";
+  json::value v = json::parse(RenderRequest(r, ""));
+  EXPECT_EQ(v.at("tools").at(0).at("name"), "json_tool_call");
+  EXPECT_EQ(v.at("tools").at(0).at("input_schema"), json::parse(r.response_schema));
+  EXPECT_EQ(v.at("tool_choice"), json::parse(R"({"type":"tool","name":"json_tool_call"})"));
+  EXPECT_FALSE(v.as_object().contains("thinking"));
+
+  auto resp = ParseResponse(
+      R"({"id":"msg_1","type":"message","role":"assistant","model":"c","content":[
+      {"type":"tool_use","id":"toolu_1","name":"json_tool_call","input":{"city":"Paris"}}],
+      "stop_reason":"tool_use","usage":{"input_tokens":1,"output_tokens":2}})");
+  ASSERT_TRUE(resp.ok());
+  ASSERT_EQ(resp->content.size(), 1U);
+  EXPECT_EQ(resp->content[0].type, Part::Type::kText);
+  EXPECT_EQ(resp->content[0].text, R"({"city":"Paris"})");
+  EXPECT_EQ(resp->finish, FinishReason::kStop);
+
+  auto evs = DecodeWhole(
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\"}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+      "\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"json_tool_call\","
+      "\"input\":{}}}\n\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"a\\\":1}\"}}\n\n"
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+      "\"tool_use\"},\"usage\":{\"output_tokens\":3}}\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+  std::vector<Type> expected = {Type::kStart, Type::kTextDelta, Type::kFinish, Type::kUsage,
+                                Type::kEnd};
+  EXPECT_EQ(Types(evs), expected) << Describe(evs);
+  EXPECT_EQ(evs[1].text, R"({"a":1})");
+  EXPECT_EQ(evs[2].finish, FinishReason::kStop);
+}
+
 // ---- Stream encoder ----
 
 struct Sse {

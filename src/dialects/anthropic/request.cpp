@@ -711,6 +711,16 @@ std::string RenderRequest(const Request& request, std::string_view model) {
   if (!budget && request.thinking_enabled) {
     budget = 2048;
   }
+  // A json_schema response format becomes a forced tool whose input is the answer (Anthropic
+  // has no schema-constrained text without a beta); the response side turns the call back into
+  // text. Anthropic refuses forced tool use with thinking on, so thinking gives way.
+  std::optional<json::object> json_schema;
+  if (request.response_format == Request::Format::kJsonSchema) {
+    if (auto v = ParseJson(request.response_schema); v && v->is_object()) {
+      json_schema = std::move(v->get_object());
+      budget.reset();
+    }
+  }
   int64_t max_tokens = request.max_tokens.value_or(kDefaultMaxTokens);
   if (budget) {
     // Anthropic requires budget_tokens < max_tokens. With no client cap, raise the default so
@@ -795,7 +805,7 @@ std::string RenderRequest(const Request& request, std::string_view model) {
     }
   }
 
-  if (!request.tools.empty()) {
+  if (!request.tools.empty() || json_schema) {
     json::array tools;
     for (const canon::Tool& t : request.tools) {
       json::object tool;
@@ -807,6 +817,13 @@ std::string RenderRequest(const Request& request, std::string_view model) {
       empty_schema["type"] = "object";
       empty_schema["properties"] = json::object{};
       tool["input_schema"] = ParseObjectOr(t.parameters, std::move(empty_schema));
+      tools.push_back(std::move(tool));
+    }
+    if (json_schema) {
+      json::object tool;
+      tool["name"] = kJsonToolName;
+      tool["description"] = "Respond with a JSON object that follows this schema.";
+      tool["input_schema"] = std::move(*json_schema);
       tools.push_back(std::move(tool));
     }
     body["tools"] = std::move(tools);
@@ -835,6 +852,11 @@ std::string RenderRequest(const Request& request, std::string_view model) {
         choice["type"] = "auto";
       }
       choice["disable_parallel_tool_use"] = true;
+    }
+    if (json_schema) {
+      choice = json::object{};
+      choice["type"] = "tool";
+      choice["name"] = kJsonToolName;
     }
     if (!choice.empty()) {
       body["tool_choice"] = std::move(choice);

@@ -114,6 +114,25 @@ Result<canon::Response> ParseResponse(std::string_view body) {
     }
   }
   r.finish = FinishReasonFromStopReason(StringOr(o, "stop_reason", "end_turn"));
+  // The answer to a json_schema response format arrives as a call of the forced tool: the
+  // client asked for text.
+  std::size_t calls = 0;
+  Part* json_call = nullptr;
+  for (Part& p : r.content) {
+    if (p.type == Part::Type::kToolCall) {
+      ++calls;
+      if (p.name == kJsonToolName) {
+        json_call = &p;
+      }
+    }
+  }
+  if (calls == 1 && json_call != nullptr) {
+    Part text = Part::Text(std::move(json_call->arguments));
+    *json_call = std::move(text);
+    if (r.finish == FinishReason::kToolCalls) {
+      r.finish = FinishReason::kStop;
+    }
+  }
   r.stop_sequence = StringOr(o, "stop_sequence");
   if (const json::value* u = o.if_contains("usage"); u != nullptr && u->is_object()) {
     const json::object& uo = u->get_object();

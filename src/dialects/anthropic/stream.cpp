@@ -65,7 +65,7 @@ class Decoder final : public canon::StreamDecoder {
   }
 
  private:
-  enum class Block { kOther, kText, kThinking, kTool };
+  enum class Block { kOther, kText, kThinking, kTool, kJson };
 
   void Fail(StreamEvents& out, std::string message) {
     done_ = true;
@@ -133,6 +133,9 @@ class Decoder final : public canon::StreamDecoder {
         if (sr != nullptr && sr->is_string()) {
           StreamEvent ev = MakeEvent(StreamEvent::Type::kFinish);
           ev.finish = FinishReasonFromStopReason(sr->get_string());
+          if (ev.finish == FinishReason::kToolCalls && json_answer_ && tool_count_ == 0) {
+            ev.finish = FinishReason::kStop;
+          }
           ev.stop_sequence = StringOr(d->get_object(), "stop_sequence");
           out.push_back(std::move(ev));
         }
@@ -190,6 +193,10 @@ class Decoder final : public canon::StreamDecoder {
       StreamEvent ev = MakeEvent(StreamEvent::Type::kRedactedThinking);
       ev.text = StringOr(b, "data");
       out.push_back(std::move(ev));
+    } else if (type == "tool_use" && StringOr(b, "name") == kJsonToolName) {
+      // The forced tool of a json_schema response format: its input is the answer text.
+      blocks_[index] = {Block::kJson, 0};
+      json_answer_ = true;
     } else if (type == "tool_use") {
       int tool_index = tool_count_++;
       blocks_[index] = {Block::kTool, tool_index};
@@ -234,6 +241,9 @@ class Decoder final : public canon::StreamDecoder {
     } else if (type == "signature_delta" && it->second.kind == Block::kThinking) {
       ev.type = StreamEvent::Type::kSignatureDelta;
       ev.text = StringOr(delta, "signature");
+    } else if (type == "input_json_delta" && it->second.kind == Block::kJson) {
+      ev.type = StreamEvent::Type::kTextDelta;
+      ev.text = StringOr(delta, "partial_json");
     } else if (type == "input_json_delta" && it->second.kind == Block::kTool) {
       ev.type = StreamEvent::Type::kToolArgsDelta;
       ev.tool_index = it->second.tool_index;
@@ -255,6 +265,7 @@ class Decoder final : public canon::StreamDecoder {
   SseSplitter splitter_;
   std::unordered_map<int64_t, BlockInfo> blocks_;
   int tool_count_ = 0;
+  bool json_answer_ = false;  // a json_schema answer came as the forced tool's input
   int64_t raw_input_ = 0;
   int64_t cache_creation_ = 0;
   int64_t cache_read_ = 0;

@@ -371,7 +371,7 @@ std::string MatchedStopSequence(const json::object& o) {
 }
 
 Error Malformed(std::string what) {
-  return Error(ErrorKind::kUpstreamError, "unexpected response from Bedrock: " + what);
+  return {ErrorKind::kUpstreamError, "unexpected response from Bedrock: " + what};
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Gemini codec: GenerateContent request/response/stream ↔ canonical. See gemini.hpp for the
 // Gemini-specific rules (ids, thought signatures, stream end).
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -80,16 +81,22 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view camel,
     return v->get_int64();
   }
   if (v->is_uint64()) {
-    return static_cast<int64_t>(v->get_uint64());
+    return static_cast<int64_t>(std::min<uint64_t>(v->get_uint64(), INT64_MAX));
   }
   if (v->is_double()) {
-    return static_cast<int64_t>(v->get_double());
+    // Out-of-range doubles (1e300) cannot be converted; treat them as absent.
+    double d = v->get_double();
+    if (!(d > -9.2e18 && d < 9.2e18)) {
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(d);
   }
   if (v->is_string()) {
-    try {
-      return std::stoll(std::string(v->get_string()));
-    } catch (...) {
-      return std::nullopt;
+    std::string_view s = v->get_string();
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec == std::errc() && end == s.data() + s.size()) {
+      return n;
     }
   }
   return std::nullopt;
@@ -246,6 +253,15 @@ Error BadRequest(std::string message) {
 
 // The thoughtSignature Google documents for function calls whose real signature is unknown.
 constexpr std::string_view kSkipSignatureValidator = "skip_thought_signature_validator";
+
+// Gemini refuses a signature it did not make ("Corrupted thought signature"), and a history can
+// hold other models' signatures (Anthropic's, after a fallback or a model switch). Gemini's are
+// base64 of a message starting with field 1 (byte 0x0A, so "C..."); Anthropic's start "E" or
+// "R". Anything else is not sent; an unsigned call then gets the placeholder, which costs
+// Gemini 3 some context but never fails the request.
+bool LooksLikeGeminiSignature(std::string_view sig) {
+  return sig.starts_with('C') || sig == kSkipSignatureValidator;
+}
 
 // ---- parse_request ----
 
@@ -614,7 +630,7 @@ json::array RenderParts(const std::vector<Part>& parts, bool include_thought_tex
             o["thoughtSignature"] = p.signature;
           }
           out.emplace_back(std::move(o));
-        } else if (!p.signature.empty()) {
+        } else if (!p.signature.empty() && (for_client || LooksLikeGeminiSignature(p.signature))) {
           pending_signature = p.signature;
         }
         break;
@@ -1103,8 +1119,17 @@ std::string RenderRequest(const Request& request, std::string_view /*model*/) {
     if (parts.empty()) {
       continue;
     }
-    contents.emplace_back(json::object{{"role", m.role == Role::kAssistant ? "model" : "user"},
-                                       {"parts", std::move(parts)}});
+    const char* role = m.role == Role::kAssistant ? "model" : "user";
+    // Turns of one role in a row (tool results, then a user's text) become one content: Gemini
+    // wants the function responses in the content right after the calls, and alternating roles.
+    if (!contents.empty() && contents.back().at("role").as_string() == role) {
+      json::array& prev = contents.back().as_object()["parts"].as_array();
+      for (auto& part : parts) {
+        prev.push_back(std::move(part));
+      }
+      continue;
+    }
+    contents.emplace_back(json::object{{"role", role}, {"parts", std::move(parts)}});
   }
   body["contents"] = std::move(contents);
   if (!request.system.empty()) {

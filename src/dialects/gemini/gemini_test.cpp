@@ -130,7 +130,7 @@ TEST(GeminiParseRequest, FunctionCallsPairWithResponsesByName) {
   auto r = ParseRequest(R"({"contents": [
     {"role": "user", "parts": [{"text": "Weather in Paris and Rome?"}]},
     {"role": "model", "parts": [
-      {"functionCall": {"name": "weather", "args": {"city": "Paris"}}, "thoughtSignature": "SIG"},
+      {"functionCall": {"name": "weather", "args": {"city": "Paris"}}, "thoughtSignature": "CiQBSIG"},
       {"functionCall": {"name": "weather", "args": {"city": "Rome"}}}]},
     {"role": "user", "parts": [
       {"functionResponse": {"name": "weather", "response": {"content": "sunny"}}},
@@ -146,7 +146,7 @@ TEST(GeminiParseRequest, FunctionCallsPairWithResponsesByName) {
   EXPECT_EQ(model.role, Role::kAssistant);
   ASSERT_EQ(model.parts.size(), 3U);
   EXPECT_EQ(model.parts[0].type, Part::Type::kThinking);
-  EXPECT_EQ(model.parts[0].signature, "SIG");
+  EXPECT_EQ(model.parts[0].signature, "CiQBSIG");
   EXPECT_EQ(model.parts[1].id, "call_weather_0");
   EXPECT_EQ(json::parse(model.parts[1].arguments), json::parse(R"({"city":"Paris"})"));
   EXPECT_EQ(model.parts[2].id, "call_weather_1");
@@ -220,7 +220,7 @@ TEST(GeminiRenderRequest, SignatureTravelsOnTheNextPart) {
   Part sig;
   sig.type = Part::Type::kThinking;
   sig.text = "thoughts are not sent back";
-  sig.signature = "SIG";
+  sig.signature = "CiQBSIG";
   Part call;
   call.type = Part::Type::kToolCall;
   call.id = "c";
@@ -230,7 +230,12 @@ TEST(GeminiRenderRequest, SignatureTravelsOnTheNextPart) {
   r.messages.push_back({Role::kAssistant, {sig, call}});
   json::value body = json::parse(RenderRequest(r, ""));
   EXPECT_EQ(body.at("contents").at(1), json::parse(R"({"role":"model","parts":[
-      {"functionCall":{"name":"f","args":{}},"thoughtSignature":"SIG"}]})"));
+      {"functionCall":{"name":"f","args":{}},"thoughtSignature":"CiQBSIG"}]})"));
+  // Another model's signature (Anthropic's start "E") is not sent to Gemini.
+  r.messages[1].parts[0].signature = "EqYCCpMBCBAYAipA";
+  body = json::parse(RenderRequest(r, ""));
+  EXPECT_EQ(body.at("contents").at(1), json::parse(R"({"role":"model","parts":[
+      {"functionCall":{"name":"f","args":{}},"thoughtSignature":"skip_thought_signature_validator"}]})"));
 }
 
 TEST(GeminiRenderRequest, EmptyTextPartsAndImageUrls) {
@@ -251,6 +256,27 @@ TEST(GeminiRenderRequest, EmptyTextPartsAndImageUrls) {
       {"inlineData":{"mimeType":"image/webp","data":"UklGR"}}]}],
       "generationConfig":{"candidateCount":3,"responseMimeType":"application/json"}})"))
       << body;
+}
+
+TEST(GeminiRenderRequest, TurnsOfOneRoleInARowAreMerged) {
+  Request r;
+  Part call;
+  call.type = Part::Type::kToolCall;
+  call.id = "c1";
+  call.name = "f";
+  call.arguments = "{}";
+  Part result;
+  result.type = Part::Type::kToolResult;
+  result.id = "c1";
+  result.content.push_back(Part::Text("done"));
+  r.messages.push_back({Role::kUser, {Part::Text("go")}});
+  r.messages.push_back({Role::kAssistant, {call}});
+  r.messages.push_back({Role::kUser, {result}});
+  r.messages.push_back({Role::kUser, {Part::Text("and now?")}});
+  json::value body = json::parse(RenderRequest(r, ""));
+  ASSERT_EQ(body.at("contents").as_array().size(), 3U) << body;
+  EXPECT_EQ(body.at("contents").at(2), json::parse(R"({"role":"user","parts":[
+      {"functionResponse":{"name":"f","response":{"content":"done"}}},{"text":"and now?"}]})"));
 }
 
 TEST(GeminiParseResponse, ThinkingAndUsage) {
@@ -283,13 +309,13 @@ TEST(GeminiParseResponse, ToolCallMeansToolCallsEvenOnStop) {
 TEST(GeminiParseResponse, ThoughtRunAndItsSignatureAreOnePart) {
   auto r = ParseResponse(R"({"candidates":[{"content":{"role":"model","parts":[
       {"text":"Let me ","thought":true},{"text":"roll.","thought":true},
-      {"functionCall":{"name":"dice_roll","args":{}},"thoughtSignature":"SIG"},
+      {"functionCall":{"name":"dice_roll","args":{}},"thoughtSignature":"CiQBSIG"},
       {"functionCall":{"name":"dice_roll","args":{}}}]},"finishReason":"STOP"}]})");
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->content.size(), 3U);
   EXPECT_EQ(r->content[0].type, Part::Type::kThinking);
   EXPECT_EQ(r->content[0].text, "Let me roll.");
-  EXPECT_EQ(r->content[0].signature, "SIG");
+  EXPECT_EQ(r->content[0].signature, "CiQBSIG");
   EXPECT_EQ(r->content[1].type, Part::Type::kToolCall);
   EXPECT_EQ(r->content[2].type, Part::Type::kToolCall);
   EXPECT_NE(r->content[1].id, r->content[2].id);
@@ -299,7 +325,7 @@ TEST(GeminiParseResponse, ThoughtRunAndItsSignatureAreOnePart) {
   req.messages.push_back({Role::kAssistant, r->content});
   json::value body = json::parse(RenderRequest(req, ""));
   EXPECT_EQ(body.at("contents").at(1), json::parse(R"({"role":"model","parts":[
-      {"functionCall":{"name":"dice_roll","args":{}},"thoughtSignature":"SIG"},
+      {"functionCall":{"name":"dice_roll","args":{}},"thoughtSignature":"CiQBSIG"},
       {"functionCall":{"name":"dice_roll","args":{}}}]})"));
 }
 
@@ -430,6 +456,35 @@ TEST(GeminiStreamEncoder, BuffersToolCallsAndEndsWithFinishAndUsage) {
   EXPECT_EQ(json::parse(data[2]), json::parse(R"({"candidates":[{"content":{"role":"model"},
       "finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":5,
       "candidatesTokenCount":3,"totalTokenCount":8},"modelVersion":"gpt-x","responseId":"r1"})"));
+}
+
+TEST(GeminiRobustness, OddShapesDoNotThrow) {
+  for (const char* body :
+       {R"({"contents":{"role":"user","parts":[{"text":"single content"}]}})",
+        R"({"contents":[{"parts":"x"}],"generationConfig":{"maxOutputTokens":"12","topK":1e300}})",
+        R"({"contents":[{"parts":[{"functionResponse":{"name":"f","response":"plain"}}]}],
+            "tools":[1,{"functionDeclarations":[2,{"name":"g"}]}],"toolConfig":[]})",
+        R"({"contents":[{"role":"model","parts":[{"functionCall":{"name":"f","args":"{}"}}]}],
+            "generationConfig":{"seed":18446744073709551615,"stopSequences":[1,"x"]}})"}) {
+    auto r = ParseRequest(body);
+    EXPECT_TRUE(r.ok()) << body;
+  }
+  auto one = ParseRequest(R"({"contents":{"parts":[{"text":"a"}]},
+      "generationConfig":{"maxOutputTokens":"12"}})");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one->max_tokens, 12);
+  for (const char* body :
+       {R"({"candidates":"x"})", R"({"candidates":[{"content":{"parts":[1,{"text":2}]}}]})",
+        R"({"candidates":[],"usageMetadata":{"promptTokenCount":-1}})", "[]", "null"}) {
+    (void)ParseResponse(body);
+    (void)ParseError(500, body);
+    auto d = MakeDecoder();
+    StreamEvents evs;
+    d->Feed(std::string("data: ") + body + "\r\n\r\n", evs);
+    d->Finish(evs);
+    ASSERT_FALSE(evs.empty());
+    EXPECT_EQ(evs.back().type, StreamEvent::Type::kError) << body;
+  }
 }
 
 TEST(GeminiStreamEncoder, ErrorEvent) {

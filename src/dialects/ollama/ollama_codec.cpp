@@ -1,4 +1,5 @@
 // Ollama codec: /api/chat request, whole answer and NDJSON stream ↔ canonical. See ollama.hpp.
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,10 +44,25 @@ std::string StringField(const json::object& o, std::string_view key) {
 
 std::optional<int64_t> IntField(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
-  if (v == nullptr || !v->is_number()) {
+  if (v == nullptr) {
     return std::nullopt;
   }
-  return v->to_number<int64_t>();
+  // to_number<int64_t> would throw on 1.5 or on a uint64 above int64's range.
+  if (v->is_int64()) {
+    return v->get_int64();
+  }
+  if (v->is_uint64()) {
+    return static_cast<int64_t>(std::min<uint64_t>(v->get_uint64(), INT64_MAX));
+  }
+  if (v->is_double()) {
+    // Out-of-range doubles (1e300) cannot be converted; treat them as absent.
+    double d = v->get_double();
+    if (!(d > -9.2e18 && d < 9.2e18)) {
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(d);
+  }
+  return std::nullopt;
 }
 
 json::value ObjectFromText(std::string_view text) {

@@ -153,6 +153,13 @@ TEST(OllamaParseResponse, ToolCallsWinOverStop) {
   EXPECT_EQ(thinking->content[0].text, "2+2");
   EXPECT_EQ(thinking->finish, FinishReason::kLength);
   EXPECT_FALSE(thinking->usage.present);
+  // Odd numbers do not throw.
+  auto odd = ParseResponse(
+      R"({"message":{"role":"assistant","content":"x"},"done":true,"prompt_eval_count":1.5,)"
+      R"("eval_count":18446744073709551615})");
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ(odd->usage.input_tokens, 1);
+  EXPECT_EQ(odd->usage.output_tokens, INT64_MAX);
 }
 
 TEST(OllamaStreamDecoder, JokeWholeAndByteByByte) {

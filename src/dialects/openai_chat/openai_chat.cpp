@@ -24,6 +24,17 @@ struct ParseArena {
   json::monotonic_resource resource{buffer.data(), buffer.size()};
 };
 
+// A JSON number as int64, saturating: 1e300 must not be undefined behaviour.
+int64_t SaturatingInt(double d) {
+  if (!(d > -9.2e18)) {
+    return std::numeric_limits<int64_t>::min();
+  }
+  if (d >= 9.2e18) {
+    return std::numeric_limits<int64_t>::max();
+  }
+  return static_cast<int64_t>(d);
+}
+
 std::optional<int64_t> AsInt(const json::value* v) {
   if (v == nullptr) {
     return std::nullopt;
@@ -35,7 +46,7 @@ std::optional<int64_t> AsInt(const json::value* v) {
     return static_cast<int64_t>(v->as_uint64());
   }
   if (v->is_double()) {
-    return static_cast<int64_t>(v->as_double());
+    return SaturatingInt(v->as_double());
   }
   return std::nullopt;
 }
@@ -164,8 +175,12 @@ struct ChatScan {
   }
   bool on_number_part(StringView, ErrorCode&) { return true; }
   bool on_int64(int64_t i, StringView, ErrorCode&) { return Number(i); }
-  bool on_uint64(uint64_t u, StringView, ErrorCode&) { return Number(static_cast<int64_t>(u)); }
-  bool on_double(double d, StringView, ErrorCode&) { return Number(static_cast<int64_t>(d)); }
+  bool on_uint64(uint64_t u, StringView, ErrorCode&) {
+    return Number(u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+                      ? std::numeric_limits<int64_t>::max()
+                      : static_cast<int64_t>(u));
+  }
+  bool on_double(double d, StringView, ErrorCode&) { return Number(SaturatingInt(d)); }
   bool on_bool(bool b, ErrorCode&) {
     if (depth == 1) {
       TopValue(Kind::kBool);

@@ -19,7 +19,8 @@ namespace {
 namespace json = boost::json;
 
 std::string ReadFixture(const std::string& name) {
-  std::filesystem::path path = std::filesystem::path(BATON_SOURCE_DIR) / "tests" / "fixtures" / "openai" / name;
+  std::filesystem::path path =
+      std::filesystem::path(BATON_SOURCE_DIR) / "tests" / "fixtures" / "openai" / name;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot read " << path;
   std::ostringstream ss;
@@ -613,6 +614,31 @@ TEST(InspectChatRequestScanTest, TrailingDataIsInvalidJsonButWhitespaceIsFine) {
   EXPECT_FALSE(InspectChatRequest(R"({"model":"m","messages":[]} x)").ok());
   EXPECT_FALSE(InspectChatRequest(R"({"model":"m","messages":[]}{})").ok());
   EXPECT_TRUE(InspectChatRequest("{\"model\":\"m\",\"messages\":[]} \r\n\t").ok());
+}
+
+}  // namespace
+}  // namespace baton::openai
+
+namespace baton::openai {
+namespace {
+
+TEST(OpenAiChatFuzzRegressions, HugeNumbersSaturateInsteadOfOverflowing) {
+  auto info = InspectChatRequest(R"({"model":"m","messages":[],"max_tokens":1e300})");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->max_tokens, std::numeric_limits<int64_t>::max());
+  auto neg = InspectChatRequest(R"({"model":"m","messages":[],"max_tokens":-1e300})");
+  ASSERT_TRUE(neg.ok());
+  EXPECT_EQ(neg->max_tokens, std::numeric_limits<int64_t>::min());
+}
+
+TEST(OpenAiChatFuzzRegressions, EscapedModelKeyIsRewrittenToo) {
+  std::string_view body = R"({"model":"a","messages":[],"mod\u0065l":"b"})";
+  auto info = InspectChatRequest(body);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->model, "b");
+  std::string out = RewriteChatRequest(body, "upstream", false);
+  auto v = boost::json::parse(out);
+  EXPECT_EQ(v.at("model"), "upstream") << out;
 }
 
 }  // namespace

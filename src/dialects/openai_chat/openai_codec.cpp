@@ -335,7 +335,10 @@ class ChatDecoder final : public StreamDecoder {
       return;
     }
     // A last event without its blank line still counts (some servers end the body right after).
-    if (!splitter_.pending().empty()) {
+    // A cut line (no line end) is an incomplete event, not a last event.
+    std::string_view pending = splitter_.pending();
+    if (!pending.empty() &&
+        (pending.back() == '\n' || pending.back() == '\r' || pending.ends_with("[DONE]"))) {
       std::string tail(splitter_.pending());
       tail += "\n\n";
       SseSplitter last;

@@ -17,7 +17,7 @@ namespace json = boost::json;
 namespace {
 
 Error BadRequest(std::string message, std::string param, std::string code = "invalid_value") {
-  return Error(ErrorKind::kBadRequest, std::move(message), std::move(code), std::move(param));
+  return {ErrorKind::kBadRequest, std::move(message), std::move(code), std::move(param)};
 }
 
 Error BadType(const std::string& param, std::string_view expected) {
@@ -605,7 +605,12 @@ Result<Request> ParseOpenAiChatRequest(std::string_view body) {
   json::value doc = json::parse(body, ec);
   if (ec) {
     // Same wording as the same-dialect path.
-    return openai::InspectChatRequest(body).error();
+    auto inspected = openai::InspectChatRequest(body);
+    if (!inspected.ok()) {
+      return inspected.error();
+    }
+    return Error(ErrorKind::kBadRequest, "We could not parse the JSON body of your request.",
+                 "invalid_json");
   }
   if (!doc.is_object()) {
     return Error(ErrorKind::kBadRequest, "The request body must be a JSON object.",
@@ -640,7 +645,7 @@ json::object ImageUrlPart(const Part& image) {
 // else an array of parts.
 json::value UserContent(const std::vector<Part>& parts) {
   if (parts.size() == 1 && parts[0].type == Part::Type::kText) {
-    return json::value(parts[0].text);
+    return json::string(parts[0].text);
   }
   json::array arr;
   for (const Part& p : parts) {
@@ -834,11 +839,11 @@ void AppendToTurn(std::vector<Message>& messages, Role role, std::vector<Part> p
   auto& dst = messages.back().parts;
   // Tool results answer the previous assistant turn and must come first in a user turn.
   if (role == Role::kUser && !dst.empty()) {
-    bool all_results = std::all_of(parts.begin(), parts.end(),
-                                   [](const Part& p) { return p.type == Part::Type::kToolResult; });
+    bool all_results =
+        std::ranges::all_of(parts, [](const Part& p) { return p.type == Part::Type::kToolResult; });
     if (all_results) {
-      auto pos = std::find_if(dst.begin(), dst.end(),
-                              [](const Part& p) { return p.type != Part::Type::kToolResult; });
+      auto pos = std::ranges::find_if(
+          dst, [](const Part& p) { return p.type != Part::Type::kToolResult; });
       dst.insert(pos, std::make_move_iterator(parts.begin()), std::make_move_iterator(parts.end()));
       return;
     }

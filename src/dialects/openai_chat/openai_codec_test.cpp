@@ -317,6 +317,19 @@ TEST(OpenAiCodecStream, EndWithoutFinishSendsStop) {
   EXPECT_EQ(out.find("msg_1"), std::string::npos);  // not a chatcmpl- id: a fresh one
 }
 
+TEST(OpenAiCodecStream, LastEventWithoutBlankLine) {
+  std::string chunk =
+      R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]})";
+  Summary done = Summarize(DecodeWhole(chunk + "\n\ndata: [DONE]"));
+  EXPECT_EQ(done.ends, 1);
+  EXPECT_EQ(done.errors, 0);
+  Summary cut = Summarize(DecodeWhole(chunk.substr(0, chunk.size() - 5)));
+  EXPECT_EQ(cut.ends, 0);
+  ASSERT_EQ(cut.errors, 1);
+  StreamEvents events = DecodeWhole(chunk.substr(0, chunk.size() - 5));
+  EXPECT_EQ(events.back().error.message, "the upstream ended the stream before it was complete");
+}
+
 TEST(OpenAiCodecResponse, ParsesFixtures) {
   auto r = ParseOpenAiChatResponse(Fixture("json_tool_get_weather_args.json"));
   ASSERT_TRUE(r.ok());

@@ -474,5 +474,31 @@ TEST(OpenAiResponsesStream, DecoderCutStreamAndErrorEvent) {
   EXPECT_EQ(evs[0].error.code, "rate_limit_exceeded");
 }
 
+TEST(OpenAiResponsesStream, DecoderTakesDoneTextWhenNoDeltas) {
+  std::string body =
+      "event: response.created\ndata: "
+      R"({"type":"response.created","sequence_number":0,"response":{"id":"resp_1","model":"m","status":"in_progress","output":[]}})"
+      "\n\nevent: response.output_item.added\ndata: "
+      R"({"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"fc_1","type":"function_call","call_id":"call_1","name":"f","arguments":""}})"
+      "\n\nevent: response.function_call_arguments.done\ndata: "
+      R"({"type":"response.function_call_arguments.done","sequence_number":2,"item_id":"fc_1","output_index":0,"arguments":"{\"a\":1}"})"
+      "\n\nevent: response.output_text.done\ndata: "
+      R"({"type":"response.output_text.done","sequence_number":3,"item_id":"msg_1","output_index":1,"content_index":0,"text":"done text"})"
+      "\n\nevent: response.completed\ndata: "
+      R"({"type":"response.completed","sequence_number":4,"response":{"id":"resp_1","model":"m","status":"completed","output":[],"usage":{"input_tokens":1,"output_tokens":2}}})"
+      "\n\n";
+  Summary s = Summarize(Decode(body));
+  ASSERT_EQ(s.calls.size(), 1U);
+  EXPECT_EQ(s.calls[0], R"(call_1 f {"a":1})");
+  EXPECT_EQ(s.text, "done text");
+  EXPECT_EQ(s.finish, FinishReason::kToolCalls);
+  EXPECT_EQ(s.output_tokens, 2);
+  EXPECT_EQ(s.ends, 1);
+  // With deltas, the done events add nothing.
+  Summary again = Summarize(Decode(
+      EncodeAll({Ev(Type::kStart), Ev(Type::kTextDelta, "ab"), Ev(Type::kEnd)}, DefaultRequest())));
+  EXPECT_EQ(again.text, "ab");
+}
+
 }  // namespace
 }  // namespace baton::canon

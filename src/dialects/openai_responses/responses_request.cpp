@@ -16,7 +16,7 @@ namespace json = boost::json;
 namespace {
 
 Error BadRequest(std::string message, std::string param, std::string code = "invalid_value") {
-  return Error(ErrorKind::kBadRequest, std::move(message), std::move(code), std::move(param));
+  return {ErrorKind::kBadRequest, std::move(message), std::move(code), std::move(param)};
 }
 
 Error BadType(const std::string& param, std::string_view expected) {
@@ -542,8 +542,8 @@ std::string RenderResponsesRequest(const Request& request, std::string_view mode
       std::vector<Part> rest;
       for (const Part& p : m.parts) {
         if (p.type == Part::Type::kToolResult) {
-          bool only_text = std::all_of(p.content.begin(), p.content.end(),
-                                       [](const Part& c) { return c.type == Part::Type::kText; });
+          bool only_text = std::ranges::all_of(
+              p.content, [](const Part& c) { return c.type == Part::Type::kText; });
           json::value output;
           if (only_text) {
             output = JoinText(p.content, "\n");

@@ -3,6 +3,7 @@
 // item per tool call, in the order the model produced them. The stream encoder emits the events
 // of §2 in the order the official SDKs' accumulators expect (item added → parts → deltas → done).
 #include <map>
+#include <set>
 
 #include <boost/json.hpp>
 
@@ -347,7 +348,22 @@ namespace {
 
 class ResponsesEncoder final : public StreamEncoder {
  public:
-  explicit ResponsesEncoder(const Request& request) : request_(request) {}
+  // Keeps what the response object echoes, not the conversation (which may hold images).
+  explicit ResponsesEncoder(const Request& request) {
+    request_.model = request.model;
+    request_.system = request.system;
+    request_.tools = request.tools;
+    request_.tool_choice = request.tool_choice;
+    request_.parallel_tool_calls = request.parallel_tool_calls;
+    request_.max_tokens = request.max_tokens;
+    request_.temperature = request.temperature;
+    request_.top_p = request.top_p;
+    request_.reasoning_effort = request.reasoning_effort;
+    request_.response_format = request.response_format;
+    request_.response_schema = request.response_schema;
+    request_.response_schema_name = request.response_schema_name;
+    request_.user = request.user;
+  }
 
   void Encode(const StreamEvent& event, std::string& out) override {
     if (ended_) {
@@ -492,7 +508,7 @@ class ResponsesEncoder final : public StreamEncoder {
     ids_.push_back(NewId(IdPrefix(kind)));
     const std::string& id = ids_.back();
     Part p;
-    int64_t index = static_cast<int64_t>(content_.size());
+    auto index = static_cast<int64_t>(content_.size());
     switch (kind) {
       case ItemKind::kReasoning:
         p.type = Part::Type::kThinking;
@@ -626,7 +642,10 @@ class ResponsesDecoder final : public StreamDecoder {
     if (stopped_) {
       return;
     }
-    if (!splitter_.pending().empty()) {
+    // A cut line (no line end) is an incomplete event, not a last event.
+    std::string_view pending = splitter_.pending();
+    if (!pending.empty() &&
+        (pending.back() == '\n' || pending.back() == '\r' || pending.ends_with("[DONE]"))) {
       std::string tail(splitter_.pending());
       tail += "\n\n";
       SseSplitter last;
@@ -653,7 +672,8 @@ class ResponsesDecoder final : public StreamDecoder {
     stopped_ = true;
   }
 
-  void Push(StreamEvent::Type type, std::string text, StreamEvents& out, int tool_index = 0) {
+  static void Push(StreamEvent::Type type, std::string text, StreamEvents& out,
+                   int tool_index = 0) {
     StreamEvent ev;
     ev.type = type;
     ev.text = std::move(text);
@@ -686,13 +706,35 @@ class ResponsesDecoder final : public StreamDecoder {
       }
       return;
     }
+    std::string item_id = StringOf(Member(o, "item_id"));
     if (type == "response.output_text.delta" || type == "response.refusal.delta") {
+      had_deltas_.insert(item_id);
       Push(StreamEvent::Type::kTextDelta, StringOf(Member(o, "delta")), out);
       return;
     }
     if (type == "response.reasoning_summary_text.delta" ||
         type == "response.reasoning_text.delta") {
+      had_deltas_.insert(item_id);
       Push(StreamEvent::Type::kThinkingDelta, StringOf(Member(o, "delta")), out);
+      return;
+    }
+    // Some servers send a part's text only in its .done event: take it when no delta came.
+    if (type == "response.output_text.done" || type == "response.refusal.done" ||
+        type == "response.reasoning_summary_text.done" || type == "response.reasoning_text.done") {
+      std::string text = StringOf(Member(o, type == "response.refusal.done" ? "refusal" : "text"));
+      if (had_deltas_.insert(item_id).second && !text.empty()) {
+        Push(type.find("reasoning") != std::string::npos ? StreamEvent::Type::kThinkingDelta
+                                                         : StreamEvent::Type::kTextDelta,
+             std::move(text), out);
+      }
+      return;
+    }
+    if (type == "response.function_call_arguments.done") {
+      auto it = calls_.find(item_id);
+      std::string args = StringOf(Member(o, "arguments"));
+      if (it != calls_.end() && had_deltas_.insert(item_id).second && !args.empty()) {
+        Push(StreamEvent::Type::kToolArgsDelta, std::move(args), out, it->second);
+      }
       return;
     }
     if (type == "response.output_item.added") {
@@ -712,13 +754,15 @@ class ResponsesDecoder final : public StreamDecoder {
       out.push_back(std::move(ev));
       std::string args = StringOf(Member(item, "arguments"));
       if (!args.empty()) {
+        had_deltas_.insert(StringOf(Member(item, "id")));
         Push(StreamEvent::Type::kToolArgsDelta, std::move(args), out, tool_index);
       }
       return;
     }
     if (type == "response.function_call_arguments.delta") {
-      auto it = calls_.find(StringOf(Member(o, "item_id")));
+      auto it = calls_.find(item_id);
       if (it != calls_.end()) {
+        had_deltas_.insert(item_id);
         Push(StreamEvent::Type::kToolArgsDelta, StringOf(Member(o, "delta")), out, it->second);
       }
       return;
@@ -726,8 +770,11 @@ class ResponsesDecoder final : public StreamDecoder {
     if (type == "response.completed" || type == "response.incomplete") {
       StreamEvent fin;
       fin.type = StreamEvent::Type::kFinish;
-      fin.finish = r != nullptr ? FinishFrom(*r, !calls_.empty())
-                                : (calls_.empty() ? FinishReason::kStop : FinishReason::kToolCalls);
+      if (r != nullptr) {
+        fin.finish = FinishFrom(*r, !calls_.empty());
+      } else {
+        fin.finish = calls_.empty() ? FinishReason::kStop : FinishReason::kToolCalls;
+      }
       out.push_back(std::move(fin));
       if (r != nullptr) {
         if (const json::value* u = Member(*r, "usage"); u != nullptr && u->is_object()) {
@@ -764,6 +811,7 @@ class ResponsesDecoder final : public StreamDecoder {
   bool started_ = false;
   bool stopped_ = false;
   std::map<std::string, int> calls_;  // function_call item id → tool_index
+  std::set<std::string> had_deltas_;  // item ids whose content came as deltas
 };
 
 }  // namespace
