@@ -134,9 +134,9 @@ std::string Encode(const StreamEvents& events, bool include_usage) {
   return out;
 }
 
-const char* const kStreamFixtures[] = {"text_weather_sf.sse", "parallel_tools_weather_stock.sse",
-                                       "tool_strict_get_weather_sf.sse",
-                                       "json_text_long_stream.sse", "deepseek_text_cached_512.sse"};
+const std::vector<const char*> kStreamFixtures = {
+    "text_weather_sf.sse", "parallel_tools_weather_stock.sse", "tool_strict_get_weather_sf.sse",
+    "json_text_long_stream.sse", "deepseek_text_cached_512.sse"};
 
 TEST(OpenAiCodecStream, ParallelToolCalls) {
   Summary s = Summarize(DecodeWhole(Fixture("parallel_tools_weather_stock.sse")));
@@ -577,7 +577,7 @@ TEST(OpenAiCodecRequest, BadRequests) {
     const char* body;
     const char* param;
   };
-  const Case cases[] = {
+  const std::vector<Case> cases = {
       {"{", ""},
       {"[]", ""},
       {R"({"messages":[]})", "model"},

@@ -208,7 +208,7 @@ TEST(OpenAiResponsesRequest, Refusals) {
     const char* param;
     const char* message_part;
   };
-  const Case cases[] = {
+  const std::vector<Case> cases = {
       {R"({"model":"m","previous_response_id":"resp_1","input":"more"})", "previous_response_id",
        "previous_response_id is not supported by this gateway (stateless); send the full input"},
       {R"({"model":"m","input":"x","tools":[{"type":"web_search"}]})", "tools[0].type",
