@@ -48,7 +48,7 @@ class SocketSim {
     namespace http = boost::beast::http;
     for (;;) {
       boost::system::error_code ec;
-      fastio::ParseBuffered(buffer, parser, ec);
+      fastio::ParseBuffered(buffer, parser, ec, nullptr, /*stop_at_header=*/!whole_message);
       if (ec) {
         return ec;
       }

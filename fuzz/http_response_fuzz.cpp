@@ -37,13 +37,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string total;
   parser.set_body(&piece);
   bool failed = false;
+  std::size_t need_more_at = SIZE_MAX;  // as BodyImpl keeps it
   for (int reads = 0; reads < 1 << 20; ++reads) {
     piece.clear();
     if (parser.is_done()) {
       break;
     }
     boost::system::error_code ec;
-    baton::fastio::ParseBuffered(sock.buffer, parser, ec);
+    baton::fastio::ParseBuffered(sock.buffer, parser, ec, &need_more_at);
     if (!ec && (!piece.empty() || parser.is_done())) {
       total += piece;
       continue;

@@ -9,6 +9,8 @@
 
 #include <boost/json.hpp>
 
+#include "dialects/json_number.hpp"
+
 namespace baton::anthropic::detail {
 
 namespace json = boost::json;
@@ -38,19 +40,7 @@ inline std::string_view StringOr(const json::object& o, std::string_view key,
 
 // An integral JSON number (doubles with no fraction count too).
 inline std::optional<int64_t> AsInt(const json::value& v) {
-  if (v.is_int64()) {
-    return v.get_int64();
-  }
-  if (v.is_uint64()) {
-    return static_cast<int64_t>(v.get_uint64());
-  }
-  if (v.is_double()) {
-    double d = v.get_double();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) {
-      return static_cast<int64_t>(d);
-    }
-  }
-  return std::nullopt;
+  return JsonInt(v, /*exact=*/true);
 }
 
 inline int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback = 0) {

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "dialects/bedrock/event_stream.hpp"
+#include "dialects/json_number.hpp"
 
 namespace baton::bedrock {
 
@@ -48,16 +49,7 @@ int64_t IntAt(const json::object* o, std::string_view key) {
   if (v == nullptr) {
     return 0;
   }
-  if (v->is_int64()) {
-    return v->get_int64();
-  }
-  if (v->is_uint64()) {
-    return static_cast<int64_t>(v->get_uint64());
-  }
-  if (v->is_double()) {
-    return static_cast<int64_t>(v->get_double());
-  }
-  return 0;
+  return JsonInt(*v).value_or(0);
 }
 
 // Parses JSON text; nullopt when it is not valid JSON.

@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "dialects/json_number.hpp"
 #include "dialects/json_scan.hpp"
 
 namespace baton::openai {
@@ -23,17 +24,6 @@ struct ParseArena {
   std::array<unsigned char, 4096> buffer;
   json::monotonic_resource resource{buffer.data(), buffer.size()};
 };
-
-// A JSON number as int64, saturating: 1e300 must not be undefined behaviour.
-int64_t SaturatingInt(double d) {
-  if (!(d > -9.2e18)) {
-    return std::numeric_limits<int64_t>::min();
-  }
-  if (d >= 9.2e18) {
-    return std::numeric_limits<int64_t>::max();
-  }
-  return static_cast<int64_t>(d);
-}
 
 std::optional<int64_t> AsInt(const json::value* v) {
   if (v == nullptr) {

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "dialects/json_number.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "dialects/openai_chat/openai_codec.hpp"
 
@@ -49,17 +50,7 @@ std::optional<double> AsDouble(const json::value& v) {
 }
 
 std::optional<int64_t> AsInt(const json::value& v) {
-  if (v.is_int64()) {
-    return v.get_int64();
-  }
-  if (v.is_uint64()) {
-    return static_cast<int64_t>(v.get_uint64());
-  }
-  if (v.is_double() &&
-      v.get_double() == static_cast<double>(static_cast<int64_t>(v.get_double()))) {
-    return static_cast<int64_t>(v.get_double());
-  }
-  return std::nullopt;
+  return JsonInt(v, /*exact=*/true);
 }
 
 // Reads an optional number member into out; error for a wrong type.
@@ -756,7 +747,8 @@ std::string RenderOpenAiChatRequest(const Request& request, std::string_view mod
       body["parallel_tool_calls"] = *request.parallel_tool_calls;
     }
   }
-  switch (request.tool_choice.mode) {
+  // OpenAI rejects tool_choice without tools (a Gemini client may send mode NONE alone).
+  switch (request.tools.empty() ? ToolChoice::Mode::kUnset : request.tool_choice.mode) {
     case ToolChoice::Mode::kUnset:
       break;
     case ToolChoice::Mode::kAuto:

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "dialects/json_number.hpp"
 #include "dialects/openai_chat/openai_codec.hpp"
 #include "dialects/openai_responses/responses_codec.hpp"
 #include "dialects/sse.hpp"
@@ -26,16 +27,7 @@ int64_t IntOf(const json::value* v) {
   if (v == nullptr) {
     return 0;
   }
-  if (v->is_int64()) {
-    return v->get_int64();
-  }
-  if (v->is_uint64()) {
-    return static_cast<int64_t>(v->get_uint64());
-  }
-  if (v->is_double()) {
-    return static_cast<int64_t>(v->get_double());
-  }
-  return 0;
+  return JsonInt(*v).value_or(0);
 }
 
 std::string StringOf(const json::value* v) {
