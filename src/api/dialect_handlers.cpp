@@ -1,5 +1,6 @@
 #include "api/dialect_handlers.hpp"
 
+#include <array>
 #include <ctime>
 
 #include "api/forward.hpp"
@@ -89,13 +90,9 @@ Awaitable<void> CountTokens(const Snapshot& snapshot, HttpRequest& request, Resp
   call.deadline = std::chrono::steady_clock::now() + snapshot.config().server.request_timeout;
   std::string quoted;
   AppendJsonString(quoted, d.model);
-  if (dialect == Dialect::kGemini) {
-    call.body = std::move(body);
-  } else if (auto span = FindTopLevelMember(body, "model")) {
-    call.body = ReplaceValue(body, *span, quoted);
-  } else {
-    call.body = std::move(body);
-  }
+  // Gemini carries the model in the path; the others in the body.
+  auto span = dialect == Dialect::kGemini ? std::nullopt : FindTopLevelMember(body, "model");
+  call.body = span ? ReplaceValue(body, *span, quoted) : std::move(body);
   auto opened = co_await provider.Send(std::move(call));
   if (!opened) {
     // The upstream cannot count right now: the local count is better than an error.
@@ -117,15 +114,15 @@ Awaitable<void> CountTokens(const Snapshot& snapshot, HttpRequest& request, Resp
 
 // RFC 3339 time the models were listed from (the process start; no upstream dates yet).
 std::string StartTimeRfc3339() {
-  static const std::string kStarted = [] {
+  static const std::string started = [] {
     std::time_t now = std::time(nullptr);
     std::tm tm{};
     gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return std::string(buf);
+    std::array<char, 32> buf{};
+    std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(buf.data(), n);
   }();
-  return kStarted;
+  return started;
 }
 
 }  // namespace

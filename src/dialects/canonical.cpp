@@ -8,14 +8,6 @@
 
 namespace baton::canon {
 
-// Each dialect defines its table next to its code.
-const Codec& OpenAiChatCodec();
-const Codec& OpenAiResponsesCodec();
-const Codec& AnthropicCodec();
-const Codec& GeminiCodec();
-const Codec& OllamaCodec();
-const Codec& BedrockCodec();
-
 const char* DialectName(Dialect d) {
   switch (d) {
     case Dialect::kOpenAiChat:
@@ -84,7 +76,7 @@ FinishReason FinishReasonFromOpenAi(std::string_view s) {
 }
 
 std::string NewId(std::string_view prefix) {
-  static constexpr char kAlphabet[] =
+  static constexpr std::string_view kAlphabet =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   std::array<unsigned char, 24> raw{};
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {

@@ -220,6 +220,13 @@ struct Codec {
 
 // The codec of a dialect. Always returns a valid table.
 const Codec& CodecFor(Dialect d);
+// The tables themselves, each defined next to its dialect's code.
+const Codec& OpenAiChatCodec();
+const Codec& OpenAiResponsesCodec();
+const Codec& AnthropicCodec();
+const Codec& GeminiCodec();
+const Codec& OllamaCodec();
+const Codec& BedrockCodec();
 
 // ---- Shared helpers for the dialect implementations ----
 

@@ -66,7 +66,7 @@ bool Matches(const json::value& expected, const json::value& actual, std::string
     const auto& e = expected.get_object();
     const auto& a = actual.get_object();
     for (const auto& kv : e) {
-      auto it = a.find(kv.key());
+      const auto* it = a.find(kv.key());
       if (it == a.end()) {
         where = path + "." + std::string(kv.key()) + ": missing";
         return false;
@@ -260,8 +260,7 @@ std::vector<GoldenCase> FindCases() {
       cases.push_back({f.path(), out, dir.path().filename().string() + "/" + stem});
     }
   }
-  std::sort(cases.begin(), cases.end(),
-            [](const GoldenCase& a, const GoldenCase& b) { return a.name < b.name; });
+  std::ranges::sort(cases, {}, &GoldenCase::name);
   return cases;
 }
 
@@ -275,7 +274,10 @@ TEST_P(GoldenTest, Translates) {
   ASSERT_NE(sep, std::string::npos) << dir;
   auto from = DialectFromDir(dir.substr(0, sep));
   auto to = DialectFromDir(dir.substr(sep + 4));
-  ASSERT_TRUE(from && to) << "unknown dialect in " << dir;
+  ASSERT_TRUE(from.has_value() && to.has_value()) << "unknown dialect in " << dir;
+  if (!from.has_value() || !to.has_value()) {
+    return;
+  }
   std::string stem = c.in.filename().string();
   stem = stem.substr(0, stem.find(".in."));
   std::string kind = stem.substr(0, stem.find('_'));
@@ -323,10 +325,10 @@ TEST(GoldenCorpus, HasAtLeastSixtyCasesAcrossTheDirections) {
     directions.insert(c.name.substr(0, c.name.find('/')));
     EXPECT_FALSE(c.out.empty()) << c.name << " has no .out file";
   }
-  for (const char* d : {"openai_to_anthropic", "anthropic_to_openai", "openai_to_gemini",
-                        "gemini_to_openai", "openai_to_ollama", "ollama_to_openai",
-                        "openai_to_bedrock", "bedrock_to_openai", "openai_to_responses",
-                        "responses_to_openai"}) {
+  for (const char* d :
+       {"openai_to_anthropic", "anthropic_to_openai", "openai_to_gemini", "gemini_to_openai",
+        "openai_to_ollama", "ollama_to_openai", "openai_to_bedrock", "bedrock_to_openai",
+        "openai_to_responses", "responses_to_openai"}) {
     EXPECT_TRUE(directions.contains(d)) << "no golden cases for " << d;
   }
 }

@@ -14,7 +14,7 @@ class HttpProvider : public Provider {
  protected:
   // base_url overrides config.base_url when not empty. Throws std::runtime_error (startup) on a
   // URL that cannot be parsed.
-  HttpProvider(ProviderConfig config, std::string base_url = {});
+  explicit HttpProvider(ProviderConfig config, std::string base_url = {});
 
   // Sends method + path (appended to the base URL's path) with the fixed headers plus `extra`.
   // kUnavailable when the provider's secrets are not configured; kUpstreamTimeout when the

@@ -5,7 +5,7 @@
 namespace baton::canon {
 
 const Codec& AnthropicCodec() {
-  static const Codec kCodec{
+  static const Codec codec{
       .dialect = Dialect::kAnthropic,
       .parse_request = &anthropic::ParseRequest,
       .render_response = &anthropic::RenderResponse,
@@ -17,7 +17,7 @@ const Codec& AnthropicCodec() {
       .error_status = &anthropic::ErrorStatus,
       .parse_error = &anthropic::ParseError,
   };
-  return kCodec;
+  return codec;
 }
 
 }  // namespace baton::canon

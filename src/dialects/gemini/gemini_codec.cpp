@@ -1442,12 +1442,12 @@ const char* GeminiFinishReason(FinishReason reason) {
 namespace baton::canon {
 
 const Codec& GeminiCodec() {
-  static const Codec kCodec{
+  static const Codec codec{
       Dialect::kGemini,       &gemini::ParseRequest,  &gemini::RenderResponse, &gemini::MakeEncoder,
       &gemini::RenderRequest, &gemini::ParseResponse, &gemini::MakeDecoder,    &gemini::RenderError,
       &gemini::ErrorStatus,   &gemini::ParseError,
   };
-  return kCodec;
+  return codec;
 }
 
 }  // namespace baton::canon

@@ -604,7 +604,7 @@ FinishReason FinishReasonFromOllama(std::string_view reason) {
 namespace baton::canon {
 
 const Codec& OllamaCodec() {
-  static const Codec kCodec{
+  static const Codec codec{
       Dialect::kOllama,
       nullptr,  // parse_request: not a client dialect
       nullptr,
@@ -616,7 +616,7 @@ const Codec& OllamaCodec() {
       &ollama::ErrorStatus,
       &ollama::ParseError,
   };
-  return kCodec;
+  return codec;
 }
 
 }  // namespace baton::canon

@@ -5,7 +5,7 @@
 namespace baton::canon {
 
 const Codec& OpenAiChatCodec() {
-  static const Codec kCodec{
+  static const Codec codec{
       .dialect = Dialect::kOpenAiChat,
       .parse_request = &ParseOpenAiChatRequest,
       .render_response = &RenderOpenAiChatResponse,
@@ -17,7 +17,7 @@ const Codec& OpenAiChatCodec() {
       .error_status = &OpenAiChatErrorStatus,
       .parse_error = &ParseOpenAiChatError,
   };
-  return kCodec;
+  return codec;
 }
 
 }  // namespace baton::canon

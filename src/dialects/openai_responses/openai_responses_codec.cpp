@@ -7,7 +7,7 @@
 namespace baton::canon {
 
 const Codec& OpenAiResponsesCodec() {
-  static const Codec kCodec{
+  static const Codec codec{
       .dialect = Dialect::kOpenAiResponses,
       .parse_request = &ParseResponsesRequest,
       .render_response = &RenderResponsesResponse,
@@ -19,7 +19,7 @@ const Codec& OpenAiResponsesCodec() {
       .error_status = &OpenAiChatErrorStatus,
       .parse_error = &ParseOpenAiChatError,
   };
-  return kCodec;
+  return codec;
 }
 
 }  // namespace baton::canon
