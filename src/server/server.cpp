@@ -668,6 +668,7 @@ void Server::Bind() {
     w->acceptor = std::move(acceptor);
   }
   impl_->port = port;
+  InstallSignals();
 }
 
 uint16_t Server::port() const {
@@ -717,12 +718,14 @@ void Server::Shutdown() {
   });
 }
 
-void Server::Run() {
-  if (!impl_->workers.front()->acceptor) {
-    Bind();
-  }
+// Signals are caught from the moment the port is bound (before "listening" is announced), so a
+// SIGTERM sent right after the announcement drains instead of killing the process.
+void Server::InstallSignals() {
   Impl* impl = impl_.get();
   Worker* first = impl->workers.front().get();
+  if (impl->signals) {
+    return;
+  }
   if (impl->options.handle_signals) {
     impl->signals = std::make_unique<asio::signal_set>(first->ioc, SIGINT, SIGTERM);
     impl->signals->async_wait([this](const beast::error_code& ec, int) {
@@ -746,6 +749,13 @@ void Server::Run() {
       impl->hup->async_wait(HupHandler{impl});
     }
   }
+}
+
+void Server::Run() {
+  if (!impl_->workers.front()->acceptor) {
+    Bind();
+  }
+  Impl* impl = impl_.get();
   for (auto& w : impl->workers) {
     asio::co_spawn(w->ioc, AcceptLoop(impl, w.get()), asio::detached);
   }
@@ -762,7 +772,7 @@ void Server::Run() {
   for (std::size_t i = 1; i < impl->workers.size(); ++i) {
     threads.emplace_back(run_worker, impl->workers[i].get());
   }
-  run_worker(first);
+  run_worker(impl->workers.front().get());
   impl->StopAll();
   for (auto& t : threads) {
     t.join();

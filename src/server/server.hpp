@@ -55,7 +55,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every worker's listener. Throws std::runtime_error with a clear message on failure.
+  // Binds every worker's listener and, with handle_signals, starts catching SIGINT/SIGTERM (and
+  // SIGHUP): from here on they drain the server. Throws std::runtime_error with a clear message
+  // on failure.
   void Bind();
   // The bound port (after Bind()).
   uint16_t port() const;
@@ -74,6 +76,7 @@ class Server {
   struct Impl;
 
  private:
+  void InstallSignals();
   std::unique_ptr<Impl> impl_;
 };
 
