@@ -11,34 +11,39 @@
 
 namespace baton {
 
-// d truncated toward zero and clamped to int64's range.
+// The range numbers are clamped to: JSON's safe integers (±2^53, what JavaScript clients can
+// hold). Token counts and limits never come near it, and sums of a few such values cannot
+// overflow int64.
+inline constexpr int64_t kMaxJsonInt = int64_t{1} << 53;
+
+inline int64_t ClampJsonInt(int64_t v) {
+  return v > kMaxJsonInt ? kMaxJsonInt : v < -kMaxJsonInt ? -kMaxJsonInt : v;
+}
+
+// d truncated toward zero and clamped to ±kMaxJsonInt.
 inline int64_t SaturatingInt(double d) {
-  if (!(d > -9.2e18)) {  // also NaN (never produced by a JSON parser)
-    return std::numeric_limits<int64_t>::min();
+  if (!(d > -static_cast<double>(kMaxJsonInt))) {  // also NaN (never produced by a parser)
+    return -kMaxJsonInt;
   }
-  if (d >= 9.2e18) {
-    return std::numeric_limits<int64_t>::max();
+  if (d >= static_cast<double>(kMaxJsonInt)) {
+    return kMaxJsonInt;
   }
   return static_cast<int64_t>(d);
 }
 
-// The value as int64: integers as they are (uint64 above int64's range clamps), doubles
-// truncated and clamped, or, with exact, only doubles without a fraction that fit. nullopt for
-// anything else.
+// The value as int64 clamped to ±kMaxJsonInt: integers as they are, doubles truncated (with
+// exact: only doubles without a fraction). nullopt for anything else.
 inline std::optional<int64_t> JsonInt(const boost::json::value& v, bool exact = false) {
   if (v.is_int64()) {
-    return v.get_int64();
+    return ClampJsonInt(v.get_int64());
   }
   if (v.is_uint64()) {
-    uint64_t u = v.get_uint64();
-    return u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
-               ? std::numeric_limits<int64_t>::max()
-               : static_cast<int64_t>(u);
+    return kMaxJsonInt;  // only values above int64's range are stored as uint64
   }
   if (v.is_double()) {
     double d = v.get_double();
     int64_t i = SaturatingInt(d);
-    if (exact && (static_cast<double>(i) != d || d >= 9.2e18 || d <= -9.2e18)) {
+    if (exact && static_cast<double>(i) != d && i != kMaxJsonInt && i != -kMaxJsonInt) {
       return std::nullopt;
     }
     return i;

@@ -14,6 +14,7 @@
 
 #include "dialects/canonical.hpp"
 #include "dialects/gemini/gemini.hpp"
+#include "dialects/json_number.hpp"
 #include "dialects/sse.hpp"
 
 namespace baton::gemini {
@@ -78,26 +79,15 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view camel,
   if (v == nullptr) {
     return std::nullopt;
   }
-  if (v->is_int64()) {
-    return v->get_int64();
-  }
-  if (v->is_uint64()) {
-    return static_cast<int64_t>(std::min<uint64_t>(v->get_uint64(), INT64_MAX));
-  }
-  if (v->is_double()) {
-    // Out-of-range doubles (1e300) cannot be converted; treat them as absent.
-    double d = v->get_double();
-    if (std::isnan(d) || d <= -9.2e18 || d >= 9.2e18) {
-      return std::nullopt;
-    }
-    return static_cast<int64_t>(d);
+  if (v->is_number()) {
+    return JsonInt(*v);
   }
   if (v->is_string()) {
     std::string_view s = v->get_string();
     int64_t n = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
     if (ec == std::errc() && end == s.data() + s.size()) {
-      return n;
+      return ClampJsonInt(n);
     }
   }
   return std::nullopt;

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "dialects/canonical.hpp"
+#include "dialects/json_number.hpp"
 #include "dialects/ollama/ollama.hpp"
 
 namespace baton::ollama {
@@ -49,21 +50,7 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view key) {
     return std::nullopt;
   }
   // to_number<int64_t> would throw on 1.5 or on a uint64 above int64's range.
-  if (v->is_int64()) {
-    return v->get_int64();
-  }
-  if (v->is_uint64()) {
-    return static_cast<int64_t>(std::min<uint64_t>(v->get_uint64(), INT64_MAX));
-  }
-  if (v->is_double()) {
-    // Out-of-range doubles (1e300) cannot be converted; treat them as absent.
-    double d = v->get_double();
-    if (std::isnan(d) || d <= -9.2e18 || d >= 9.2e18) {
-      return std::nullopt;
-    }
-    return static_cast<int64_t>(d);
-  }
-  return std::nullopt;
+  return JsonInt(*v);
 }
 
 json::value ObjectFromText(std::string_view text) {

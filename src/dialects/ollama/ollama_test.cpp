@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "dialects/canonical.hpp"
+#include "dialects/json_number.hpp"
 
 namespace baton::ollama {
 namespace {
@@ -159,7 +160,7 @@ TEST(OllamaParseResponse, ToolCallsWinOverStop) {
       R"("eval_count":18446744073709551615})");
   ASSERT_TRUE(odd.ok());
   EXPECT_EQ(odd->usage.input_tokens, 1);
-  EXPECT_EQ(odd->usage.output_tokens, INT64_MAX);
+  EXPECT_EQ(odd->usage.output_tokens, kMaxJsonInt);  // clamped to JSON's safe integers
 }
 
 TEST(OllamaStreamDecoder, JokeWholeAndByteByByte) {

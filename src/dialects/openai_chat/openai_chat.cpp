@@ -29,16 +29,7 @@ std::optional<int64_t> AsInt(const json::value* v) {
   if (v == nullptr) {
     return std::nullopt;
   }
-  if (v->is_int64()) {
-    return v->as_int64();
-  }
-  if (v->is_uint64()) {
-    return static_cast<int64_t>(v->as_uint64());
-  }
-  if (v->is_double()) {
-    return SaturatingInt(v->as_double());
-  }
-  return std::nullopt;
+  return JsonInt(*v);
 }
 
 }  // namespace
@@ -164,12 +155,8 @@ struct ChatScan {
     return true;
   }
   bool on_number_part(StringView, ErrorCode&) { return true; }
-  bool on_int64(int64_t i, StringView, ErrorCode&) { return Number(i); }
-  bool on_uint64(uint64_t u, StringView, ErrorCode&) {
-    return Number(u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
-                      ? std::numeric_limits<int64_t>::max()
-                      : static_cast<int64_t>(u));
-  }
+  bool on_int64(int64_t i, StringView, ErrorCode&) { return Number(ClampJsonInt(i)); }
+  bool on_uint64(uint64_t, StringView, ErrorCode&) { return Number(kMaxJsonInt); }
   bool on_double(double d, StringView, ErrorCode&) { return Number(SaturatingInt(d)); }
   bool on_bool(bool b, ErrorCode&) {
     if (depth == 1) {

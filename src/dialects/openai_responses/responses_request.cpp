@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "dialects/json_number.hpp"
 #include "dialects/openai_chat/openai_codec.hpp"
 #include "dialects/openai_responses/responses_codec.hpp"
 
@@ -48,13 +49,10 @@ std::optional<double> AsDouble(const json::value& v) {
 }
 
 std::optional<int64_t> AsInt(const json::value& v) {
-  if (v.is_int64()) {
-    return v.get_int64();
+  if (v.is_double()) {
+    return std::nullopt;  // integers only, as before
   }
-  if (v.is_uint64()) {
-    return static_cast<int64_t>(v.get_uint64());
-  }
-  return std::nullopt;
+  return JsonInt(v);
 }
 
 // Content parts of a message item (or a function_call_output's output array).
