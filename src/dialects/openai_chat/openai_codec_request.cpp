@@ -10,6 +10,7 @@
 #include "dialects/json_number.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "dialects/openai_chat/openai_codec.hpp"
+#include "dialects/openai_chat/openai_json.hpp"
 
 namespace baton::canon {
 
@@ -17,37 +18,11 @@ namespace json = boost::json;
 
 namespace {
 
-Error BadRequest(std::string message, std::string param, std::string code = "invalid_value") {
-  return {ErrorKind::kBadRequest, std::move(message), std::move(code), std::move(param)};
-}
-
-Error BadType(const std::string& param, std::string_view expected) {
-  return BadRequest("Invalid type for '" + param + "': expected " + std::string(expected) + ".",
-                    param, "invalid_type");
-}
-
-Error Missing(const std::string& param) {
-  return BadRequest("Missing required parameter: '" + param + "'.", param,
-                    "missing_required_parameter");
-}
-
-const json::value* Member(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return (v == nullptr || v->is_null()) ? nullptr : v;
-}
-
-std::optional<double> AsDouble(const json::value& v) {
-  if (v.is_double()) {
-    return v.get_double();
-  }
-  if (v.is_int64()) {
-    return static_cast<double>(v.get_int64());
-  }
-  if (v.is_uint64()) {
-    return static_cast<double>(v.get_uint64());
-  }
-  return std::nullopt;
-}
+using openai_json::AsDouble;
+using openai_json::BadRequest;
+using openai_json::BadType;
+using openai_json::Member;
+using openai_json::Missing;
 
 std::optional<int64_t> AsInt(const json::value& v) {
   return JsonInt(v, /*exact=*/true);

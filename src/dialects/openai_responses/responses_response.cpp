@@ -9,6 +9,7 @@
 
 #include "dialects/json_number.hpp"
 #include "dialects/openai_chat/openai_codec.hpp"
+#include "dialects/openai_chat/openai_json.hpp"
 #include "dialects/openai_responses/responses_codec.hpp"
 #include "dialects/sse.hpp"
 
@@ -18,21 +19,9 @@ namespace json = boost::json;
 
 namespace {
 
-const json::value* Member(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return (v == nullptr || v->is_null()) ? nullptr : v;
-}
-
-int64_t IntOf(const json::value* v) {
-  if (v == nullptr) {
-    return 0;
-  }
-  return JsonInt(*v).value_or(0);
-}
-
-std::string StringOf(const json::value* v) {
-  return (v != nullptr && v->is_string()) ? std::string(v->get_string()) : std::string();
-}
+using openai_json::IntOf;
+using openai_json::Member;
+using openai_json::StringOf;
 
 std::string ResponseId(std::string_view upstream_id) {
   if (upstream_id.starts_with("resp_")) {
