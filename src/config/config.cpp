@@ -468,7 +468,7 @@ class Loader {
         provider.dialect = "ollama";
       } else if (api != "openai") {
         Fail(*n, Join(path, "api"),
-             "must be \"openai\" (the /v1 OpenAI-compatible API) or \"native\" (/api/chat)");
+             R"(must be "openai" (the /v1 OpenAI-compatible API) or "native" (/api/chat))");
       }
     }
     provider.api_version = "2024-10-21";
@@ -486,7 +486,8 @@ class Loader {
       provider.region = String(*n, Join(path, "region"));
     } else if (provider.kind == "bedrock") {
       for (const char* var : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
-        const char* v = std::getenv(var);
+        // Read at load only; nothing in Baton calls setenv.
+        const char* v = std::getenv(var);  // NOLINT(concurrency-mt-unsafe)
         if (v != nullptr && *v != '\0') {
           provider.region = v;
           break;

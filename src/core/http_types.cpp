@@ -39,7 +39,7 @@ std::string_view FindHeader(const HttpHeaders& headers, std::string_view name) {
 }
 
 std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
+  static constexpr std::string_view kHex = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size());
   for (char ch : s) {
@@ -74,7 +74,7 @@ std::string PercentDecode(std::string_view s) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      out.push_back(static_cast<char>((hex(s[i + 1]) * 16) + hex(s[i + 2])));
       i += 2;
     } else {
       out.push_back(s[i]);

@@ -3,6 +3,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -17,7 +18,7 @@ namespace baton {
 inline constexpr int64_t kMaxJsonInt = int64_t{1} << 53;
 
 inline int64_t ClampJsonInt(int64_t v) {
-  return v > kMaxJsonInt ? kMaxJsonInt : v < -kMaxJsonInt ? -kMaxJsonInt : v;
+  return std::clamp(v, -kMaxJsonInt, kMaxJsonInt);
 }
 
 // d truncated toward zero and clamped to ±kMaxJsonInt.

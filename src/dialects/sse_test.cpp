@@ -67,7 +67,8 @@ std::string Concat(const std::vector<Ev>& events) {
 }
 
 std::string ReadFixture(const std::string& name) {
-  std::filesystem::path path = std::filesystem::path(BATON_SOURCE_DIR) / "tests" / "fixtures" / "openai" / name;
+  std::filesystem::path path =
+      std::filesystem::path(BATON_SOURCE_DIR) / "tests" / "fixtures" / "openai" / name;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot read " << path;
   std::ostringstream ss;

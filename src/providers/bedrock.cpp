@@ -21,9 +21,8 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> BedrockProvider::Send(ProviderC
                     "provider_unavailable");
   }
   std::string path = aws::ConversePath(call.model, call.stream);
-  auto signed_headers =
-      aws::SignConverse(host_, origin().base_path + path, call.body, credentials_,
-                        config().region, std::chrono::system_clock::now());
+  auto signed_headers = aws::SignConverse(host_, origin().base_path + path, call.body, credentials_,
+                                          config().region, std::chrono::system_clock::now());
   HttpHeaders extra;
   extra.reserve(signed_headers.size() + 1);
   for (auto& [name, value] : signed_headers) {

@@ -355,7 +355,7 @@ std::optional<Error> ReadBody(const json::object& o, Request& req) {
           "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 1.",
           "max_output_tokens", "integer_below_min_value");
     }
-    req.max_tokens = *v;
+    req.max_tokens = v;
   }
   for (auto [key, dst] :
        {std::pair{"temperature", &req.temperature}, std::pair{"top_p", &req.top_p}}) {

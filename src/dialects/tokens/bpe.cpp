@@ -167,8 +167,8 @@ class RankTable {
   }
   size_t size() const { return offsets_.size() - 1; }
   size_t MemoryBytes() const {
-    return arena_.capacity() + offsets_.capacity() * sizeof(uint32_t) +
-           slots_.capacity() * sizeof(uint32_t);
+    return arena_.capacity() + (offsets_.capacity() * sizeof(uint32_t)) +
+           (slots_.capacity() * sizeof(uint32_t));
   }
 
  private:
@@ -244,7 +244,8 @@ void MergeHeap(const RankTable& t, const uint8_t* p, size_t n, Sink& sink) {
   // Parts are identified by their start offset; next[s] is the start of the part after s (n at
   // the end), prev[s] the one before. A heap entry is a candidate pair (rank, start, end); it is
   // stale when the part at start was merged away or the pair no longer ends at end.
-  std::vector<uint32_t> next(n), prev(n);
+  std::vector<uint32_t> next(n);
+  std::vector<uint32_t> prev(n);
   std::vector<bool> alive(n, true);
   struct Cand {
     uint32_t rank;
@@ -366,7 +367,7 @@ Encoding EncodingForModel(std::string_view model) {
 
 std::vector<uint32_t> Encode(Encoding e, std::string_view text) {
   std::vector<uint32_t> out;
-  out.reserve(text.size() / 4 + 1);
+  out.reserve((text.size() / 4) + 1);
   auto sink = [&out](uint32_t r) { out.push_back(r); };
   EncodeWith(e, text, sink);
   return out;

@@ -207,7 +207,7 @@ Family FamilyFromName(std::string_view name) {
 
 int64_t CountOpenAiChatTokens(const canon::Request& request, Encoding e) {
   Tally t = CountWith(request, e);
-  return t.text + t.images * kOpenAiImageTokens;
+  return t.text + (t.images * kOpenAiImageTokens);
 }
 
 int64_t CountRequestTokens(const canon::Request& request, std::string_view upstream_family) {
@@ -243,7 +243,7 @@ int64_t CountRequestTokens(const canon::Request& request, std::string_view upstr
       break;
   }
   return static_cast<int64_t>(std::ceil(static_cast<double>(t.text) * factor)) +
-         t.images * per_image + extra;
+         (t.images * per_image) + extra;
 }
 
 }  // namespace baton::tokens

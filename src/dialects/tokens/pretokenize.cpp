@@ -165,23 +165,33 @@ size_t NextPieceO200k(std::string_view text, size_t begin) {
   size_t after_prefix = IsPrefix(c) ? begin + c.len : 0;  // 0: the optional prefix cannot match
   size_t e = 0;
   // Alternative 1, with then without the optional prefix character.
-  if (after_prefix != 0 && after_prefix < t.size() && (e = t.UpperStarLowerPlus(after_prefix))) {
-    return t.Contraction(e);
+  const bool prefix_fits = after_prefix != 0 && after_prefix < t.size();
+  if (prefix_fits) {
+    e = t.UpperStarLowerPlus(after_prefix);
+    if (e != 0) {
+      return t.Contraction(e);
+    }
   }
-  if ((e = t.UpperStarLowerPlus(begin))) {
+  e = t.UpperStarLowerPlus(begin);
+  if (e != 0) {
     return t.Contraction(e);
   }
   // Alternative 2.
-  if (after_prefix != 0 && after_prefix < t.size() && (e = t.UpperPlusLowerStar(after_prefix))) {
-    return t.Contraction(e);
+  if (prefix_fits) {
+    e = t.UpperPlusLowerStar(after_prefix);
+    if (e != 0) {
+      return t.Contraction(e);
+    }
   }
-  if ((e = t.UpperPlusLowerStar(begin))) {
+  e = t.UpperPlusLowerStar(begin);
+  if (e != 0) {
     return t.Contraction(e);
   }
   if (c.cls == CpClass::kNumber) {
     return t.Digits(begin);
   }
-  if ((e = t.Punct(begin, c, /*slash=*/true))) {
+  e = t.Punct(begin, c, /*slash=*/true);
+  if (e != 0) {
     return e;
   }
   return t.Space(begin);  // every other character is white space
@@ -203,7 +213,8 @@ size_t NextPieceCl100k(std::string_view text, size_t begin) {
   if (c.cls == CpClass::kNumber) {
     return t.Digits(begin);
   }
-  if ((e = t.Punct(begin, c, /*slash=*/false))) {
+  e = t.Punct(begin, c, /*slash=*/false);
+  if (e != 0) {
     return e;
   }
   return t.Space(begin);
