@@ -33,7 +33,8 @@ bool SameExcept(const json::object& a, const json::object& b, std::string_view s
       continue;
     }
     const json::value* other = b.if_contains(kv.key());
-    if (other == nullptr || *other != kv.value()) {
+    // As text: boost::json 1.81 reads 0e999 as NaN, which never equals itself.
+    if (other == nullptr || json::serialize(*other) != json::serialize(kv.value())) {
       return false;
     }
   }
@@ -69,8 +70,10 @@ void CheckKey(std::string_view text, const json::object& obj, std::string_view k
                    "value span does not parse: " + baton::fuzz::Shorten(raw));
   if (text.find('\\') == std::string_view::npos) {
     // Without escapes the key found is the key boost::json kept (last duplicate wins).
-    BATON_FUZZ_CHECK(expected != nullptr && *expected == raw_value,
-                     "span value differs from boost::json's for \"" + std::string(key) + "\"");
+    // Compared as text: boost::json 1.81 reads numbers like 0e999 as NaN, and NaN != NaN.
+    BATON_FUZZ_CHECK(
+        expected != nullptr && json::serialize(*expected) == json::serialize(raw_value),
+        "span value differs from boost::json's for \"" + std::string(key) + "\"");
   }
   for (std::string_view replacement :
        {std::string_view("\"r\""), std::string_view("{\"a\":[]}"), std::string_view("0")}) {
