@@ -86,7 +86,7 @@ Awaitable<void> CountTokens(const Snapshot& snapshot, HttpRequest& request, Resp
   ProviderCall call;
   call.operation = Operation::kCountTokens;
   call.model = d.model;
-  call.headers = request.headers;
+  call.client_headers = &request.headers;
   call.deadline = std::chrono::steady_clock::now() + snapshot.config().server.request_timeout;
   std::string quoted;
   AppendJsonString(quoted, d.model);

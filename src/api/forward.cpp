@@ -433,7 +433,7 @@ Awaitable<void> ForwardChat(const Snapshot& snapshot, HttpRequest& request, Resp
     call.stream = ex.stream;
     call.deadline = deadline;
     call.model = d.model;
-    call.headers = request.headers;
+    call.client_headers = &request.headers;
     if (same) {
       call.body = SpliceModel(ex, d.model);
     } else {

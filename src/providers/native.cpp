@@ -19,7 +19,9 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> AnthropicProvider::Send(Provide
     path = "/models";
   }
   HttpHeaders extra{{"accept", call.stream ? "text/event-stream" : "application/json"}};
-  CopyHeadersWithPrefix(call.headers, "anthropic-beta", extra);
+  if (call.client_headers != nullptr) {
+    CopyHeadersWithPrefix(*call.client_headers, "anthropic-beta", extra);
+  }
   co_return co_await Open(std::move(method), std::move(path), std::move(extra),
                           std::move(call.body), call.deadline);
 }

@@ -27,8 +27,9 @@ struct ProviderCall {
   std::string body;   // already in the provider's dialect
   std::string model;  // the upstream model (dialects that carry it in the URL need it)
   bool stream = false;
-  // Client headers meant for this upstream (e.g. anthropic-beta for an Anthropic upstream).
-  HttpHeaders headers;
+  // The client's request headers (a provider picks what is meant for its upstream, e.g.
+  // anthropic-beta), or null. Borrowed: the request outlives the call, which is awaited at once.
+  const HttpHeaders* client_headers = nullptr;
   // The request's overall deadline ([server] request_timeout): no upstream wait may pass it.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
