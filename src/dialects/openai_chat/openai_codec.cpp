@@ -315,23 +315,12 @@ class ChatDecoder final : public StreamDecoder {
     if (stopped_) {
       return;
     }
-    // A last event without its blank line still counts (some servers end the body right after).
-    // A cut line (no line end) is an incomplete event, not a last event.
-    std::string_view pending = splitter_.pending();
-    if (!pending.empty() &&
-        (pending.back() == '\n' || pending.back() == '\r' || pending.ends_with("[DONE]"))) {
-      std::string tail(splitter_.pending());
-      tail += "\n\n";
-      SseSplitter last;
-      last.Feed(tail, [&](const SseEvent& ev) {
-        if (ev.has_data) {
-          OnData(ev.data, out);
-        }
-        return !stopped_;
-      });
-      if (stopped_) {
-        return;
-      }
+    FlushLastEvent(splitter_, [&](std::string_view data) {
+      OnData(data, out);
+      return !stopped_;
+    });
+    if (stopped_) {
+      return;
     }
     stopped_ = true;
     StreamEvent ev;
@@ -684,6 +673,19 @@ std::unique_ptr<StreamDecoder> MakeOpenAiChatDecoder() {
 
 std::unique_ptr<StreamEncoder> MakeOpenAiChatEncoder(const Request& request) {
   return std::make_unique<ChatEncoder>(request);
+}
+
+void FlushLastEvent(const SseSplitter& splitter,
+                    const std::function<bool(std::string_view data)>& on_data) {
+  std::string_view pending = splitter.pending();
+  if (pending.empty() ||
+      !(pending.back() == '\n' || pending.back() == '\r' || pending.ends_with("[DONE]"))) {
+    return;
+  }
+  std::string tail(pending);
+  tail += "\n\n";
+  SseSplitter last;  // a fresh splitter: the event is complete once the blank line is added
+  last.Feed(tail, [&](const SseEvent& ev) { return !ev.has_data || on_data(ev.data); });
 }
 
 }  // namespace baton::canon

@@ -13,11 +13,13 @@
 // time).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "dialects/canonical.hpp"
+#include "dialects/sse.hpp"
 
 namespace baton::canon {
 
@@ -55,5 +57,10 @@ std::string JoinText(const std::vector<Part>& parts, std::string_view separator 
 void AppendToTurn(std::vector<Message>& messages, Role role, std::vector<Part> parts);
 // Current unix time in seconds.
 int64_t UnixNow();
+// At the end of an OpenAI-style SSE body: hands the splitter's trailing event to on_data when it
+// lacks only its blank line (its last line is ended, or it is a bare "data: [DONE]"); some
+// servers end the body right after. A cut line is an incomplete event and is not handed out.
+void FlushLastEvent(const SseSplitter& splitter,
+                    const std::function<bool(std::string_view data)>& on_data);
 
 }  // namespace baton::canon

@@ -623,22 +623,12 @@ class ResponsesDecoder final : public StreamDecoder {
     if (stopped_) {
       return;
     }
-    // A cut line (no line end) is an incomplete event, not a last event.
-    std::string_view pending = splitter_.pending();
-    if (!pending.empty() &&
-        (pending.back() == '\n' || pending.back() == '\r' || pending.ends_with("[DONE]"))) {
-      std::string tail(splitter_.pending());
-      tail += "\n\n";
-      SseSplitter last;
-      last.Feed(tail, [&](const SseEvent& ev) {
-        if (ev.has_data) {
-          OnData(ev.data, out);
-        }
-        return !stopped_;
-      });
-      if (stopped_) {
-        return;
-      }
+    FlushLastEvent(splitter_, [&](std::string_view data) {
+      OnData(data, out);
+      return !stopped_;
+    });
+    if (stopped_) {
+      return;
     }
     Fail(Error(ErrorKind::kUpstreamError, "the upstream ended the stream before it was complete"),
          out);
