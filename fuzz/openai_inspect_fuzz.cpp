@@ -54,8 +54,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (kv.key() == "model" || (streaming && kv.key() == "stream_options")) {
       continue;
     }
-    BATON_FUZZ_CHECK(o.if_contains(kv.key()) && o.at(kv.key()) == kv.value(),
-                     "member changed: " + std::string(kv.key()));
+    // As text: boost::json 1.81 reads numbers like 0e999 as NaN, which never equals itself.
+    BATON_FUZZ_CHECK(
+        o.if_contains(kv.key()) && json::serialize(o.at(kv.key())) == json::serialize(kv.value()),
+        "member changed: " + std::string(kv.key()));
   }
   return 0;
 }
