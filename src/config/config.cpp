@@ -679,7 +679,9 @@ class Loader {
         message += ", which is not defined in [providers]";
         Fail(item, key, message);
       }
-      alias.deployments.push_back(std::move(deployment));
+      DeploymentConfig dc;
+      dc.target = std::move(deployment);
+      alias.deployments.push_back(std::move(dc));
     }
     return alias;
   }
@@ -705,6 +707,52 @@ const ProviderConfig* Config::FindProvider(std::string_view name) const {
     }
   }
   return nullptr;
+}
+
+const ZoneConfig* Config::FindZone(std::string_view name) const {
+  for (const ZoneConfig& zone : zones) {
+    if (zone.name == name) {
+      return &zone;
+    }
+  }
+  return nullptr;
+}
+
+const TaskDefault* Config::FindTask(std::string_view task) const {
+  for (const TaskDefault& d : defaults) {
+    if (d.task == task) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+std::string_view RouteStrategyName(RouteStrategy strategy) {
+  switch (strategy) {
+    case RouteStrategy::kPriority:
+      return "priority";
+    case RouteStrategy::kWeighted:
+      return "weighted";
+    case RouteStrategy::kLeastBusy:
+      return "least-busy";
+    case RouteStrategy::kLowestLatency:
+      return "lowest-latency";
+    case RouteStrategy::kLowestCost:
+      return "lowest-cost";
+  }
+  return "priority";
+}
+
+std::string_view FallbackModeName(FallbackMode mode) {
+  switch (mode) {
+    case FallbackMode::kPriority:
+      return "priority";
+    case FallbackMode::kSameModel:
+      return "same-model";
+    case FallbackMode::kNone:
+      return "none";
+  }
+  return "priority";
 }
 
 const ModelAlias* Config::FindAlias(std::string_view name) const {

@@ -86,9 +86,90 @@ struct ProviderConfig {
   std::string aws_profile;        // bedrock: profile in the shared credentials file
 };
 
+// How an alias picks the deployment to try first among the healthy ones of its best priority
+// level (docs/routing.md).
+enum class RouteStrategy {
+  kPriority,       // "priority": the lowest priority value, then file order
+  kWeighted,       // "weighted": random, proportional to weight
+  kLeastBusy,      // "least-busy": fewest requests in flight
+  kLowestLatency,  // "lowest-latency": lowest moving average of time to first token
+  kLowestCost,     // "lowest-cost": lowest price per token (input + output)
+};
+// What happens after the chosen deployment failed (and used up its retries), named as in
+// Router-Maestro.
+enum class FallbackMode {
+  kPriority,   // "priority": the next deployment in the plan
+  kSameModel,  // "same-model": only deployments serving the same upstream model elsewhere
+  kNone,       // "none": no other deployment
+};
+std::string_view RouteStrategyName(RouteStrategy strategy);
+std::string_view FallbackModeName(FallbackMode mode);
+
+// One deployment of an alias: written as "provider/model" or as an inline table
+// { target = "provider/model", priority = 1, weight = 2, timeout = "20s", rpm = 60, ... }.
+struct DeploymentConfig {
+  std::string target;  // "provider/model"
+  int priority = 0;    // lower goes first; deployments with equal priority are balanced by the
+                       // alias's strategy. Default: 0 for all (file order breaks ties for
+                       // "priority").
+  int weight = 1;      // "weighted" strategy: relative share (1..1000000)
+  // Per attempt: from sending the request to the first content byte. 0 = only the provider's
+  // timeouts and the request's deadline apply.
+  std::chrono::milliseconds timeout{0};
+  int64_t rpm = 0;             // requests per minute this deployment accepts; 0 = unlimited
+  int64_t tpm = 0;             // tokens per minute (prompt estimate + completion); 0 = unlimited
+  int64_t max_tokens = 0;      // cap on output tokens sent upstream; 0 = no cap
+  int64_t context_window = 0;  // max prompt tokens; 0 = unknown (no pre-check)
+  // Prices in USD per token for "lowest-cost" (and, later, spend); negative = not configured.
+  double input_cost_per_token = -1;
+  double output_cost_per_token = -1;
+};
+
 struct ModelAlias {
-  std::string name;                      // what clients send as "model"
-  std::vector<std::string> deployments;  // "provider/model", priority order
+  std::string name;                           // what clients send as "model"
+  std::vector<DeploymentConfig> deployments;  // in file order, never empty
+  RouteStrategy strategy = RouteStrategy::kPriority;
+  FallbackMode fallback = FallbackMode::kPriority;
+  int max_retries = -1;  // retries of one deployment before falling back; -1 = [router]'s
+  // Tried, in order, when a deployment refuses the prompt as too long for its context window
+  // (or the prompt estimate exceeds a deployment's context_window): aliases or "provider/model".
+  std::vector<std::string> context_fallbacks;
+};
+
+// [router]: defaults for every alias, retries, cooldowns, the `auto` model and discovery.
+struct RouterConfig {
+  RouteStrategy strategy = RouteStrategy::kPriority;  // aliases without their own
+  FallbackMode fallback = FallbackMode::kPriority;
+  int max_retries = 2;                               // retries of one deployment (0..10)
+  std::chrono::milliseconds retry_backoff{200};      // first retry waits ~this, doubling, jittered
+  std::chrono::milliseconds max_retry_wait{10'000};  // a longer wait (e.g. retry-after) falls
+                                                     // back to the next deployment instead
+  int allowed_fails = 3;                             // failures within fail_window ...
+  std::chrono::milliseconds fail_window{60'000};
+  std::chrono::milliseconds cooldown{30'000};  // ... cool a deployment down for this long
+  // The `auto` model (also "router-maestro"): "provider/model" entries, first healthy and
+  // authenticated one wins; later ones are its fallbacks. Changed at run time through the admin
+  // API (persisted in state_file, which then wins over this list).
+  std::vector<std::string> priorities;
+  std::chrono::milliseconds discovery_ttl{300'000};  // providers' model lists are cached this long
+  // Where run-time changes (priorities) are kept; default $XDG_STATE_HOME/baton/router.json
+  // (~/.local/state/baton/router.json).
+  std::string state_file;
+};
+
+// [zones.NAME]: a policy chosen by the X-Maestro-Zone header (or, later, bound to a key).
+struct ZoneConfig {
+  std::string name;
+  std::string default_model;                   // used when the request names no model / "default"
+  std::vector<std::string> allowed_providers;  // empty = all
+  std::vector<std::string> allowed_models;     // aliases or "provider/model"; empty = all
+  int64_t rpm = 0;                             // requests per minute in the zone; 0 = unlimited
+};
+
+// [defaults]: task name (header X-Baton-Task) → model, e.g. vitals = "gpt-4o".
+struct TaskDefault {
+  std::string task;
+  std::string model;
 };
 
 struct Config {
@@ -96,9 +177,14 @@ struct Config {
   ServerConfig server;
   std::vector<ProviderConfig> providers;  // in file order
   std::vector<ModelAlias> models;         // in file order
+  RouterConfig router;
+  std::vector<ZoneConfig> zones;      // in file order
+  std::vector<TaskDefault> defaults;  // in file order
 
   const ProviderConfig* FindProvider(std::string_view name) const;
   const ModelAlias* FindAlias(std::string_view name) const;
+  const ZoneConfig* FindZone(std::string_view name) const;
+  const TaskDefault* FindTask(std::string_view task) const;
 };
 
 // Parses and validates TOML text. `source` names the file in errors. Relative paths in the text

@@ -123,7 +123,8 @@ TEST(ConfigTest, IssueExampleLoads) {
   EXPECT_TRUE(mock_provider.available);
   ASSERT_EQ(config.models.size(), 1u);
   EXPECT_EQ(config.models[0].name, "demo");
-  EXPECT_EQ(config.models[0].deployments, std::vector<std::string>{"mock/mock-gpt"});
+  ASSERT_EQ(config.models[0].deployments.size(), 1U);
+  EXPECT_EQ(config.models[0].deployments[0].target, "mock/mock-gpt");
   EXPECT_EQ(config.FindProvider("mock"), &config.providers[0]);
   EXPECT_EQ(config.FindProvider("nope"), nullptr);
   EXPECT_EQ(config.FindAlias("demo"), &config.models[0]);
@@ -209,7 +210,10 @@ deployments = ["alpha/b", "mid/c", "zeta/d"]
   ASSERT_EQ(config.models.size(), 2u);
   EXPECT_EQ(config.models[0].name, "z");
   EXPECT_EQ(config.models[1].name, "a");
-  EXPECT_EQ(config.models[1].deployments, (std::vector<std::string>{"alpha/b", "mid/c", "zeta/d"}));
+  ASSERT_EQ(config.models[1].deployments.size(), 3U);
+  EXPECT_EQ(config.models[1].deployments[0].target, "alpha/b");
+  EXPECT_EQ(config.models[1].deployments[1].target, "mid/c");
+  EXPECT_EQ(config.models[1].deployments[2].target, "zeta/d");
 }
 
 TEST(ConfigTest, ProviderKeysAllForms) {
@@ -246,7 +250,7 @@ deployments = ["mock/b/c"]
   EXPECT_EQ(p.models, (std::vector<std::string>{"a", "b/c"}));
   EXPECT_TRUE(p.available);
   ASSERT_NE(config.FindAlias("gpt-4.1:cheap"), nullptr);
-  EXPECT_EQ(config.FindAlias("gpt-4.1:cheap")->deployments[0], "mock/b/c");
+  EXPECT_EQ(config.FindAlias("gpt-4.1:cheap")->deployments[0].target, "mock/b/c");
 }
 
 TEST(ConfigTest, ProviderDefaults) {
@@ -746,7 +750,8 @@ TEST(DefaultConfigTest, ParsesWithNoEnvironment) {
   EXPECT_EQ(ollama->base_url, "http://127.0.0.1:11434/v1");
   const ModelAlias* demo = config.FindAlias("demo");
   ASSERT_NE(demo, nullptr);
-  EXPECT_EQ(demo->deployments, std::vector<std::string>{"echo/demo"});
+  ASSERT_EQ(demo->deployments.size(), 1U);
+  EXPECT_EQ(demo->deployments[0].target, "echo/demo");
 }
 
 TEST(DefaultConfigTest, KeysMakeProvidersAvailable) {
@@ -772,7 +777,7 @@ TEST(DefaultConfigTest, ExampleFileLoads) {
   EXPECT_EQ(mock->models.size(), 2u);
   ASSERT_NE(config.FindAlias("gpt-4.1:cheap"), nullptr);
   ASSERT_NE(config.FindAlias("demo"), nullptr);
-  EXPECT_EQ(config.FindAlias("demo")->deployments[0], "mock/mock-gpt");
+  EXPECT_EQ(config.FindAlias("demo")->deployments[0].target, "mock/mock-gpt");
 }
 
 TEST(LoadConfigFileTest, MissingFile) {

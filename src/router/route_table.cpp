@@ -1,5 +1,7 @@
 #include "router/route_table.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <unordered_set>
 
 namespace baton {
@@ -12,46 +14,113 @@ Error UnknownModel(std::string_view model) {
           "model_not_found", "model"};
 }
 
+bool IsLocalKind(std::string_view kind) {
+  return kind == "ollama" || kind == "lmstudio" || kind == "vllm" || kind == "echo";
+}
+
+Deployment MakeDeployment(Provider* provider, std::string id, DeploymentConfig settings,
+                          HealthRegistry& health) {
+  Deployment d;
+  d.provider = provider;
+  d.model = id.substr(id.find('/') + 1);
+  d.local = IsLocalKind(provider->config().kind);
+  if (settings.input_cost_per_token >= 0 || settings.output_cost_per_token >= 0) {
+    d.cost_per_token = std::max(0.0, settings.input_cost_per_token) +
+                       std::max(0.0, settings.output_cost_per_token);
+  } else {
+    d.cost_per_token = d.local ? 0 : std::numeric_limits<double>::infinity();
+  }
+  d.health = &health.For(id);
+  settings.target = id;
+  d.settings = std::move(settings);
+  d.id = std::move(id);
+  return d;
+}
+
 }  // namespace
 
 RouteTable RouteTable::Build(const Config& config,
-                             const std::vector<std::unique_ptr<Provider>>& providers) {
+                             const std::vector<std::unique_ptr<Provider>>& providers,
+                             const std::vector<std::string>& priorities, HealthRegistry& health) {
   RouteTable table;
   for (const auto& p : providers) {
     table.providers_.emplace(p->name(), p.get());
+    table.unlisted_health_.emplace(p->name(), &health.For(p->name() + "/*"));
   }
+  auto provider_of = [&](const std::string& id) -> Provider* {
+    auto slash = id.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == id.size()) {
+      return nullptr;
+    }
+    auto it = table.providers_.find(id.substr(0, slash));
+    return it == table.providers_.end() ? nullptr : it->second;
+  };
   std::unordered_set<std::string> seen;
   auto direct = [&](const std::string& id) {
-    auto slash = id.find('/');
-    auto it = table.providers_.find(id.substr(0, slash));
-    if (slash == std::string::npos || it == table.providers_.end()) {
-      return;
+    Provider* provider = provider_of(id);
+    if (provider == nullptr || !seen.insert(id).second) {
+      return false;
     }
-    if (seen.insert(id).second) {
-      Route route{id, {Deployment{it->second, id.substr(slash + 1), id}}};
-      table.routes_.emplace(id, std::move(route));
-    }
+    Route route;
+    route.name = id;
+    route.fallback = FallbackMode::kNone;
+    route.max_retries = config.router.max_retries;
+    route.deployments.push_back(MakeDeployment(provider, id, DeploymentConfig{}, health));
+    table.routes_.emplace(id, std::move(route));
+    return true;
   };
   for (const auto& alias : config.models) {
-    Route route{alias.name, {}};
+    Route route;
+    route.name = alias.name;
+    route.strategy = alias.strategy;
+    route.fallback = alias.fallback;
+    route.max_retries = alias.max_retries >= 0 ? alias.max_retries : config.router.max_retries;
+    route.context_fallbacks = alias.context_fallbacks;
     for (const auto& d : alias.deployments) {
-      auto slash = d.find('/');
-      auto it = table.providers_.find(d.substr(0, slash));
-      if (slash == std::string::npos || it == table.providers_.end()) {
+      Provider* provider = provider_of(d.target);
+      if (provider == nullptr) {
         continue;  // rejected by config validation already
       }
-      route.deployments.push_back(Deployment{it->second, d.substr(slash + 1), d});
+      route.deployments.push_back(MakeDeployment(provider, d.target, d, health));
     }
+    std::ranges::stable_sort(route.deployments, [](const Deployment& a, const Deployment& b) {
+      return a.settings.priority < b.settings.priority;
+    });
     if (!route.deployments.empty() && seen.insert(alias.name).second) {
       table.model_ids_.push_back(alias.name);
       table.routes_.emplace(alias.name, std::move(route));
     }
   }
+  // The automatic choice: the priorities list in order, under both names.
+  Route automatic;
+  automatic.name = std::string(kAutoModel);
+  automatic.strategy = RouteStrategy::kPriority;
+  automatic.fallback = config.router.fallback;
+  automatic.max_retries = config.router.max_retries;
+  for (const auto& id : priorities) {
+    if (Provider* provider = provider_of(id)) {
+      automatic.deployments.push_back(MakeDeployment(provider, id, DeploymentConfig{}, health));
+    }
+  }
+  if (!automatic.deployments.empty() && !seen.contains(std::string(kAutoModel))) {
+    seen.insert(std::string(kAutoModel));
+    table.model_ids_.push_back(std::string(kAutoModel));
+    if (!seen.contains(std::string(kAutoModelAlt))) {
+      seen.insert(std::string(kAutoModelAlt));
+      Route alt = automatic;
+      alt.name = std::string(kAutoModelAlt);
+      table.routes_.emplace(alt.name, std::move(alt));
+    }
+    table.routes_.emplace(automatic.name, std::move(automatic));
+  }
   std::vector<std::string> direct_ids;
   for (const auto& alias : config.models) {
     for (const auto& d : alias.deployments) {
-      direct_ids.push_back(d);
+      direct_ids.push_back(d.target);
     }
+  }
+  for (const auto& id : priorities) {
+    direct_ids.push_back(id);
   }
   for (const auto& p : config.providers) {
     for (const auto& m : p.models) {
@@ -59,9 +128,7 @@ RouteTable RouteTable::Build(const Config& config,
     }
   }
   for (const auto& id : direct_ids) {
-    bool fresh = !seen.contains(id);
-    direct(id);
-    if (fresh && seen.contains(id)) {
+    if (direct(id)) {
       table.model_ids_.push_back(id);
     }
   }
@@ -76,13 +143,18 @@ Result<const Route*> RouteTable::Resolve(std::string_view model) const {
   return &it->second;
 }
 
-std::shared_ptr<const Snapshot> Snapshot::Build(Config config) {
+std::shared_ptr<const Snapshot> Snapshot::Build(Config config, RouterServices services) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config_ = std::move(config);
+  snapshot->health_ =
+      services.health ? std::move(services.health) : std::make_shared<HealthRegistry>();
+  snapshot->priorities_ =
+      services.priorities ? std::move(*services.priorities) : snapshot->config_.router.priorities;
   for (const auto& p : snapshot->config_.providers) {
     snapshot->providers_.push_back(MakeProvider(p));
   }
-  snapshot->routes_ = RouteTable::Build(snapshot->config_, snapshot->providers_);
+  snapshot->routes_ = RouteTable::Build(snapshot->config_, snapshot->providers_,
+                                        snapshot->priorities_, *snapshot->health_);
   return snapshot;
 }
 
@@ -97,7 +169,19 @@ Result<const Route*> Snapshot::Resolve(std::string_view model, Route& scratch) c
     auto it = routes_.providers_.find(std::string(model.substr(0, slash)));
     if (it != routes_.providers_.end()) {
       std::string id(model);
-      scratch = Route{id, {Deployment{it->second, id.substr(slash + 1), id}}};
+      scratch = Route{};
+      scratch.name = id;
+      scratch.fallback = FallbackMode::kNone;
+      scratch.max_retries = config_.router.max_retries;
+      Deployment d;
+      d.provider = it->second;
+      d.model = id.substr(slash + 1);
+      d.local = IsLocalKind(d.provider->config().kind);
+      d.cost_per_token = d.local ? 0 : std::numeric_limits<double>::infinity();
+      d.health = routes_.unlisted_health_.at(d.provider->name());
+      d.settings.target = id;
+      d.id = std::move(id);
+      scratch.deployments.push_back(std::move(d));
       return &scratch;
     }
   }

@@ -1,13 +1,16 @@
 // Model name → deployments, and the immutable runtime snapshot a request runs on.
 //
-// A client asks for an alias from [models.NAME] (its deployments in priority order) or for
-// "provider/model" directly. The Snapshot bundles the config with the providers and routes built
-// from it; requests hold a shared_ptr to the snapshot they started with, so a reload (later) can
-// swap it without disturbing requests in flight.
+// A client asks for an alias from [models.NAME] (its deployments, their priorities and the
+// alias's strategy), for "auto" (the [router] priorities list), or for "provider/model"
+// directly. The Snapshot bundles the config with the providers and routes built from it;
+// requests hold a shared_ptr to the snapshot they started with, so a reload can swap it without
+// disturbing requests in flight. Deployment health lives in a HealthRegistry that outlives
+// snapshots, so a reload keeps cooldowns and latency averages.
 // Thread-safety: immutable after Build(); shared by all worker threads.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,25 +19,37 @@
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "providers/provider.hpp"
+#include "router/health.hpp"
 
 namespace baton {
 
 struct Deployment {
   Provider* provider = nullptr;
-  std::string model;  // the upstream's model name
-  std::string id;     // "provider/model"
+  std::string model;                   // the upstream's model name
+  std::string id;                      // "provider/model"
+  DeploymentConfig settings;           // priority, weight, timeout, rpm, ... (defaults when direct)
+  DeploymentHealth* health = nullptr;  // never null in a built table
+  // Price per token (input + output) for "lowest-cost": configured, 0 for local servers,
+  // +infinity when unknown (tried last).
+  double cost_per_token = 0;
+  bool local = false;  // a server on this machine or LAN (ollama, lmstudio, vllm, echo)
 };
 
 struct Route {
   std::string name;                     // what the client asked for
-  std::vector<Deployment> deployments;  // priority order, never empty
+  std::vector<Deployment> deployments;  // by priority (stable: file order within one), never empty
+  RouteStrategy strategy = RouteStrategy::kPriority;
+  FallbackMode fallback = FallbackMode::kPriority;
+  int max_retries = 2;
+  std::vector<std::string> context_fallbacks;  // aliases or "provider/model"
 };
 
 class RouteTable {
  public:
   // providers must outlive the table.
   static RouteTable Build(const Config& config,
-                          const std::vector<std::unique_ptr<Provider>>& providers);
+                          const std::vector<std::unique_ptr<Provider>>& providers,
+                          const std::vector<std::string>& priorities, HealthRegistry& health);
   // The route for a requested model; kNotFound (code model_not_found, param model) when unknown.
   Result<const Route*> Resolve(std::string_view model) const;
   // Every id a client may ask for: aliases first, then "provider/model" ids (file order, unique).
@@ -44,18 +59,36 @@ class RouteTable {
   std::unordered_map<std::string, Route> routes_;  // aliases and known provider/model ids
   std::unordered_map<std::string, Provider*> providers_;
   std::vector<std::string> model_ids_;
+  // Direct requests for ids the config does not list share one state per provider
+  // ("provider/*"), so client-chosen names never grow the registry.
+  std::unordered_map<std::string, DeploymentHealth*> unlisted_health_;
   // Direct "provider/model" requests for ids not listed anywhere: built per request.
   friend class Snapshot;
 };
 
+// What snapshots share across reloads; owned by the App.
+struct RouterServices {
+  std::shared_ptr<HealthRegistry> health;  // null: Build() makes a fresh one
+  // The `auto` priority list changed at run time (admin API); null or empty-optional = the
+  // config's [router] priorities.
+  std::optional<std::vector<std::string>> priorities;
+};
+
+// Names under which clients ask for the automatic choice.
+inline constexpr std::string_view kAutoModel = "auto";
+inline constexpr std::string_view kAutoModelAlt = "router-maestro";
+
 class Snapshot {
  public:
   // Builds providers and routes. Throws on an unservable config (startup / reload).
-  static std::shared_ptr<const Snapshot> Build(Config config);
+  static std::shared_ptr<const Snapshot> Build(Config config, RouterServices services = {});
 
   const Config& config() const { return config_; }
   const RouteTable& routes() const { return routes_; }
   const std::vector<std::unique_ptr<Provider>>& providers() const { return providers_; }
+  HealthRegistry& health() const { return *health_; }
+  // The `auto` list in effect ("provider/model" entries).
+  const std::vector<std::string>& priorities() const { return priorities_; }
   // Resolves a model, including "provider/model" ids not listed in the config (those are built
   // into `scratch`, which must then outlive the returned pointer).
   Result<const Route*> Resolve(std::string_view model, Route& scratch) const;
@@ -63,6 +96,8 @@ class Snapshot {
  private:
   Config config_;
   std::vector<std::unique_ptr<Provider>> providers_;
+  std::shared_ptr<HealthRegistry> health_;
+  std::vector<std::string> priorities_;
   RouteTable routes_;
 };
 

@@ -193,7 +193,8 @@ TEST(RouteTableBuildTest, BuildFromProvidersDirectly) {
   for (const auto& p : config.providers) {
     providers.push_back(MakeProvider(p));
   }
-  RouteTable table = RouteTable::Build(config, providers);
+  HealthRegistry health;
+  RouteTable table = RouteTable::Build(config, providers, config.router.priorities, health);
   auto r = table.Resolve("smart");
   ASSERT_TRUE(r.ok());
   ASSERT_EQ((*r)->deployments.size(), 2u);
