@@ -1,6 +1,7 @@
 // baton-mock: a fast, faithful stand-in for LLM providers in their own dialects (see
 // tools/mock/README.md).
-// Flags become MockOptions; the Server from src/server does the HTTP, signals and drain.
+// Flags become MockOptions (the initial fault, replaceable at run time through /mock/fault); the
+// Server from src/server does the HTTP, signals and drain.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -55,6 +56,14 @@ int main(int argc, char** argv) {
   app.add_option("--drop-after-chunks", options.drop_after_chunks,
                  "cut streams after N events (non-streaming: cut before answering)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--retry-after", options.retry_after_s,
+                 "with --fail-status: send `retry-after: S` (seconds) on the injected errors")
+      ->check(CLI::Range(0, 86400));
+  app.add_option("--retry-after-ms", options.retry_after_ms,
+                 "with --fail-status: send `retry-after-ms: MS` on the injected errors")
+      ->check(CLI::Range(0, 86400000));
+  app.add_flag("--reset", options.reset,
+               "reset the connection (TCP RST) of generation/embedding requests before answering");
   app.add_flag("--hang", options.hang, "read requests and never answer");
   app.add_option("--fixtures", options.fixtures_dir,
                  "directory of recorded bodies: model <name> answers <name>.sse / <name>.json")
@@ -67,6 +76,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.fail_rate = fail_rate;
+  }
+  if ((options.retry_after_s >= 0 || options.retry_after_ms >= 0) && options.fail_status == 0) {
+    std::cerr << "baton-mock: --retry-after needs --fail-status\n";
+    return 2;
   }
   if (const char* key = std::getenv("MOCK_REQUIRE_KEY"); key != nullptr) {
     options.require_key = key;

@@ -60,6 +60,42 @@ std::string ReadFile(const std::filesystem::path& path) {
   return std::move(ss).str();
 }
 
+// Adds `extra` to `h`, replacing headers of the same name.
+void MergeHeaders(HttpHeaders& h, const HttpHeaders& extra) {
+  for (const HttpHeader& x : extra) {
+    auto same = [&x](const HttpHeader& y) { return EqualsIgnoreCase(y.name, x.name); };
+    h.erase(std::remove_if(h.begin(), h.end(), same), h.end());
+    h.push_back(x);
+  }
+}
+
+// The fault that the command-line flags describe.
+Fault FaultFromOptions(const MockOptions& o) {
+  Fault f;
+  f.status = o.fail_status;
+  f.fail_rate = o.fail_rate;
+  f.retry_after_s = o.retry_after_s;
+  f.retry_after_ms = o.retry_after_ms;
+  f.reset = o.reset;
+  f.hang = o.hang;
+  f.drop_after_chunks = o.drop_after_chunks;
+  f.latency_ms = o.latency_ms;
+  f.chunk_delay_ms = o.chunk_delay_ms;
+  return f;
+}
+
+// Closes the connection with a TCP reset when the writer can (a server with a Reset() on its
+// ResponseWriter: SO_LINGER {1,0} then close), else with Abort(), which closes it with a FIN.
+// A template so that the check compiles against either version of the server.
+template <typename Writer>
+void ResetOrAbort(Writer& writer) {
+  if constexpr (requires { writer.Reset(); }) {
+    writer.Reset();
+  } else {
+    writer.Abort();
+  }
+}
+
 std::string_view BearerToken(std::string_view authorization) {
   if (authorization.size() >= 7 && EqualsIgnoreCase(authorization.substr(0, 7), "bearer ")) {
     std::string_view token = authorization.substr(7);
@@ -255,7 +291,8 @@ std::optional<DialectError> MockService::NotFoundError(Dialect dialect, std::str
   }
 }
 
-MockService::MockService(MockOptions options) : options_(std::move(options)) {
+MockService::MockService(MockOptions options)
+    : options_(std::move(options)), fault_(FaultFromOptions(options_)) {
   if (options_.fixtures_dir.empty()) {
     return;
   }
@@ -303,6 +340,13 @@ void MockService::Reset() {
   streams_completed_ = 0;
   streams_aborted_by_client_ = 0;
   streams_dropped_ = 0;
+  connections_reset_ = 0;
+}
+
+void MockService::ResetConnection(ResponseWriter& writer) {
+  ResetOrAbort(writer);
+  connections_reset_.fetch_add(1, std::memory_order_relaxed);
+  streams_dropped_.fetch_add(1, std::memory_order_relaxed);
 }
 
 const MockService::Fixture* MockService::FindFixture(std::string_view model) const {
@@ -374,7 +418,8 @@ Awaitable<bool> MockService::Sleep(int ms) {
     if (draining()) {
       co_return false;
     }
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now());
+    // Rounded up: a truncated remainder would end the wait up to 1 ms early.
+    auto left = std::chrono::ceil<milliseconds>(deadline - steady_clock::now());
     if (left.count() <= 0) {
       co_return true;
     }
@@ -409,23 +454,22 @@ Awaitable<void> MockService::SendBody(ResponseWriter& writer, const Call& call, 
 }
 
 Awaitable<void> MockService::SendError(ResponseWriter& writer, const Call& call,
-                                       const ApiError& error) {
+                                       const ApiError& error, const HttpHeaders& extra) {
   HttpHeaders h = Headers(call, "application/json");
   if (error.status == 429) {
     h.push_back({"retry-after", "1"});
   }
+  MergeHeaders(h, extra);
   co_await writer.Send(error.status, std::move(h), ErrorBody(error));
 }
 
 Awaitable<void> MockService::SendDialectError(ResponseWriter& writer, const Call& call,
-                                              Dialect dialect, const DialectError& error) {
+                                              Dialect dialect, const DialectError& error,
+                                              const HttpHeaders& extra) {
   ErrorAnswer a = RenderDialectError(dialect, error, call.seq);
   HttpHeaders h = HeadersFor(dialect, call, a.content_type);
-  for (HttpHeader& extra : a.headers) {
-    auto same = [&extra](const HttpHeader& x) { return EqualsIgnoreCase(x.name, extra.name); };
-    h.erase(std::remove_if(h.begin(), h.end(), same), h.end());
-    h.push_back(std::move(extra));
-  }
+  MergeHeaders(h, a.headers);
+  MergeHeaders(h, extra);
   co_await writer.Send(a.status, std::move(h), std::move(a.body));
 }
 
@@ -689,6 +733,8 @@ Awaitable<void> MockService::Handle(HttpRequest& request, ResponseWriter& writer
   log_.Record(request);
 
   const Route route = Classify(request);
+  call.fault = fault_.Take(route.op == Op::kChat || route.op == Op::kEmbeddings ||
+                           route.op == Op::kGenerate);
   if (route.op != Op::kNotFound) {
     if (std::optional<DialectError> denied = CheckAuth(request, route)) {
       if (route.dialect == Dialect::kOpenAi || route.dialect == Dialect::kResponses) {
@@ -714,11 +760,12 @@ Awaitable<void> MockService::Handle(HttpRequest& request, ResponseWriter& writer
     }
   }
 
-  if (options_.hang) {
+  // Latency and hang concern every endpoint (a counted fault reaches only generation requests).
+  if (call.fault.hang) {
     co_await Hang(writer);
     co_return;
   }
-  co_await Sleep(options_.latency_ms);
+  co_await Sleep(call.fault.latency_ms);
 
   // g++ 12 mishandles temporaries inside co_await expressions: errors are named locals.
   if (const std::optional<DialectError> pre = PreflightError(request, route)) {
@@ -796,8 +843,23 @@ Awaitable<void> MockService::HandleControl(HttpRequest& request, ResponseWriter&
         ",\"streams_started\":" + std::to_string(streams_started_.load()) +
         ",\"streams_completed\":" + std::to_string(streams_completed_.load()) +
         ",\"streams_aborted_by_client\":" + std::to_string(streams_aborted_by_client_.load()) +
-        ",\"streams_dropped\":" + std::to_string(streams_dropped_.load()) + "}";
+        ",\"streams_dropped\":" + std::to_string(streams_dropped_.load()) +
+        ",\"connections_reset\":" + std::to_string(connections_reset_.load()) + "}";
     co_await writer.Send(200, std::move(h), std::move(b));
+  } else if (path == "/mock/fault" && request.method == "GET") {
+    co_await writer.Send(200, std::move(h), FaultJson(fault_.Get()));
+  } else if (path == "/mock/fault" && (request.method == "POST" || request.method == "DELETE")) {
+    Fault fault;
+    std::string error;
+    if (request.method == "POST" && !ParseFault(request.body, &fault, &error)) {
+      ApiError e = ErrorForStatus(400);
+      e.message = "POST /mock/fault: " + error;
+      co_await writer.Send(400, std::move(h), ErrorBody(e));
+      co_return;
+    }
+    fault_.Set(fault);
+    fail_seq_ = 0;  // the --fail-rate count starts again with the new fault
+    co_await writer.Send(200, std::move(h), FaultJson(fault_.Get()));
   } else {
     ApiError e;
     e.status = 404;
@@ -814,12 +876,22 @@ Awaitable<bool> MockService::ApplyFaults(ResponseWriter& writer, const Call& cal
     co_return true;
   }
   int status = 0;
+  HttpHeaders extra;
   if (hook.kind == ModelHook::Kind::kFail) {
     status = hook.value;
-  } else if (options_.fail_status != 0) {
+  } else if (call.fault.reset) {
+    ResetConnection(writer);
+    co_return true;
+  } else if (call.fault.status != 0) {
     uint64_t n = fail_seq_.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (ShouldFail(n, options_.fail_rate)) {
-      status = options_.fail_status;
+    if (ShouldFail(n, call.fault.fail_rate)) {
+      status = call.fault.status;
+      if (call.fault.retry_after_s >= 0) {
+        extra.push_back({"retry-after", std::to_string(call.fault.retry_after_s)});
+      }
+      if (call.fault.retry_after_ms >= 0) {
+        extra.push_back({"retry-after-ms", std::to_string(call.fault.retry_after_ms)});
+      }
     }
   }
   if (status == 0) {
@@ -827,10 +899,10 @@ Awaitable<bool> MockService::ApplyFaults(ResponseWriter& writer, const Call& cal
   }
   if (dialect == Dialect::kOpenAi || dialect == Dialect::kAzure) {
     const ApiError e = ErrorForStatus(status);
-    co_await SendError(writer, call, e);
+    co_await SendError(writer, call, e, extra);
   } else {
     const DialectError e = InjectedError(dialect, status, model);
-    co_await SendDialectError(writer, call, dialect, e);
+    co_await SendDialectError(writer, call, dialect, e, extra);
   }
   co_return true;
 }
@@ -849,8 +921,8 @@ Awaitable<void> MockService::HandleChat(HttpRequest& request, ResponseWriter& wr
     co_return;
   }
   const int drop_after =
-      hook.kind == ModelHook::Kind::kDrop ? hook.value : options_.drop_after_chunks;
-  const int delay_ms = hook.kind == ModelHook::Kind::kSlow ? hook.value : options_.chunk_delay_ms;
+      hook.kind == ModelHook::Kind::kDrop ? hook.value : call.fault.drop_after_chunks;
+  const int delay_ms = hook.kind == ModelHook::Kind::kSlow ? hook.value : call.fault.chunk_delay_ms;
   const bool error_mid = hook.kind == ModelHook::Kind::kErrorMid;
   const int tool_calls = hook.kind == ModelHook::Kind::kTool ? hook.value : 1;
   const Fixture* fixture = FindFixture(chat.model);
@@ -936,8 +1008,8 @@ Awaitable<void> MockService::HandleGenerate(HttpRequest& request, ResponseWriter
     co_return;
   }
   const int drop_after =
-      hook.kind == ModelHook::Kind::kDrop ? hook.value : options_.drop_after_chunks;
-  const int delay_ms = hook.kind == ModelHook::Kind::kSlow ? hook.value : options_.chunk_delay_ms;
+      hook.kind == ModelHook::Kind::kDrop ? hook.value : call.fault.drop_after_chunks;
+  const int delay_ms = hook.kind == ModelHook::Kind::kSlow ? hook.value : call.fault.chunk_delay_ms;
   const Fixture* fixture = FindFixture(gen.model);
   const GenReply reply = PlanGenReply(gen, hook, options_.chunks);
   const GenIds ids{call.seq, static_cast<int64_t>(std::time(nullptr))};
@@ -1090,7 +1162,7 @@ Awaitable<void> MockService::HandleEmbeddings(HttpRequest& request, ResponseWrit
   if (co_await ApplyFaults(writer, call, hook, route.dialect, embeddings.model)) {
     co_return;
   }
-  if (hook.kind == ModelHook::Kind::kDrop || options_.drop_after_chunks >= 0) {
+  if (hook.kind == ModelHook::Kind::kDrop || call.fault.drop_after_chunks >= 0) {
     writer.Abort();
     streams_dropped_.fetch_add(1, std::memory_order_relaxed);
     co_return;

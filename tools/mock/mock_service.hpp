@@ -1,11 +1,11 @@
 // The HTTP side of baton-mock: routes requests to the pure generators in openai_mock.hpp and
 // dialect_mock.hpp (OpenAI Chat, Azure, Responses, Anthropic, Gemini, Ollama, Bedrock), checks each
-// dialect's auth, applies
-// the fault flags and model-name hooks (latency, failures, drops, hangs, slow chunks), replays
-// recorded fixtures, and serves the /mock/* test hooks (request log, stats, reset).
+// dialect's auth, applies the injected fault (flags at start, POST /mock/fault at run time:
+// latency, failures with retry-after, resets, drops, hangs, slow chunks) and the model-name hooks,
+// replays recorded fixtures, and serves the /mock/* test hooks (request log, stats, reset, fault).
 // Thread-safety: one MockService serves every worker thread. Options and fixtures are read-only
-// after construction; counters are atomics; the request log is behind a mutex (never held across
-// co_await).
+// after construction; counters are atomics; the request log and the fault are behind mutexes
+// (never held across co_await).
 // Lifetime: must outlive the Server that calls Handle().
 #pragma once
 
@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "mock/dialect_mock.hpp"
+#include "mock/fault.hpp"
 #include "mock/openai_mock.hpp"
 #include "server/http.hpp"
 
@@ -38,6 +39,9 @@ struct MockOptions {
   double fail_rate = 1.0;      // fraction of chat/embedding requests failing with fail_status
   int drop_after_chunks = -1;  // -1 = off; else cut streams after N events
   bool hang = false;           // read requests, never answer
+  int retry_after_s = -1;      // with fail_status: retry-after seconds on the error (-1 = default)
+  int retry_after_ms = -1;     // with fail_status: retry-after-ms on the error (-1 = none)
+  bool reset = false;          // reset the connection of generation/embedding requests
   std::string fixtures_dir;    // empty = no fixture replay
   std::string require_key;     // empty = any key; else each dialect's key header must carry it
   std::string aws_secret;      // non-empty: Bedrock requests' SigV4 signatures are verified
@@ -97,6 +101,7 @@ class MockService {
   struct Call {
     uint64_t seq = 0;
     std::chrono::steady_clock::time_point start;
+    Fault fault;  // the injected fault this request gets (taken once, at its start)
   };
   // Which endpoint a request is for.
   struct Route {
@@ -135,9 +140,11 @@ class MockService {
                                  const Route& route);
   Awaitable<void> HandleCountTokens(HttpRequest& request, ResponseWriter& writer, const Call& call,
                                     const Route& route);
-  Awaitable<void> SendError(ResponseWriter& writer, const Call& call, const ApiError& error);
+  // `extra` headers replace the answer's headers of the same name (e.g. retry-after).
+  Awaitable<void> SendError(ResponseWriter& writer, const Call& call, const ApiError& error,
+                            const HttpHeaders& extra = {});
   Awaitable<void> SendDialectError(ResponseWriter& writer, const Call& call, Dialect dialect,
-                                   const DialectError& error);
+                                   const DialectError& error, const HttpHeaders& extra = {});
   Awaitable<void> SendJson(ResponseWriter& writer, const Call& call, std::string body);
   Awaitable<void> SendBody(ResponseWriter& writer, const Call& call, Dialect dialect,
                            std::string_view content_type, std::string body);
@@ -147,8 +154,9 @@ class MockService {
   Awaitable<bool> Sleep(int ms);
   // Never answers: waits until the client goes away or the server drains, then aborts.
   Awaitable<void> Hang(ResponseWriter& writer);
-  // Applies the mock-hang / mock-fail-<CODE> hooks and --fail-status (generation and embedding
-  // requests), answering in `dialect`'s error shape. True when the request has been dealt with.
+  // Applies the mock-hang / mock-fail-<CODE> hooks and the fault's hang, reset and status
+  // (generation and embedding requests), answering in `dialect`'s error shape. True when the
+  // request has been dealt with.
   Awaitable<bool> ApplyFaults(ResponseWriter& writer, const Call& call, const ModelHook& hook,
                               Dialect dialect, std::string_view model);
   const Fixture* FindFixture(std::string_view model) const;
@@ -160,7 +168,11 @@ class MockService {
   bool draining() const;
   void Reset();
 
+  // The fault's connection reset: a TCP RST when the server can send one, else an abort.
+  void ResetConnection(ResponseWriter& writer);
+
   const MockOptions options_;
+  FaultState fault_;
   std::unordered_map<std::string, Fixture> fixtures_;
   std::atomic<const Server*> server_{nullptr};
   RequestLog log_;
@@ -172,6 +184,7 @@ class MockService {
   std::atomic<uint64_t> streams_completed_{0};
   std::atomic<uint64_t> streams_aborted_by_client_{0};
   std::atomic<uint64_t> streams_dropped_{0};
+  std::atomic<uint64_t> connections_reset_{0};
 };
 
 }  // namespace baton::mock

@@ -2,6 +2,7 @@
 // io_context. Checks routing, each dialect's auth and header checks, hooks and content types.
 #include "mock/mock_service.hpp"
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,7 @@ class RecordingWriter : public ResponseWriter {
   }
   void Abort() override { aborted_ = true; }
   bool started() const override { return started_; }
-  bool client_gone() const override { return false; }
+  bool client_gone() const override { return gone_; }
 
   int status_ = 0;
   HttpHeaders headers_;
@@ -58,6 +59,7 @@ class RecordingWriter : public ResponseWriter {
   bool started_ = false;
   bool ended_ = false;
   bool aborted_ = false;
+  bool gone_ = false;  // the client went away (ends hangs at once)
 };
 
 struct Result {
@@ -79,7 +81,7 @@ Awaitable<void> RunOne(MockService& service, HttpRequest& request, RecordingWrit
 }
 
 Result Call(MockService& service, std::string method, std::string target, std::string body = {},
-            HttpHeaders headers = {}) {
+            HttpHeaders headers = {}, bool client_gone = false) {
   HttpRequest request;
   request.method = std::move(method);
   request.target = std::move(target);
@@ -90,6 +92,7 @@ Result Call(MockService& service, std::string method, std::string target, std::s
   request.headers = std::move(headers);
   request.body = std::move(body);
   RecordingWriter writer;
+  writer.gone_ = client_gone;
   boost::asio::io_context ioc;
   boost::asio::co_spawn(ioc, RunOne(service, request, writer), boost::asio::detached);
   ioc.run();
@@ -362,6 +365,234 @@ TEST(MockService, OpenAiChatMidStreamErrorAndUnknownPaths) {
   Result nf = Call(service, "GET", "/nope");
   EXPECT_EQ(nf.status, 404);
   EXPECT_EQ(nf.Json().at("error").at("message"), "Invalid URL (GET /nope)");
+}
+
+// ---- Injected faults: flags and /mock/fault ----
+
+constexpr std::string_view kChatBody =
+    R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
+constexpr std::string_view kChatStreamBody =
+    R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+
+Result PostFault(MockService& service, std::string body) {
+  return Call(service, "POST", "/mock/fault", std::move(body));
+}
+
+// One generation request of every dialect plus embeddings: {name, method, target, body, headers}.
+struct Endpoint {
+  std::string name;
+  std::string target;
+  std::string body;
+  HttpHeaders headers;
+};
+
+std::vector<Endpoint> GenerationEndpoints() {
+  const std::string msgs = R"("messages":[{"role":"user","content":"hi"}])";
+  return {
+      {"chat", "/v1/chat/completions", std::string(kChatBody), {}},
+      {"azure",
+       "/openai/deployments/d/chat/completions?api-version=2024-10-21",
+       "{" + msgs + "}",
+       {}},
+      {"embeddings", "/v1/embeddings", R"({"model":"e","input":"hi"})", {}},
+      {"messages", "/v1/messages", R"({"model":"c","max_tokens":5,)" + msgs + "}",
+       kAnthropicHeaders},
+      {"gemini",
+       "/v1beta/models/g:generateContent",
+       R"({"contents":[{"parts":[{"text":"hi"}]}]})",
+       {}},
+      {"ollama", "/api/chat", R"({"model":"o","stream":false,)" + msgs + "}", {}},
+      {"converse",
+       "/model/b/converse",
+       R"({"messages":[{"role":"user","content":[{"text":"hi"}]}]})",
+       {{"Authorization", "Bearer bedrock-key"}}},
+      {"responses", "/v1/responses", R"({"model":"r","input":"hi"})", {}},
+  };
+}
+
+TEST(MockServiceFault, RetryAfterFlagOnInjectedErrors) {
+  MockOptions o = Options();
+  o.fail_status = 429;
+  o.retry_after_s = 3;
+  MockService service(o);
+  Result chat = Call(service, "POST", "/v1/chat/completions", std::string(kChatBody));
+  EXPECT_EQ(chat.status, 429);
+  EXPECT_EQ(chat.Header("retry-after"), "3");
+  EXPECT_EQ(chat.Json().at("error").at("code"), "rate_limit_exceeded");
+  EXPECT_EQ(chat.Header("x-request-id"), "req_mock1");
+  // One header, not the default "1" next to ours.
+  int count = 0;
+  for (const HttpHeader& h : chat.headers) {
+    count += EqualsIgnoreCase(h.name, "retry-after") ? 1 : 0;
+  }
+  EXPECT_EQ(count, 1);
+  Result anthropic = Call(service, "POST", "/v1/messages",
+                          R"({"model":"c","max_tokens":5,"messages":[]})", kAnthropicHeaders);
+  EXPECT_EQ(anthropic.status, 429);
+  EXPECT_EQ(anthropic.Header("retry-after"), "3");
+  EXPECT_EQ(anthropic.Json().at("error").at("type"), "rate_limit_error");
+  // The per-request hook keeps its own retry-after: 1.
+  Result hook =
+      Call(service, "POST", "/v1/chat/completions", R"({"model":"mock-fail-429","messages":[]})");
+  EXPECT_EQ(hook.Header("retry-after"), "1");
+
+  MockOptions o503 = Options();
+  o503.fail_status = 503;
+  o503.retry_after_s = 2;
+  o503.retry_after_ms = 1500;
+  MockService unavailable(o503);
+  Result gemini = Call(unavailable, "POST", "/v1beta/models/g:generateContent",
+                       R"({"contents":[{"parts":[{"text":"hi"}]}]})");
+  EXPECT_EQ(gemini.status, 503);
+  EXPECT_EQ(gemini.Header("retry-after"), "2");
+  EXPECT_EQ(gemini.Header("retry-after-ms"), "1500");
+  EXPECT_EQ(gemini.Json().at("error").at("status"), "UNAVAILABLE");
+
+  // Without --retry-after a 503 has none, a 429 the usual 1.
+  MockOptions plain = Options();
+  plain.fail_status = 503;
+  MockService no_retry(plain);
+  EXPECT_EQ(
+      Call(no_retry, "POST", "/v1/chat/completions", std::string(kChatBody)).Header("retry-after"),
+      "");
+}
+
+TEST(MockServiceFault, ResetFlagCutsGenerationRequestsOnly) {
+  MockOptions o = Options();
+  o.reset = true;
+  MockService service(o);
+  for (const Endpoint& e : GenerationEndpoints()) {
+    Result r = Call(service, "POST", e.target, e.body, e.headers);
+    EXPECT_TRUE(r.aborted) << e.name;
+    EXPECT_EQ(r.status, 0) << e.name;  // nothing was sent
+    EXPECT_EQ(r.body, "") << e.name;
+  }
+  Result models = Call(service, "GET", "/v1/models");
+  EXPECT_EQ(models.status, 200);
+  EXPECT_FALSE(models.aborted);
+  Result stats = Call(service, "GET", "/mock/stats");
+  EXPECT_EQ(stats.Json().at("connections_reset"), GenerationEndpoints().size());
+  EXPECT_EQ(Call(service, "GET", "/mock/fault").body, R"({"reset":true})");
+}
+
+TEST(MockServiceFault, RunTimeFaultEveryDialectAndClear) {
+  MockService service(Options());
+  EXPECT_EQ(Call(service, "GET", "/mock/fault").body, "{}");
+  Result set = PostFault(service, R"({"status":503})");
+  EXPECT_EQ(set.status, 200);
+  EXPECT_EQ(set.body, R"({"status":503})");
+  EXPECT_EQ(Call(service, "GET", "/mock/fault").body, R"({"status":503})");
+  for (const Endpoint& e : GenerationEndpoints()) {
+    Result r = Call(service, "POST", e.target, e.body, e.headers);
+    EXPECT_EQ(r.status, 503) << e.name << ": " << r.body;
+  }
+  EXPECT_EQ(Call(service, "GET", "/v1/models").status, 200);  // not a generation request
+
+  Result cleared = Call(service, "DELETE", "/mock/fault");
+  EXPECT_EQ(cleared.status, 200);
+  EXPECT_EQ(cleared.body, "{}");
+  for (const Endpoint& e : GenerationEndpoints()) {
+    EXPECT_EQ(Call(service, "POST", e.target, e.body, e.headers).status, 200) << e.name;
+  }
+  PostFault(service, R"({"reset":true})");
+  EXPECT_TRUE(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).aborted);
+  EXPECT_EQ(PostFault(service, "{}").body, "{}");
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).status, 200);
+}
+
+TEST(MockServiceFault, RunTimeFaultReplacesTheFlags) {
+  MockOptions o = Options();
+  o.fail_status = 500;
+  MockService service(o);
+  EXPECT_EQ(Call(service, "GET", "/mock/fault").body, R"({"status":500})");
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).status, 500);
+  PostFault(service, R"({"status":429,"retry_after":1})");
+  Result r = Call(service, "POST", "/v1/chat/completions", std::string(kChatBody));
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.Header("retry-after"), "1");
+  PostFault(service, "");
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).status, 200);
+}
+
+TEST(MockServiceFault, CountedFault) {
+  MockService service(Options());
+  Result set = PostFault(service, R"({"status":500,"count":2})");
+  EXPECT_EQ(set.body, R"({"status":500,"count":2})");
+  EXPECT_EQ(Call(service, "GET", "/v1/models").status, 200);  // does not use the count
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).status, 500);
+  EXPECT_EQ(Call(service, "GET", "/mock/fault").body, R"({"status":500,"count":1})");
+  EXPECT_EQ(Call(service, "POST", "/api/chat",
+                 R"({"model":"o","stream":false,"messages":[{"role":"user","content":"hi"}]})")
+                .status,
+            500);
+  EXPECT_EQ(Call(service, "GET", "/mock/fault").body, "{}");
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).status, 200);
+
+  PostFault(service, R"({"reset":true,"count":1})");
+  EXPECT_TRUE(Call(service, "POST", "/v1/embeddings", R"({"model":"e","input":"x"})").aborted);
+  EXPECT_EQ(Call(service, "POST", "/v1/embeddings", R"({"model":"e","input":"x"})").status, 200);
+}
+
+TEST(MockServiceFault, BadFaultBodies) {
+  MockService service(Options());
+  PostFault(service, R"({"status":500})");
+  for (std::string body :
+       {"{", "[]", R"({"status":"x"})", R"({"nope":1})", R"({"retry_after":1})"}) {
+    Result r = PostFault(service, body);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_EQ(r.Json().at("error").at("type"), "invalid_request_error") << body;
+    EXPECT_TRUE(std::string_view(r.Json().at("error").at("message").as_string())
+                    .starts_with("POST /mock/fault: "))
+        << r.body;
+  }
+  // A rejected body leaves the fault as it was.
+  EXPECT_EQ(Call(service, "GET", "/mock/fault").body, R"({"status":500})");
+  EXPECT_EQ(Call(service, "PUT", "/mock/fault").status, 404);
+}
+
+TEST(MockServiceFault, RunTimeDropsDelaysLatencyAndHang) {
+  MockService service(Options(4));
+  PostFault(service, R"({"drop_after_chunks":1})");
+  Result dropped = Call(service, "POST", "/v1/chat/completions", std::string(kChatStreamBody));
+  EXPECT_EQ(dropped.status, 200);
+  EXPECT_TRUE(dropped.aborted);
+  EXPECT_EQ(dropped.body.find("Mock"), std::string::npos) << dropped.body;  // only the role chunk
+  EXPECT_NE(dropped.body.find("\"role\":\"assistant\""), std::string::npos);
+  EXPECT_TRUE(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).aborted);
+
+  PostFault(service, R"({"drop_after_chunks":3})");
+  Result after_content =
+      Call(service, "POST", "/v1/chat/completions", std::string(kChatStreamBody));
+  EXPECT_TRUE(after_content.aborted);
+  EXPECT_NE(after_content.body.find("Mock"), std::string::npos);
+  EXPECT_EQ(after_content.body.find("[DONE]"), std::string::npos);
+
+  PostFault(service, R"({"chunk_delay_ms":30})");
+  auto start = std::chrono::steady_clock::now();
+  Result slow = Call(service, "POST", "/v1/chat/completions", std::string(kChatStreamBody));
+  auto slow_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+  EXPECT_FALSE(slow.aborted);
+  EXPECT_NE(slow.body.find("[DONE]"), std::string::npos);
+  EXPECT_GE(slow_ms, 4 * 30);  // four words
+
+  PostFault(service, R"({"latency_ms":120,"count":1})");
+  start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(120));
+  start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(120));
+
+  PostFault(service, R"({"hang":true})");
+  // The client is gone at once, so the hang ends; nothing was answered.
+  Result hung =
+      Call(service, "POST", "/v1/messages", R"({"model":"c","max_tokens":5,"messages":[]})",
+           kAnthropicHeaders, /*client_gone=*/true);
+  EXPECT_TRUE(hung.aborted);
+  EXPECT_EQ(hung.status, 0);
+  EXPECT_EQ(Call(service, "GET", "/mock/fault").status, 200);  // /mock/* never hangs
 }
 
 }  // namespace
