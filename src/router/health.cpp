@@ -245,6 +245,15 @@ DeploymentHealth& HealthRegistry::For(std::string_view id) {
   return *it->second;
 }
 
+MinuteWindow& HealthRegistry::ZoneRequests(std::string_view zone) {
+  std::lock_guard lock(mu_);
+  auto it = zones_.find(zone);
+  if (it == zones_.end()) {
+    it = zones_.emplace(std::string(zone), std::make_unique<MinuteWindow>()).first;
+  }
+  return *it->second;
+}
+
 std::vector<DeploymentView> HealthRegistry::Views(const RouterConfig& router) const {
   const SteadyTime now = clock_->Now();
   std::lock_guard lock(mu_);

@@ -223,12 +223,16 @@ class HealthRegistry {
   DeploymentHealth& For(std::string_view id);
   // Copies of every state, sorted by id.
   std::vector<DeploymentView> Views(const RouterConfig& router) const;
+  // The request window of a zone (its rpm limit), created on first use; valid for the
+  // registry's lifetime.
+  MinuteWindow& ZoneRequests(std::string_view zone);
   const Clock& clock() const { return *clock_; }
 
  private:
   const Clock* clock_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<DeploymentHealth>, std::less<>> states_;
+  std::map<std::string, std::unique_ptr<MinuteWindow>, std::less<>> zones_;
 };
 
 }  // namespace baton
