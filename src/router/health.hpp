@@ -106,7 +106,12 @@ class DeploymentHealth {
 
   // Routing: may a request be sent now? False while cooling down, and while the half-open probe
   // is out. Cheap (atomic loads); a true answer must be confirmed by TryAcquire.
-  bool Available(SteadyTime now) const;
+  bool Available(SteadyTime now) const {
+    const int64_t open_until = open_until_ns_.load(std::memory_order_relaxed);
+    return open_until == 0 ||
+           (now.time_since_epoch().count() >= open_until &&  // steady_clock counts nanoseconds
+            !probing_.load(std::memory_order_relaxed));
+  }
   // Claims the deployment for one attempt: after the cooldown only the first caller gets the
   // probe (`probe` set); with rpm > 0 the request must fit the window. On success the attempt is
   // in flight until Release().
