@@ -269,8 +269,11 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
   co_return RelayOutcome{true, {}};
 }
 
+// Start and usage events (Anthropic's message_start carries usage) are preamble; errors are
+// failures; everything else is the answer itself.
 bool IsContentEvent(canon::StreamEvent::Type type) {
-  return type != canon::StreamEvent::Type::kStart && type != canon::StreamEvent::Type::kError;
+  using Type = canon::StreamEvent::Type;
+  return type != Type::kStart && type != Type::kUsage && type != Type::kError;
 }
 
 // Any other stream: decoded into canonical events as bytes arrive. Across dialects the events
