@@ -729,6 +729,9 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
       continue;
     }
     for (int retry = 0;; ++retry) {
+      if (writer_.client_gone()) {
+        co_return true;  // nobody to answer: stop spending upstream attempts
+      }
       Failure failure;
       if (co_await Attempt(d, pick.lease, failure)) {
         co_return true;
