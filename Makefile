@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e e2e-deps sanitize fuzz bench bench-dialects format format-check lint clean
+.PHONY: all deps build run test unit e2e e2e-deps sanitize fuzz bench bench-dialects bench-failover format format-check lint clean
 
 all: build
 
@@ -58,6 +58,10 @@ bench: build
 # Cross-dialect cost (Anthropic client → OpenAI upstream vs passthrough) + translator micro-benchmarks.
 bench-dialects: build
 	./bench/dialects.sh
+
+# Fail-over under load (one of two deployments down) + the routing-decision micro-benchmark.
+bench-failover: build
+	./bench/failover.sh
 
 format:
 	clang-format-19 -i $$(git ls-files '*.cpp' '*.hpp')

@@ -10,10 +10,16 @@
 //   closes the upstream connection and so cancels the upstream request.
 #include "api/forward.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
 #include "api/respond.hpp"
+#include "asio/sleep.hpp"
 #include "dialects/json_scan.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "dialects/sse.hpp"
+#include "router/plan.hpp"
 
 namespace baton {
 
@@ -25,13 +31,12 @@ constexpr std::size_t kMaxUpstreamErrorBody = 1U << 20;
 constexpr std::size_t kMaxUpstreamBody = 64U << 20;
 constexpr std::chrono::milliseconds kDrainAfterDone{1000};
 
-bool IsRetryableStatus(int status) {
-  return status == 408 || status == 409 || status == 429 || status >= 500;
+SteadyTime SteadyClockNow() {
+  return std::chrono::steady_clock::now();
 }
 
-bool IsRetryableError(const Error& e) {
-  return e.kind == ErrorKind::kUpstreamError || e.kind == ErrorKind::kUpstreamTimeout ||
-         e.kind == ErrorKind::kUnavailable;
+bool IsRetryableStatus(int status) {
+  return status == 408 || status == 409 || status == 429 || status >= 500;
 }
 
 // Headers of the upstream's answer that the client gets too: rate limits, retry hints, and the
@@ -79,20 +84,6 @@ void AddDialectHeaders(Dialect client, const HttpRequest& request, HttpHeaders& 
   }
 }
 
-HttpHeaders ResponseHeaders(const Exchange& ex, const HttpRequest& request, const Deployment& d,
-                            int attempts, const UpstreamBody* upstream) {
-  HttpHeaders headers;
-  headers.reserve(12);
-  if (upstream != nullptr) {
-    CopyPassThroughHeaders(upstream->headers(), headers);
-  }
-  headers.push_back({"x-baton-provider", d.provider->name()});
-  headers.push_back({"x-baton-model", d.id});
-  headers.push_back({"x-baton-attempts", std::to_string(attempts)});
-  AddDialectHeaders(ex.client, request, headers);
-  return headers;
-}
-
 bool IsJsonBody(const UpstreamBody& body) {
   return StartsWithIgnoreCase(FindHeader(body.headers(), "content-type"), "application/json");
 }
@@ -121,23 +112,6 @@ Error UpstreamError(Dialect upstream_dialect, const Deployment& d, int status,
   return e;
 }
 
-// An upstream HTTP error as the client sees it. Same dialect and 4xx with a proper error body:
-// relayed as it is. Otherwise rendered in the client's dialect (5xx become 502).
-Awaitable<void> RelayUpstreamError(ResponseWriter& writer, const HttpRequest& request,
-                                   const Exchange& ex, const Deployment& d, int attempts,
-                                   const UpstreamBody& upstream, std::string body) {
-  HttpHeaders headers = ResponseHeaders(ex, request, d, attempts, &upstream);
-  const int status = upstream.status();
-  const Dialect upstream_dialect = d.provider->dialect();
-  if (status < 500 && upstream_dialect == ex.client && !body.empty() && body.front() == '{' &&
-      body.find("\"error\"") != std::string::npos) {
-    co_await SendJson(writer, status, std::move(body), std::move(headers));
-    co_return;
-  }
-  Error e = UpstreamError(upstream_dialect, d, status, body);
-  co_await SendDialectError(writer, ex.client, request, e, std::move(headers));
-}
-
 canon::StreamEvent ErrorEvent(ErrorKind kind, std::string message, std::string code) {
   canon::StreamEvent ev;
   ev.type = canon::StreamEvent::Type::kError;
@@ -157,17 +131,39 @@ HttpHeaders StreamHeaders(HttpHeaders headers) {
   return headers;
 }
 
+// How a relay ended.
+struct RelayOutcome {
+  bool committed = false;  // something went to the client (the exchange is over either way)
+  Error error;             // when not committed: why the attempt failed before any content
+};
+
+// Per-attempt facts the relays need to hold back and to time the first content.
+struct AttemptClock {
+  SteadyTime sent_at;
+  SteadyTime attempt_deadline;  // until the first content byte
+  SteadyTime request_deadline;  // for the whole exchange
+};
+
+std::chrono::microseconds Since(SteadyTime t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               t);
+}
+
+Error CutBeforeContent(const std::string& message) {
+  return {ErrorKind::kUpstreamError, message, "upstream_error"};
+}
+
 // OpenAI → OpenAI: relays the upstream SSE stream event by event, untouched except for the usage
-// chunk the client did not ask for.
-Awaitable<void> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders headers,
-                                  UpstreamBody& upstream, bool client_wants_usage,
-                                  std::chrono::steady_clock::time_point deadline) {
-  if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
-    co_return;
-  }
+// chunk the client did not ask for. Nothing is sent before the first content chunk.
+Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders headers,
+                                          UpstreamBody& upstream, bool client_wants_usage,
+                                          AttemptClock clock, DeploymentLease& lease) {
   SseSplitter splitter;
   std::string out;
   bool done = false;
+  bool content = false;    // a chunk past the preamble has been seen
+  bool committed = false;  // the response head went out
+  bool upstream_error = false;
   auto on_event = [&](const SseEvent& ev) {
     if (!ev.has_data) {
       out.append(ev.raw);
@@ -175,8 +171,16 @@ Awaitable<void> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders headers,
     }
     if (ev.data == "[DONE]") {
       done = true;
+      content = true;
       out.append(ev.raw);
       return true;
+    }
+    if (!content) {
+      if (openai::IsErrorChunk(ev.data)) {
+        upstream_error = true;
+        return false;
+      }
+      content = !openai::IsPreambleChunk(ev.data);
     }
     // The usage chunk was asked for by Baton (for accounting, which will read it here with
     // openai::ParseUsage); the client sees it only if it asked for it too.
@@ -189,22 +193,47 @@ Awaitable<void> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders headers,
   for (;;) {
     auto piece = co_await upstream.Read();
     if (!piece) {
+      if (!committed) {
+        co_return RelayOutcome{false,
+                               CutBeforeContent("the upstream stream failed before any content: " +
+                                                piece.error().message)};
+      }
       AppendOpenAiErrorEvent(
           out, Error(ErrorKind::kUpstreamError,
                      "the upstream stream failed: " + piece.error().message, "upstream_error"));
       co_await writer.WriteAndEnd(out);
-      co_return;
+      co_return RelayOutcome{true, {}};
     }
     if (piece->empty()) {
       break;
     }
     splitter.Feed(*piece, on_event);
-    if (!done && std::chrono::steady_clock::now() > deadline) {
+    if (upstream_error) {
+      co_return RelayOutcome{false,
+                             CutBeforeContent("the upstream reported an error before any content")};
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!committed) {
+      if (!content) {
+        if (now > clock.attempt_deadline) {
+          co_return RelayOutcome{
+              false, Error(ErrorKind::kUpstreamTimeout, "the upstream sent no content in time",
+                           "upstream_timeout")};
+        }
+        continue;
+      }
+      lease.Success(Since(clock.sent_at));
+      committed = true;
+      if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
+        co_return RelayOutcome{true, {}};
+      }
+    }
+    if (!done && now > clock.request_deadline) {
       AppendOpenAiErrorEvent(
           out, Error(ErrorKind::kUpstreamTimeout,
                      "the request exceeded its time limit (request_timeout)", "request_timeout"));
       co_await writer.WriteAndEnd(out);
-      co_return;
+      co_return RelayOutcome{true, {}};
     }
     if (done || upstream.finished()) {
       // [DONE] is the last event: the client's response ends now, in this write, without
@@ -213,9 +242,19 @@ Awaitable<void> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders headers,
     }
     if (!out.empty()) {
       if (!co_await writer.Write(out)) {
-        co_return;  // client gone: the upstream body is destroyed by our caller
+        co_return RelayOutcome{true, {}};  // client gone: our caller destroys the upstream body
       }
       out.clear();
+    }
+  }
+  if (!committed) {
+    if (!content) {
+      co_return RelayOutcome{false,
+                             CutBeforeContent("the upstream ended the stream before any content")};
+    }
+    lease.Success(Since(clock.sent_at));
+    if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
+      co_return RelayOutcome{true, {}};
     }
   }
   if (!done) {
@@ -227,26 +266,43 @@ Awaitable<void> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders headers,
   // Read the upstream body to its end so its connection goes back to the pool; an upstream that
   // does not end its body promptly after [DONE] loses the connection instead.
   co_await upstream.Drain(kDrainAfterDone);
+  co_return RelayOutcome{true, {}};
+}
+
+// Start and usage events (Anthropic's message_start carries usage) are preamble; errors are
+// failures; everything else is the answer itself.
+bool IsContentEvent(canon::StreamEvent::Type type) {
+  using Type = canon::StreamEvent::Type;
+  return type != Type::kStart && type != Type::kUsage && type != Type::kError;
 }
 
 // Any other stream: decoded into canonical events as bytes arrive. Across dialects the events
 // are encoded in the client's dialect; within one dialect (Anthropic, Gemini) the upstream bytes
 // are passed through untouched and the decoder only tells whether the stream completed, so a cut
-// stream still gets a proper error ending.
-Awaitable<void> RelayDecodedStream(ResponseWriter& writer, HttpHeaders headers,
-                                   UpstreamBody& upstream, canon::StreamDecoder& decoder,
-                                   canon::StreamEncoder& encoder, bool passthrough,
-                                   std::chrono::steady_clock::time_point deadline) {
-  if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
-    co_return;
-  }
+// stream still gets a proper error ending. Nothing is sent before the first content event.
+Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders headers,
+                                           UpstreamBody& upstream, canon::StreamDecoder& decoder,
+                                           canon::StreamEncoder& encoder, bool passthrough,
+                                           AttemptClock clock, DeploymentLease& lease) {
   canon::StreamEvents events;
   std::string out;
-  bool ended = false;  // kEnd or kError has been encoded: nothing more goes to the client
+  bool ended = false;      // kEnd or kError has been encoded: nothing more goes to the client
+  bool content = false;    // a content event has been seen
+  bool committed = false;  // the response head went out
+  Error early_error;       // an error event before any content
+  bool failed_early = false;
   auto flush_events = [&] {
-    for (const auto& ev : events) {
+    for (auto& ev : events) {
       if (ended) {
         break;
+      }
+      if (!content) {
+        if (ev.type == canon::StreamEvent::Type::kError) {
+          early_error = std::move(ev.error);
+          failed_early = true;
+          break;
+        }
+        content = IsContentEvent(ev.type);
       }
       bool terminal =
           ev.type == canon::StreamEvent::Type::kEnd || ev.type == canon::StreamEvent::Type::kError;
@@ -260,12 +316,17 @@ Awaitable<void> RelayDecodedStream(ResponseWriter& writer, HttpHeaders headers,
   for (;;) {
     auto piece = co_await upstream.Read();
     if (!piece) {
+      if (!committed) {
+        co_return RelayOutcome{false,
+                               CutBeforeContent("the upstream stream failed before any content: " +
+                                                piece.error().message)};
+      }
       events.push_back(ErrorEvent(ErrorKind::kUpstreamError,
                                   "the upstream stream failed: " + piece.error().message,
                                   "upstream_error"));
       flush_events();
       co_await writer.WriteAndEnd(out);
-      co_return;
+      co_return RelayOutcome{true, {}};
     }
     if (piece->empty()) {
       decoder.Finish(events);
@@ -277,28 +338,60 @@ Awaitable<void> RelayDecodedStream(ResponseWriter& writer, HttpHeaders headers,
     }
     decoder.Feed(*piece, events);
     flush_events();
-    if (!ended && std::chrono::steady_clock::now() > deadline) {
+    if (failed_early) {
+      co_return RelayOutcome{false, std::move(early_error)};
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!committed) {
+      if (!content) {
+        if (now > clock.attempt_deadline) {
+          co_return RelayOutcome{
+              false, Error(ErrorKind::kUpstreamTimeout, "the upstream sent no content in time",
+                           "upstream_timeout")};
+        }
+        continue;
+      }
+      lease.Success(Since(clock.sent_at));
+      committed = true;
+      if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
+        co_return RelayOutcome{true, {}};
+      }
+    }
+    if (!ended && now > clock.request_deadline) {
       events.push_back(ErrorEvent(ErrorKind::kUpstreamTimeout,
                                   "the request exceeded its time limit (request_timeout)",
                                   "request_timeout"));
       flush_events();
       co_await writer.WriteAndEnd(out);
-      co_return;
+      co_return RelayOutcome{true, {}};
     }
     if (ended) {
       break;
     }
     if (!out.empty()) {
       if (!co_await writer.Write(out)) {
-        co_return;
+        co_return RelayOutcome{true, {}};
       }
       out.clear();
     }
   }
+  if (failed_early) {
+    co_return RelayOutcome{false, std::move(early_error)};
+  }
+  if (!committed) {
+    if (!content) {
+      co_return RelayOutcome{false,
+                             CutBeforeContent("the upstream ended the stream before any content")};
+    }
+    lease.Success(Since(clock.sent_at));
+    if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
+      co_return RelayOutcome{true, {}};
+    }
+  }
   co_await writer.WriteAndEnd(out);
   co_await upstream.Drain(kDrainAfterDone);
+  co_return RelayOutcome{true, {}};
 }
-
 // The body for a same-dialect upstream: the client's, with the deployment's model spliced in.
 std::string SpliceModel(const Exchange& ex, std::string_view model) {
   switch (ex.client) {
@@ -322,6 +415,564 @@ std::string SpliceModel(const Exchange& ex, std::string_view model) {
 
 bool SameDialect(const Exchange& ex, Dialect upstream) {
   return ex.client == upstream || ex.operation == Operation::kEmbeddings;
+}
+
+// What one failed attempt means for the plan.
+enum class Verdict {
+  kRetry,            // worth another try on the same deployment (408/409/429/5xx, reset, timeout)
+  kFallback,         // this deployment cannot serve it (connect failure, 401/403/404): next one
+  kContextExceeded,  // the prompt is too long for this deployment: context_fallbacks
+  kFinal,            // the client's own mistake (other 4xx): returned as it is
+};
+
+struct Failure {
+  Verdict verdict = Verdict::kRetry;
+  bool counts = true;  // against the deployment's breaker
+  Error error;
+  int status = 0;       // the upstream's HTTP status, when it answered with an error
+  std::string body;     // that answer's body
+  HttpHeaders headers;  // its pass-through headers
+  std::chrono::milliseconds retry_after{-1};  // the upstream's retry-after, when given
+};
+
+// retry-after-ms (OpenAI, Anthropic) or retry-after in seconds; -1 when absent or a date.
+std::chrono::milliseconds RetryAfter(const HttpHeaders& headers) {
+  auto parse = [](std::string_view text, double scale) -> int64_t {
+    char* end = nullptr;
+    std::string copy(text);
+    double v = std::strtod(copy.c_str(), &end);
+    if (end == copy.c_str() || v < 0 || v > 86'400'000) {
+      return -1;
+    }
+    return static_cast<int64_t>(v * scale);
+  };
+  std::string_view ms = FindHeader(headers, "retry-after-ms");
+  if (!ms.empty()) {
+    if (int64_t v = parse(ms, 1); v >= 0) {
+      return std::chrono::milliseconds(v);
+    }
+  }
+  std::string_view s = FindHeader(headers, "retry-after");
+  if (!s.empty()) {
+    if (int64_t v = parse(s, 1000); v >= 0) {
+      return std::chrono::milliseconds(v);
+    }
+  }
+  return std::chrono::milliseconds(-1);
+}
+
+bool ContainsIgnoreCase(std::string_view text, std::string_view needle) {
+  if (needle.size() > text.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    if (EqualsIgnoreCase(text.substr(i, needle.size()), needle)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Providers word "prompt too long" differently: OpenAI's code, Anthropic's "prompt is too
+// long", Gemini's "input token count ... exceeds", Ollama/vLLM's "context length".
+bool IsContextWindowError(const Error& e) {
+  if (e.code == "context_length_exceeded" || e.code == "string_above_max_length") {
+    return true;
+  }
+  for (std::string_view needle :
+       {"context length", "context window", "context_length", "prompt is too long",
+        "maximum context", "input token count", "too many tokens", "input is too long"}) {
+    if (ContainsIgnoreCase(e.message, needle)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The deployment's output cap applied to a same-dialect body (OpenAI Chat, Anthropic,
+// Responses). Returns false when the dialect keeps it where a splice cannot reach (Gemini's
+// generationConfig), so the caller translates instead.
+bool CapMaxTokens(Dialect dialect, Operation op, std::string& body, int64_t cap) {
+  if (cap <= 0 || op != Operation::kChatCompletions) {
+    return true;
+  }
+  std::vector<std::string_view> names;
+  switch (dialect) {
+    case Dialect::kOpenAiChat:
+      names = {"max_completion_tokens", "max_tokens"};
+      break;
+    case Dialect::kAnthropic:
+      names = {"max_tokens"};
+      break;
+    case Dialect::kOpenAiResponses:
+      names = {"max_output_tokens"};
+      break;
+    default:
+      return false;
+  }
+  const std::string value = std::to_string(cap);
+  bool found = false;
+  for (std::string_view name : names) {
+    auto span = FindTopLevelMember(body, name);
+    if (!span) {
+      continue;
+    }
+    found = true;
+    std::string_view current(body.data() + span->value_begin, span->value_end - span->value_begin);
+    char* end = nullptr;
+    std::string copy(current);
+    long long v = std::strtoll(copy.c_str(), &end, 10);
+    if (current == "null" || end == copy.c_str() || v > cap) {
+      body = ReplaceValue(body, *span, value);
+    }
+  }
+  if (!found) {
+    body = AppendMember(body, names.back(), value);
+  }
+  return true;
+}
+
+void LogLine(const std::string& line) {
+  std::fprintf(stderr, "baton: %s\n", line.c_str());
+}
+
+class Forwarder {
+ public:
+  Forwarder(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer, Exchange& ex)
+      : snapshot_(snapshot),
+        router_(snapshot.config().router),
+        request_(request),
+        writer_(writer),
+        ex_(ex),
+        client_codec_(canon::CodecFor(ex.client)),
+        deadline_(std::chrono::steady_clock::now() + snapshot.config().server.request_timeout) {}
+
+  Awaitable<void> Run();
+
+ private:
+  // Runs one route's plan. Returns true once the client has been answered.
+  Awaitable<bool> RunRoute(const Route& route);
+  // One attempt on one deployment. Returns true once the client has been answered; otherwise
+  // `failure` says what went wrong.
+  Awaitable<bool> Attempt(const Deployment& d, DeploymentLease& lease, Failure& failure);
+  // Answers with the last failure (every deployment tried).
+  Awaitable<void> SendLastFailure();
+  Awaitable<void> SendError(const Error& error, HttpHeaders headers = {}) {
+    co_await SendDialectError(writer_, ex_.client, request_, error, std::move(headers));
+  }
+  HttpHeaders BatonHeaders(const Deployment& d) const;
+  // The client's request in canonical form (parsed on first need); an error was sent when null.
+  Awaitable<const canon::Request*> Canonical();
+  std::chrono::milliseconds Backoff(int retry) const;
+
+  const Snapshot& snapshot_;
+  const RouterConfig& router_;
+  HttpRequest& request_;
+  ResponseWriter& writer_;
+  Exchange& ex_;
+  const canon::Codec& client_codec_;
+  const SteadyTime deadline_;
+  const ZoneConfig* zone_ = nullptr;
+  int attempts_ = 0;
+  bool context_exceeded_ = false;
+  // The last failure, for the answer when everything failed.
+  Failure last_;
+  const Deployment* last_deployment_ = nullptr;
+  int retry_after_s_ = 0;  // from the plan, when nothing could be tried
+};
+
+HttpHeaders Forwarder::BatonHeaders(const Deployment& d) const {
+  HttpHeaders headers;
+  headers.push_back({"x-baton-provider", d.provider->name()});
+  headers.push_back({"x-baton-model", d.id});
+  headers.push_back({"x-baton-attempts", std::to_string(attempts_)});
+  return headers;
+}
+
+std::chrono::milliseconds Forwarder::Backoff(int retry) const {
+  // Exponential with "equal jitter": half fixed, half random, so retries of many clients spread.
+  const int64_t base = router_.retry_backoff.count() << std::min(retry, 16);
+  const auto jitter = static_cast<int64_t>(
+      static_cast<double>(base) * 0.5 *
+      (static_cast<double>(std::chrono::steady_clock::now().time_since_epoch().count() % 1000) /
+       1000.0));
+  return std::chrono::milliseconds(base / 2 + jitter);
+}
+
+Awaitable<const canon::Request*> Forwarder::Canonical() {
+  if (!ex_.canonical) {
+    if (client_codec_.parse_request == nullptr) {
+      co_await SendError(Error(ErrorKind::kInternal, "dialect not available"));
+      co_return nullptr;
+    }
+    auto parsed = client_codec_.parse_request(ex_.body);
+    if (!parsed) {
+      co_await SendError(parsed.error());
+      co_return nullptr;
+    }
+    ex_.canonical = std::move(parsed).value();
+    ex_.canonical->stream = ex_.stream;
+    ex_.canonical->include_usage = ex_.canonical->include_usage || ex_.include_usage;
+  }
+  co_return &*ex_.canonical;
+}
+
+Awaitable<void> Forwarder::Run() {
+  const Config& config = snapshot_.config();
+  ex_.session = std::string(FindHeader(request_.headers, "x-maestro-session"));
+  ex_.task = std::string(FindHeader(request_.headers, "x-baton-task"));
+  if (std::string_view zone = FindHeader(request_.headers, "x-maestro-zone"); !zone.empty()) {
+    ex_.zone = std::string(zone);
+    zone_ = config.FindZone(zone);
+    if (zone_ == nullptr) {
+      co_await SendError(Error(ErrorKind::kForbidden,
+                               "unknown zone \"" + ex_.zone + "\" (X-Maestro-Zone)",
+                               "zone_not_found"));
+      co_return;
+    }
+    if (zone_->rpm > 0) {
+      MinuteWindow& window = snapshot_.health().ZoneRequests(zone_->name);
+      const SteadyTime now = snapshot_.health().clock().Now();
+      if (!window.TryAdd(now, 1, zone_->rpm)) {
+        auto wait = window.RetryAfter(now, 1, zone_->rpm);
+        HttpHeaders headers;
+        headers.push_back(
+            {"retry-after", std::to_string(std::max<int64_t>(1, (wait.count() + 999) / 1000))});
+        co_await SendError(Error(ErrorKind::kRateLimited,
+                                 "zone \"" + zone_->name + "\" is at its limit of " +
+                                     std::to_string(zone_->rpm) + " requests per minute",
+                                 "zone_rate_limited"),
+                           std::move(headers));
+        co_return;
+      }
+    }
+  }
+  // The model: a task default replaces "let the gateway choose"; a zone's default fills in a
+  // missing one.
+  const bool gateway_choice = ex_.model.empty() || ex_.model == "default" ||
+                              ex_.model == kAutoModel || ex_.model == kAutoModelAlt;
+  if (!ex_.task.empty() && gateway_choice) {
+    if (const TaskDefault* task = config.FindTask(ex_.task)) {
+      ex_.model = task->model;
+    }
+  }
+  if (zone_ != nullptr && !zone_->default_model.empty() &&
+      (ex_.model.empty() || ex_.model == "default")) {
+    ex_.model = zone_->default_model;
+  }
+  Route scratch;
+  auto route = snapshot_.Resolve(ex_.model, scratch);
+  if (!route) {
+    co_await SendError(route.error());
+    co_return;
+  }
+  if (co_await RunRoute(**route)) {
+    co_return;
+  }
+  if (context_exceeded_ && SteadyClockNow() < deadline_) {
+    // The prompt is too long for this route: its context_fallbacks, in order.
+    const std::vector<std::string> fallbacks = (*route)->context_fallbacks;
+    for (const auto& name : fallbacks) {
+      Route fallback_scratch;
+      auto next = snapshot_.Resolve(name, fallback_scratch);
+      if (!next) {
+        continue;
+      }
+      LogLine("context fallback " + (*route)->name + " -> " + name);
+      context_exceeded_ = false;
+      if (co_await RunRoute(**next)) {
+        co_return;
+      }
+      if (!context_exceeded_) {
+        break;
+      }
+    }
+  }
+  co_await SendLastFailure();
+}
+
+Awaitable<bool> Forwarder::RunRoute(const Route& route) {
+  RoutePlan plan(route, zone_, snapshot_.health().clock());
+  const Deployment* previous = nullptr;
+  for (;;) {
+    if (SteadyClockNow() >= deadline_ && attempts_ > 0) {
+      co_return false;
+    }
+    RoutePlan::Pick pick = plan.Next();
+    if (pick.deployment == nullptr) {
+      if (plan.picks() == 0 && attempts_ == 0 && last_deployment_ == nullptr) {
+        last_ = Failure{};
+        last_.error = plan.Exhausted();
+        retry_after_s_ = plan.retry_after_seconds();
+      }
+      co_return false;
+    }
+    const Deployment& d = *pick.deployment;
+    if (previous != nullptr) {
+      previous->health->CountFallback();
+      LogLine("fallback " + previous->id + " -> " + d.id + " for \"" + route.name +
+              "\": " + last_.error.message);
+    }
+    previous = &d;
+    last_deployment_ = &d;
+    if (d.settings.context_window > 0 &&
+        static_cast<int64_t>(ex_.body.size() / 4) > d.settings.context_window) {
+      // The prompt estimate (4 bytes a token) is over this deployment's window: skip it.
+      last_ = Failure{};
+      last_.verdict = Verdict::kContextExceeded;
+      last_.error = Error(ErrorKind::kBadRequest,
+                          "the prompt (about " + std::to_string(ex_.body.size() / 4) +
+                              " tokens) exceeds the context window of " + d.id + " (" +
+                              std::to_string(d.settings.context_window) + " tokens)",
+                          "context_length_exceeded", "messages");
+      context_exceeded_ = true;
+      continue;
+    }
+    for (int retry = 0;; ++retry) {
+      if (writer_.client_gone()) {
+        co_return true;  // nobody to answer: stop spending upstream attempts
+      }
+      Failure failure;
+      if (co_await Attempt(d, pick.lease, failure)) {
+        co_return true;
+      }
+      const SteadyTime now = SteadyClockNow();
+      if (failure.counts &&
+          pick.lease.Failure(snapshot_.health().clock().Now(), router_, failure.error.message)) {
+        LogLine("cooldown " + d.id + " for " + std::to_string(router_.cooldown.count()) +
+                " ms after repeated failures: " + failure.error.message);
+      }
+      last_ = std::move(failure);
+      if (last_.verdict == Verdict::kFinal) {
+        co_await SendLastFailure();
+        co_return true;
+      }
+      if (last_.verdict == Verdict::kContextExceeded) {
+        context_exceeded_ = true;
+        co_return false;  // the rest of this route likely has the same window
+      }
+      if (last_.verdict != Verdict::kRetry || retry >= route.max_retries) {
+        break;
+      }
+      auto wait = Backoff(retry);
+      if (last_.retry_after.count() >= 0) {
+        wait = std::max(wait, last_.retry_after);
+      }
+      if (wait > router_.max_retry_wait || now + wait >= deadline_) {
+        break;  // better served elsewhere than after this wait
+      }
+      co_await SleepUntil(now + wait);
+      if (!plan.Reacquire(d, pick.lease)) {
+        break;  // its breaker opened meanwhile, or its rpm is used up
+      }
+    }
+  }
+}
+
+Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, Failure& failure) {
+  Provider& provider = *d.provider;
+  const Dialect upstream_dialect = provider.dialect();
+  if (!provider.Supports(ex_.operation)) {
+    failure.verdict = Verdict::kFallback;
+    failure.counts = false;
+    failure.error = Error(ErrorKind::kBadRequest,
+                          "provider \"" + provider.name() + "\" does not serve this endpoint",
+                          "unsupported_endpoint");
+    co_return false;
+  }
+  bool same = SameDialect(ex_, upstream_dialect);
+  const canon::Codec& upstream_codec = canon::CodecFor(upstream_dialect);
+  ProviderCall call;
+  call.operation = ex_.operation;
+  call.stream = ex_.stream;
+  call.model = d.model;
+  call.client_headers = &request_.headers;
+  if (same) {
+    call.body = SpliceModel(ex_, d.model);
+    if (!CapMaxTokens(ex_.client, ex_.operation, call.body, d.settings.max_tokens)) {
+      same = false;  // the cap is applied through the canonical form instead
+    }
+  }
+  if (!same) {
+    const canon::Request* canonical = co_await Canonical();
+    if (canonical == nullptr) {
+      co_return true;
+    }
+    if (upstream_codec.render_request == nullptr) {
+      failure.verdict = Verdict::kFallback;
+      failure.counts = false;
+      failure.error = Error(ErrorKind::kUnavailable,
+                            std::string("translation to the ") +
+                                canon::DialectName(upstream_dialect) + " dialect is not available",
+                            "unsupported_dialect");
+      co_return false;
+    }
+    if (d.settings.max_tokens > 0 &&
+        (!canonical->max_tokens || *canonical->max_tokens > d.settings.max_tokens)) {
+      canon::Request capped = *canonical;
+      capped.max_tokens = d.settings.max_tokens;
+      call.body = upstream_codec.render_request(capped, d.model);
+    } else {
+      call.body = upstream_codec.render_request(*canonical, d.model);
+    }
+  }
+  AttemptClock clock;
+  clock.sent_at = SteadyClockNow();
+  clock.request_deadline = deadline_;
+  clock.attempt_deadline = d.settings.timeout.count() > 0
+                               ? std::min(deadline_, clock.sent_at + d.settings.timeout)
+                               : deadline_;
+  call.deadline = clock.attempt_deadline;
+  ++attempts_;
+  if (d.settings.tpm > 0) {
+    d.health->AddTokens(snapshot_.health().clock().Now(),
+                        static_cast<int64_t>(call.body.size() / 4));
+  }
+  auto opened = co_await provider.Send(std::move(call));
+  if (!opened) {
+    failure.error = std::move(opened).error();
+    if (failure.error.kind == ErrorKind::kUnavailable) {
+      failure.verdict = Verdict::kFallback;  // not configured: nothing the upstream did
+      failure.counts = false;
+    } else if (failure.error.code == kConnectFailedCode) {
+      failure.verdict = Verdict::kFallback;  // unreachable: another deployment, at once
+    } else if (failure.error.kind == ErrorKind::kUpstreamTimeout ||
+               failure.error.kind == ErrorKind::kUpstreamError) {
+      failure.verdict = Verdict::kRetry;
+    } else {
+      failure.verdict = Verdict::kFallback;
+      failure.counts = false;
+    }
+    co_return false;
+  }
+  std::unique_ptr<UpstreamBody> upstream = std::move(opened).value();
+  const int status = upstream->status();
+  if (status >= 400) {
+    auto body = co_await upstream->ReadAll(kMaxUpstreamErrorBody);
+    failure.status = status;
+    if (body) {
+      failure.body = std::move(body).value();
+    }
+    CopyPassThroughHeaders(upstream->headers(), failure.headers);
+    failure.retry_after = RetryAfter(upstream->headers());
+    failure.error = UpstreamError(upstream_dialect, d, status, failure.body);
+    if (IsRetryableStatus(status)) {
+      failure.verdict = Verdict::kRetry;
+    } else if (status == 401 || status == 403 || status == 404) {
+      failure.verdict = Verdict::kFallback;  // wrong key, missing model: this deployment only
+    } else if (IsContextWindowError(failure.error)) {
+      failure.verdict = Verdict::kContextExceeded;
+      failure.counts = false;
+    } else {
+      failure.verdict = Verdict::kFinal;
+      failure.counts = false;
+    }
+    co_return false;
+  }
+  HttpHeaders headers;
+  headers.reserve(12);
+  CopyPassThroughHeaders(upstream->headers(), headers);
+  for (auto& h : BatonHeaders(d)) {
+    headers.push_back(std::move(h));
+  }
+  AddDialectHeaders(ex_.client, request_, headers);
+  if (ex_.stream && !IsJsonBody(*upstream)) {
+    RelayOutcome outcome;
+    if (same && ex_.client == Dialect::kOpenAiChat) {
+      outcome = co_await RelayOpenAiStream(writer_, std::move(headers), *upstream,
+                                           ex_.include_usage, clock, lease);
+    } else {
+      if (upstream_codec.make_decoder == nullptr || client_codec_.make_encoder == nullptr) {
+        co_await SendError(Error(ErrorKind::kInternal, "stream translation not available"),
+                           std::move(headers));
+        co_return true;
+      }
+      auto decoder = upstream_codec.make_decoder();
+      canon::Request fallback_request;
+      const canon::Request& client_request = ex_.canonical ? *ex_.canonical : fallback_request;
+      if (!ex_.canonical) {
+        fallback_request.model = ex_.model;
+        fallback_request.stream = true;
+      }
+      auto encoder = client_codec_.make_encoder(client_request);
+      outcome = co_await RelayDecodedStream(writer_, std::move(headers), *upstream, *decoder,
+                                            *encoder, same, clock, lease);
+    }
+    if (outcome.committed) {
+      co_return true;
+    }
+    failure.verdict = Verdict::kRetry;
+    failure.error = std::move(outcome.error);
+    co_return false;
+  }
+  auto body = co_await upstream->ReadAll(kMaxUpstreamBody);
+  if (!body) {
+    failure.verdict = Verdict::kRetry;
+    failure.error = std::move(body).error();
+    co_return false;
+  }
+  lease.Success(Since(clock.sent_at));
+  if (same && !ex_.stream) {
+    co_await SendJson(writer_, 200, std::move(*body), std::move(headers));
+    co_return true;
+  }
+  // Translate the answer (or, for a stream request answered with JSON, replay it as events).
+  canon::Response response;
+  if (upstream_codec.parse_response != nullptr) {
+    auto parsed = upstream_codec.parse_response(*body);
+    if (!parsed) {
+      Error e(ErrorKind::kUpstreamError,
+              "upstream provider \"" + provider.name() +
+                  "\" sent an answer that could not be read: " + parsed.error().message,
+              "upstream_error");
+      co_await SendError(e, std::move(headers));
+      co_return true;
+    }
+    response = std::move(parsed).value();
+  }
+  canon::Request fallback_request;
+  fallback_request.model = ex_.model;
+  const canon::Request& client_request = ex_.canonical ? *ex_.canonical : fallback_request;
+  if (ex_.stream) {
+    if (!co_await writer_.Begin(200, StreamHeaders(std::move(headers)))) {
+      co_return true;
+    }
+    auto encoder = client_codec_.make_encoder(client_request);
+    std::string out;
+    for (const auto& ev : ResponseToEvents(response)) {
+      encoder->Encode(ev, out);
+    }
+    co_await writer_.WriteAndEnd(out);
+    co_return true;
+  }
+  co_await SendJson(writer_, 200, client_codec_.render_response(response, client_request),
+                    std::move(headers));
+  co_return true;
+}
+
+Awaitable<void> Forwarder::SendLastFailure() {
+  HttpHeaders headers = last_.headers;
+  if (last_deployment_ != nullptr) {
+    for (auto& h : BatonHeaders(*last_deployment_)) {
+      headers.push_back(std::move(h));
+    }
+  }
+  if (retry_after_s_ > 0 && FindHeader(headers, "retry-after").empty()) {
+    headers.push_back({"retry-after", std::to_string(retry_after_s_)});
+  }
+  const int status = last_.status;
+  if (status > 0 && last_deployment_ != nullptr) {
+    // An upstream's own error answer. Same dialect and a 4xx with a proper error body: relayed
+    // as it is. Otherwise rendered in the client's dialect (5xx become 502).
+    const Dialect upstream_dialect = last_deployment_->provider->dialect();
+    if (status < 500 && upstream_dialect == ex_.client && !last_.body.empty() &&
+        last_.body.front() == '{' && last_.body.find("\"error\"") != std::string::npos) {
+      AddDialectHeaders(ex_.client, request_, headers);
+      co_await SendJson(writer_, status, std::move(last_.body), std::move(headers));
+      co_return;
+    }
+  }
+  co_await SendError(last_.error, std::move(headers));
 }
 
 }  // namespace
@@ -404,161 +1055,8 @@ canon::StreamEvents ResponseToEvents(const canon::Response& response) {
 
 Awaitable<void> ForwardChat(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
                             Exchange& ex) {
-  Route scratch;
-  auto route = snapshot.Resolve(ex.model, scratch);
-  if (!route) {
-    co_await SendDialectError(writer, ex.client, request, route.error());
-    co_return;
-  }
-  const auto& deployments = (*route)->deployments;
-  const auto deadline = std::chrono::steady_clock::now() + snapshot.config().server.request_timeout;
-  Error last_error(ErrorKind::kUnavailable, "no deployment could serve the request");
-  const canon::Codec& client_codec = canon::CodecFor(ex.client);
-  for (std::size_t i = 0; i < deployments.size(); ++i) {
-    const Deployment& d = deployments[i];
-    const bool last = i + 1 == deployments.size();
-    const int attempts = static_cast<int>(i) + 1;
-    Provider& provider = *d.provider;
-    const Dialect upstream_dialect = provider.dialect();
-    if (!provider.Supports(ex.operation)) {
-      last_error = Error(ErrorKind::kBadRequest,
-                         "provider \"" + provider.name() + "\" does not serve this endpoint",
-                         "unsupported_endpoint");
-      continue;
-    }
-    const bool same = SameDialect(ex, upstream_dialect);
-    const canon::Codec& upstream_codec = canon::CodecFor(upstream_dialect);
-    ProviderCall call;
-    call.operation = ex.operation;
-    call.stream = ex.stream;
-    call.deadline = deadline;
-    call.model = d.model;
-    call.client_headers = &request.headers;
-    if (same) {
-      call.body = SpliceModel(ex, d.model);
-    } else {
-      if (!ex.canonical) {
-        if (client_codec.parse_request == nullptr) {
-          co_await SendDialectError(writer, ex.client, request,
-                                    Error(ErrorKind::kInternal, "dialect not available"));
-          co_return;
-        }
-        auto parsed = client_codec.parse_request(ex.body);
-        if (!parsed) {
-          co_await SendDialectError(writer, ex.client, request, parsed.error());
-          co_return;
-        }
-        ex.canonical = std::move(parsed).value();
-        ex.canonical->stream = ex.stream;
-        ex.canonical->include_usage = ex.canonical->include_usage || ex.include_usage;
-      }
-      if (upstream_codec.render_request == nullptr) {
-        last_error = Error(ErrorKind::kUnavailable,
-                           std::string("translation to the ") +
-                               canon::DialectName(upstream_dialect) + " dialect is not available",
-                           "unsupported_dialect");
-        continue;
-      }
-      call.body = upstream_codec.render_request(*ex.canonical, d.model);
-    }
-    auto opened = co_await provider.Send(std::move(call));
-    if (!opened) {
-      last_error = std::move(opened).error();
-      if (!last && IsRetryableError(last_error)) {
-        continue;
-      }
-      co_await SendDialectError(writer, ex.client, request, last_error,
-                                ResponseHeaders(ex, request, d, attempts, nullptr));
-      co_return;
-    }
-    std::unique_ptr<UpstreamBody> upstream = std::move(opened).value();
-    const int status = upstream->status();
-    if (status >= 400) {
-      auto body = co_await upstream->ReadAll(kMaxUpstreamErrorBody);
-      if (!last && IsRetryableStatus(status)) {
-        continue;
-      }
-      std::string error_body;  // a named value: g++ 12 double-frees ?: temporaries in co_await
-      if (body) {
-        error_body = std::move(body).value();
-      }
-      co_await RelayUpstreamError(writer, request, ex, d, attempts, *upstream,
-                                  std::move(error_body));
-      co_return;
-    }
-    HttpHeaders headers = ResponseHeaders(ex, request, d, attempts, upstream.get());
-    if (ex.stream && !IsJsonBody(*upstream)) {
-      if (same && ex.client == Dialect::kOpenAiChat) {
-        co_await RelayOpenAiStream(writer, std::move(headers), *upstream, ex.include_usage,
-                                   deadline);
-        co_return;
-      }
-      if (upstream_codec.make_decoder == nullptr || client_codec.make_encoder == nullptr) {
-        co_await SendDialectError(writer, ex.client, request,
-                                  Error(ErrorKind::kInternal, "stream translation not available"),
-                                  std::move(headers));
-        co_return;
-      }
-      auto decoder = upstream_codec.make_decoder();
-      canon::Request fallback_request;
-      const canon::Request& client_request = ex.canonical ? *ex.canonical : fallback_request;
-      if (!ex.canonical) {
-        fallback_request.model = ex.model;
-        fallback_request.stream = true;
-      }
-      auto encoder = client_codec.make_encoder(client_request);
-      co_await RelayDecodedStream(writer, std::move(headers), *upstream, *decoder, *encoder, same,
-                                  deadline);
-      co_return;
-    }
-    auto body = co_await upstream->ReadAll(kMaxUpstreamBody);
-    if (!body) {
-      last_error = std::move(body).error();
-      if (!last) {
-        continue;
-      }
-      co_await SendDialectError(writer, ex.client, request, last_error,
-                                ResponseHeaders(ex, request, d, attempts, nullptr));
-      co_return;
-    }
-    if (same && !ex.stream) {
-      co_await SendJson(writer, 200, std::move(*body), std::move(headers));
-      co_return;
-    }
-    // Translate the answer (or, for a stream request answered with JSON, replay it as events).
-    canon::Response response;
-    if (upstream_codec.parse_response != nullptr) {
-      auto parsed = upstream_codec.parse_response(*body);
-      if (!parsed) {
-        Error e(ErrorKind::kUpstreamError,
-                "upstream provider \"" + provider.name() +
-                    "\" sent an answer that could not be read: " + parsed.error().message,
-                "upstream_error");
-        co_await SendDialectError(writer, ex.client, request, e, std::move(headers));
-        co_return;
-      }
-      response = std::move(parsed).value();
-    }
-    canon::Request fallback_request;
-    fallback_request.model = ex.model;
-    const canon::Request& client_request = ex.canonical ? *ex.canonical : fallback_request;
-    if (ex.stream) {
-      if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
-        co_return;
-      }
-      auto encoder = client_codec.make_encoder(client_request);
-      std::string out;
-      for (const auto& ev : ResponseToEvents(response)) {
-        encoder->Encode(ev, out);
-      }
-      co_await writer.WriteAndEnd(out);
-      co_return;
-    }
-    co_await SendJson(writer, 200, client_codec.render_response(response, client_request),
-                      std::move(headers));
-    co_return;
-  }
-  co_await SendDialectError(writer, ex.client, request, last_error);
+  Forwarder forwarder(snapshot, request, writer, ex);
+  co_await forwarder.Run();
 }
 
 }  // namespace baton

@@ -7,7 +7,11 @@
 // in the upstream's dialect, and the answer (JSON or stream) is decoded into canonical values or
 // events and rendered in the client's dialect as it arrives (DESIGN.md §7).
 //
-// The next deployment is tried only while nothing has been sent to the client.
+// Routing (docs/routing.md): the zone (X-Maestro-Zone) and task (X-Baton-Task) headers may pick
+// or restrict the model; the route's plan picks deployments; a failed attempt is retried on the
+// same deployment (backoff with jitter, the upstream's retry-after) or falls back to the next one
+// while nothing has been sent to the client. A stream is held back until its first content
+// event, so a stream that fails before that falls back transparently too.
 #pragma once
 
 #include <optional>
@@ -29,6 +33,10 @@ struct Exchange {
   // The client's request in canonical form: set by handlers that had to parse it anyway, else
   // parsed on first need.
   std::optional<canon::Request> canonical;
+  // Set by ForwardChat from the request headers, for logs and records.
+  std::string zone;     // X-Maestro-Zone
+  std::string session;  // X-Maestro-Session
+  std::string task;     // X-Baton-Task
 };
 
 // Routes and forwards; always answers the client (or returns when it went away).

@@ -7,6 +7,7 @@
 #include "router/health.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace baton {
 
@@ -14,6 +15,9 @@ namespace {
 
 constexpr int64_t kMinuteNs = 60'000'000'000;
 constexpr int64_t kTtftSmoothing = 8;  // exponential moving average, alpha = 1/8
+
+static_assert(std::is_same_v<SteadyTime::duration, std::chrono::nanoseconds>,
+              "DeploymentHealth::Available compares raw steady_clock counts with nanoseconds");
 
 int64_t Ns(SteadyTime t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -111,14 +115,6 @@ std::chrono::milliseconds MinuteWindow::RetryAfter(SteadyTime now, int64_t amoun
       1.0 - static_cast<double>(limit - current - amount) / static_cast<double>(previous);
   const auto at_ns = static_cast<int64_t>(needed * static_cast<double>(kMinuteNs));
   return std::chrono::milliseconds(std::max<int64_t>(0, (at_ns - into_minute) / 1'000'000 + 1));
-}
-
-bool DeploymentHealth::Available(SteadyTime now) const {
-  const int64_t open_until = open_until_ns_.load(std::memory_order_relaxed);
-  if (open_until == 0) {
-    return true;
-  }
-  return Ns(now) >= open_until && !probing_.load(std::memory_order_relaxed);
 }
 
 std::chrono::milliseconds DeploymentHealth::CooldownLeft(SteadyTime now) const {
@@ -241,6 +237,15 @@ DeploymentHealth& HealthRegistry::For(std::string_view id) {
   if (it == states_.end()) {
     it =
         states_.emplace(std::string(id), std::make_unique<DeploymentHealth>(std::string(id))).first;
+  }
+  return *it->second;
+}
+
+MinuteWindow& HealthRegistry::ZoneRequests(std::string_view zone) {
+  std::lock_guard lock(mu_);
+  auto it = zones_.find(zone);
+  if (it == zones_.end()) {
+    it = zones_.emplace(std::string(zone), std::make_unique<MinuteWindow>()).first;
   }
   return *it->second;
 }

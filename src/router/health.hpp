@@ -106,7 +106,12 @@ class DeploymentHealth {
 
   // Routing: may a request be sent now? False while cooling down, and while the half-open probe
   // is out. Cheap (atomic loads); a true answer must be confirmed by TryAcquire.
-  bool Available(SteadyTime now) const;
+  bool Available(SteadyTime now) const {
+    const int64_t open_until = open_until_ns_.load(std::memory_order_relaxed);
+    return open_until == 0 ||
+           (now.time_since_epoch().count() >= open_until &&  // steady_clock counts nanoseconds
+            !probing_.load(std::memory_order_relaxed));
+  }
   // Claims the deployment for one attempt: after the cooldown only the first caller gets the
   // probe (`probe` set); with rpm > 0 the request must fit the window. On success the attempt is
   // in flight until Release().
@@ -223,12 +228,16 @@ class HealthRegistry {
   DeploymentHealth& For(std::string_view id);
   // Copies of every state, sorted by id.
   std::vector<DeploymentView> Views(const RouterConfig& router) const;
+  // The request window of a zone (its rpm limit), created on first use; valid for the
+  // registry's lifetime.
+  MinuteWindow& ZoneRequests(std::string_view zone);
   const Clock& clock() const { return *clock_; }
 
  private:
   const Clock* clock_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<DeploymentHealth>, std::less<>> states_;
+  std::map<std::string, std::unique_ptr<MinuteWindow>, std::less<>> zones_;
 };
 
 }  // namespace baton

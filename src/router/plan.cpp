@@ -8,6 +8,7 @@
 #include "router/plan.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <limits>
 
@@ -30,10 +31,6 @@ uint64_t NextRandom() {
   return state * 0x2545F4914F6CDD1DULL;
 }
 
-bool Contains(const std::vector<std::string>& list, std::string_view value) {
-  return std::ranges::find(list, value) != list.end();
-}
-
 std::string JoinList(const std::vector<std::string>& list) {
   std::string out;
   for (const auto& item : list) {
@@ -47,33 +44,28 @@ std::string JoinList(const std::vector<std::string>& list) {
 
 }  // namespace
 
-bool ZoneAllows(const ZoneConfig* zone, const Route& route, const Deployment& d) {
-  if (zone == nullptr) {
-    return true;
-  }
-  if (!zone->allowed_providers.empty() && !Contains(zone->allowed_providers, d.provider->name())) {
-    return false;
-  }
-  return zone->allowed_models.empty() || Contains(zone->allowed_models, route.name) ||
-         Contains(zone->allowed_models, d.id);
-}
-
 RoutePlan::RoutePlan(const Route& route, const ZoneConfig* zone, const Clock& clock)
     : route_(&route), zone_(zone), clock_(&clock) {
   if (route.deployments.size() > 64) {
-    tried_large_.assign(route.deployments.size(), false);
+    tried_large_.assign((route.deployments.size() + 63) / 64, 0);
+  }
+  if (zone != nullptr && route.zones != nullptr && zone >= route.zones &&
+      zone < route.zones + route.zone_count) {
+    zone_table_ = route.zone_allowed.data() +
+                  static_cast<std::size_t>(zone - route.zones) * route.deployments.size();
   }
 }
 
 bool RoutePlan::Tried(std::size_t i) const {
-  return i < 64 && tried_large_.empty() ? (tried_small_ >> i & 1U) != 0 : tried_large_[i];
+  const uint64_t word = tried_large_.empty() ? tried_small_ : tried_large_[i / 64];
+  return (word >> (i % 64) & 1U) != 0;
 }
 
 void RoutePlan::MarkTried(std::size_t i) {
   if (tried_large_.empty()) {
     tried_small_ |= uint64_t{1} << i;
   } else {
-    tried_large_[i] = true;
+    tried_large_[i / 64] |= uint64_t{1} << (i % 64);
   }
 }
 
@@ -81,20 +73,23 @@ bool RoutePlan::Eligible(std::size_t i, SteadyTime now) const {
   if (Tried(i)) {
     return false;
   }
-  const Deployment& d = route_->deployments[i];
-  if (same_model_ != nullptr && d.model != *same_model_) {
+  const RouteSlot& slot = route_->slots[i];
+  if (!slot.available || !slot.health->Available(now) || !slot.health->RequestsFit(now, slot.rpm) ||
+      !slot.health->TokensFit(now, slot.tpm)) {
     return false;
   }
-  if (!d.provider->config().available || !d.health->Available(now) ||
-      !d.health->RequestsFit(now, d.settings.rpm) || !d.health->TokensFit(now, d.settings.tpm)) {
+  if (same_model_ != nullptr && route_->deployments[i].model != *same_model_) {
     return false;
   }
-  return zone_ == nullptr || ZoneAllows(zone_, *route_, d);
+  if (zone_table_ != nullptr) {
+    return zone_table_[i] != 0;
+  }
+  return zone_ == nullptr || ZoneAllows(zone_, *route_, route_->deployments[i]);
 }
 
 std::size_t RoutePlan::Choose(SteadyTime now) const {
-  const auto& ds = route_->deployments;
-  const std::size_t n = ds.size();
+  const auto& slots = route_->slots;
+  const std::size_t n = slots.size();
   std::size_t first = 0;
   while (first < n && !Eligible(first, now)) {
     ++first;
@@ -102,9 +97,9 @@ std::size_t RoutePlan::Choose(SteadyTime now) const {
   if (first == n || route_->strategy == RouteStrategy::kPriority) {
     return first == n ? kNone : first;
   }
-  const int level = ds[first].settings.priority;
+  const int level = slots[first].priority;
   std::size_t end = first + 1;
-  while (end < n && ds[end].settings.priority == level) {
+  while (end < n && slots[end].priority == level) {
     ++end;
   }
   if (end == first + 1) {
@@ -113,27 +108,33 @@ std::size_t RoutePlan::Choose(SteadyTime now) const {
   const std::size_t span = end - first;
   switch (route_->strategy) {
     case RouteStrategy::kWeighted: {
+      // One pass collecting the eligible deployments with their running weight totals, then one
+      // random draw (scaled by a multiply, not a division) and a binary search.
+      constexpr std::size_t kMaxSpan = 128;
+      std::array<uint32_t, kMaxSpan> index{};
+      std::array<uint64_t, kMaxSpan> cumulative{};
+      std::size_t count = 0;
       uint64_t total = 0;
       for (std::size_t i = first; i < end; ++i) {
-        if (Eligible(i, now)) {
-          total += static_cast<uint64_t>(std::max(0, ds[i].settings.weight));
-        }
-      }
-      if (total == 0) {
-        return first;
-      }
-      uint64_t r = NextRandom() % total;
-      for (std::size_t i = first; i < end; ++i) {
-        if (!Eligible(i, now)) {
+        const auto w = static_cast<uint64_t>(std::max(0, slots[i].weight));
+        if (w == 0 || (i != first && !Eligible(i, now))) {
           continue;
         }
-        auto w = static_cast<uint64_t>(std::max(0, ds[i].settings.weight));
-        if (r < w) {
-          return i;
+        total += w;
+        if (count < kMaxSpan) {
+          index[count] = static_cast<uint32_t>(i);
+          cumulative[count] = total;
+          ++count;
         }
-        r -= w;
       }
-      return first;
+      if (count == 0) {
+        return first;
+      }
+      total = cumulative[count - 1];  // a level wider than kMaxSpan draws among its first ones
+      const auto r =
+          static_cast<uint64_t>((static_cast<unsigned __int128>(NextRandom()) * total) >> 64U);
+      const auto* hit = std::upper_bound(cumulative.data(), cumulative.data() + count, r);
+      return index[static_cast<std::size_t>(hit - cumulative.data())];
     }
     case RouteStrategy::kLeastBusy:
     case RouteStrategy::kLowestLatency: {
@@ -142,12 +143,12 @@ std::size_t RoutePlan::Choose(SteadyTime now) const {
       std::size_t best = kNone;
       int64_t best_score = std::numeric_limits<int64_t>::max();
       for (std::size_t k = 0; k < span; ++k) {
-        std::size_t i = first + (offset + k) % span;
-        if (!Eligible(i, now)) {
-          continue;
+        std::size_t i = first + offset + k;
+        if (i >= end) {
+          i -= span;
         }
-        int64_t score = busy ? ds[i].health->in_flight() : ds[i].health->ttft_us();
-        if (score < best_score) {
+        const int64_t score = busy ? slots[i].health->in_flight() : slots[i].health->ttft_us();
+        if (score < best_score && (i == first || Eligible(i, now))) {
           best = i;
           best_score = score;
         }
@@ -157,7 +158,7 @@ std::size_t RoutePlan::Choose(SteadyTime now) const {
     case RouteStrategy::kLowestCost: {
       std::size_t best = first;
       for (std::size_t i = first + 1; i < end; ++i) {
-        if (ds[i].cost_per_token < ds[best].cost_per_token && Eligible(i, now)) {
+        if (slots[i].cost_per_token < slots[best].cost_per_token && Eligible(i, now)) {
           best = i;
         }
       }
@@ -184,7 +185,7 @@ RoutePlan::Pick RoutePlan::Next() {
     MarkTried(i);
     const Deployment& d = route_->deployments[i];
     bool probe = false;
-    if (!d.health->TryAcquire(now, d.settings.rpm, probe)) {
+    if (!route_->slots[i].health->TryAcquire(now, route_->slots[i].rpm, probe)) {
       continue;  // lost a race for the probe or the last rpm slot
     }
     pick.deployment = &d;

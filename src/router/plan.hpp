@@ -24,10 +24,6 @@
 
 namespace baton {
 
-// Whether the zone lets this route use this deployment (allowed providers and models). A null
-// zone allows everything.
-bool ZoneAllows(const ZoneConfig* zone, const Route& route, const Deployment& d);
-
 class RoutePlan {
  public:
   RoutePlan(const Route& route, const ZoneConfig* zone, const Clock& clock);
@@ -65,9 +61,10 @@ class RoutePlan {
 
   const Route* route_;
   const ZoneConfig* zone_;
+  const uint8_t* zone_table_ = nullptr;  // the route's precomputed row for zone_, if any
   const Clock* clock_;
   uint64_t tried_small_ = 0;                 // routes of up to 64 deployments
-  std::vector<bool> tried_large_;            // longer routes
+  std::vector<uint64_t> tried_large_;        // longer routes: one bit per deployment
   const std::string* same_model_ = nullptr;  // "same-model": the first pick's upstream model
   int picks_ = 0;
   bool done_ = false;  // "none": the first pick was the only one

@@ -39,6 +39,50 @@ Deployment MakeDeployment(Provider* provider, std::string id, DeploymentConfig s
 
 }  // namespace
 
+void Route::Finish(const Config* config) {
+  slots.clear();
+  slots.reserve(deployments.size());
+  for (const Deployment& d : deployments) {
+    RouteSlot slot;
+    slot.health = d.health;
+    slot.rpm = d.settings.rpm;
+    slot.tpm = d.settings.tpm;
+    slot.cost_per_token = d.cost_per_token;
+    slot.priority = d.settings.priority;
+    slot.weight = d.settings.weight;
+    slot.available = d.provider->config().available;
+    slots.push_back(slot);
+  }
+  zone_allowed.clear();
+  zones = nullptr;
+  zone_count = 0;
+  if (config == nullptr || config->zones.empty()) {
+    return;
+  }
+  zones = config->zones.data();
+  zone_count = config->zones.size();
+  zone_allowed.reserve(zone_count * deployments.size());
+  for (const ZoneConfig& zone : config->zones) {
+    for (const Deployment& d : deployments) {
+      zone_allowed.push_back(ZoneAllows(&zone, *this, d) ? 1 : 0);
+    }
+  }
+}
+
+bool ZoneAllows(const ZoneConfig* zone, const Route& route, const Deployment& d) {
+  if (zone == nullptr) {
+    return true;
+  }
+  auto contains = [](const std::vector<std::string>& list, std::string_view value) {
+    return std::ranges::find(list, value) != list.end();
+  };
+  if (!zone->allowed_providers.empty() && !contains(zone->allowed_providers, d.provider->name())) {
+    return false;
+  }
+  return zone->allowed_models.empty() || contains(zone->allowed_models, route.name) ||
+         contains(zone->allowed_models, d.id);
+}
+
 RouteTable RouteTable::Build(const Config& config,
                              const std::vector<std::unique_ptr<Provider>>& providers,
                              const std::vector<std::string>& priorities, HealthRegistry& health) {
@@ -66,6 +110,7 @@ RouteTable RouteTable::Build(const Config& config,
     route.fallback = FallbackMode::kNone;
     route.max_retries = config.router.max_retries;
     route.deployments.push_back(MakeDeployment(provider, id, DeploymentConfig{}, health));
+    route.Finish(&config);
     table.routes_.emplace(id, std::move(route));
     return true;
   };
@@ -87,6 +132,7 @@ RouteTable RouteTable::Build(const Config& config,
       return a.settings.priority < b.settings.priority;
     });
     if (!route.deployments.empty() && seen.insert(alias.name).second) {
+      route.Finish(&config);
       table.model_ids_.push_back(alias.name);
       table.routes_.emplace(alias.name, std::move(route));
     }
@@ -104,11 +150,13 @@ RouteTable RouteTable::Build(const Config& config,
   }
   if (!automatic.deployments.empty() && !seen.contains(std::string(kAutoModel))) {
     seen.insert(std::string(kAutoModel));
+    automatic.Finish(&config);
     table.model_ids_.push_back(std::string(kAutoModel));
     if (!seen.contains(std::string(kAutoModelAlt))) {
       seen.insert(std::string(kAutoModelAlt));
       Route alt = automatic;
       alt.name = std::string(kAutoModelAlt);
+      alt.Finish(&config);  // allowed_models may name either
       table.routes_.emplace(alt.name, std::move(alt));
     }
     table.routes_.emplace(automatic.name, std::move(automatic));
@@ -182,6 +230,7 @@ Result<const Route*> Snapshot::Resolve(std::string_view model, Route& scratch) c
       d.settings.target = id;
       d.id = std::move(id);
       scratch.deployments.push_back(std::move(d));
+      scratch.Finish(nullptr);
       return &scratch;
     }
   }

@@ -35,14 +35,39 @@ struct Deployment {
   bool local = false;  // a server on this machine or LAN (ollama, lmstudio, vllm, echo)
 };
 
+// What a routing decision reads of one deployment, packed so that scanning a long route touches
+// few cache lines (see RoutePlan).
+struct RouteSlot {
+  DeploymentHealth* health = nullptr;
+  int64_t rpm = 0;
+  int64_t tpm = 0;
+  double cost_per_token = 0;
+  int priority = 0;
+  int weight = 1;
+  bool available = true;  // the provider is configured (has its key)
+};
+
 struct Route {
   std::string name;                     // what the client asked for
   std::vector<Deployment> deployments;  // by priority (stable: file order within one), never empty
+  std::vector<RouteSlot> slots;         // deployments[i]'s routing fields, same order
   RouteStrategy strategy = RouteStrategy::kPriority;
   FallbackMode fallback = FallbackMode::kPriority;
   int max_retries = 2;
   std::vector<std::string> context_fallbacks;  // aliases or "provider/model"
+  // Zone policy worked out at build time: zone_allowed[z * deployments.size() + i] for the
+  // config's zones[z] (empty for routes built per request; the plan then checks by name).
+  const ZoneConfig* zones = nullptr;
+  std::size_t zone_count = 0;
+  std::vector<uint8_t> zone_allowed;
+
+  // Fills `slots` (and the zone table when `config` is given) from `deployments`.
+  void Finish(const Config* config);
 };
+
+// Whether the zone lets this route use this deployment (allowed providers; allowed models name
+// the route or the deployment id). A null zone allows everything.
+bool ZoneAllows(const ZoneConfig* zone, const Route& route, const Deployment& d);
 
 class RouteTable {
  public:

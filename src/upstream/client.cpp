@@ -695,7 +695,10 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
     if (!conn) {
       auto connected = co_await impl_->Connect(origin, key, proxy_url, request.timeouts);
       if (!connected) {
-        co_return std::move(connected).error();
+        // Nothing reached the upstream: the router may go to another deployment at once.
+        Error e = std::move(connected).error();
+        e.code = std::string(kConnectFailedCode);
+        co_return e;
       }
       conn = std::move(connected).value();
     } else {

@@ -49,6 +49,10 @@ Result<UpstreamOrigin> ParseOrigin(std::string_view url);
 // The Host header value the client sends for an origin ("host", "host:port", "[v6]:port").
 std::string HostHeader(const UpstreamOrigin& origin);
 
+// Error.code of an Open() that failed before the request reached the upstream (resolve, connect,
+// proxy tunnel, TLS handshake, or their timeouts).
+inline constexpr std::string_view kConnectFailedCode = "upstream_connect_failed";
+
 struct UpstreamRequest {
   const UpstreamOrigin* origin = nullptr;  // must outlive the call
   std::string method = "POST";
@@ -105,7 +109,8 @@ class UpstreamClient {
 
   // Sends the request and waits for the response head. Any HTTP status is a success here; the
   // caller decides what a 4xx/5xx means. Errors: kUpstreamError (connect, TLS, reset, proxy),
-  // kUpstreamTimeout (connect or first-byte timeout).
+  // kUpstreamTimeout (connect or first-byte timeout); code kConnectFailedCode when the request
+  // never reached the upstream.
   Awaitable<Result<std::unique_ptr<UpstreamBody>>> Open(UpstreamRequest request);
 
   PoolStats stats() const;

@@ -398,6 +398,57 @@ bool IsErrorChunk(std::string_view data) {
   return FindTopLevelMember(data, "error").has_value();
 }
 
+bool IsPreambleChunk(std::string_view data) {
+  ParseArena arena;
+  boost::system::error_code ec;
+  json::value doc = json::parse(data, ec, &arena.resource);
+  const json::object* chunk = ec ? nullptr : doc.if_object();
+  if (chunk == nullptr) {
+    return false;
+  }
+  if (const json::value* usage = chunk->if_contains("usage");
+      usage != nullptr && !usage->is_null()) {
+    return false;
+  }
+  const json::value* choices = chunk->if_contains("choices");
+  if (choices == nullptr || !choices->is_array()) {
+    return false;
+  }
+  auto empty = [](const json::value* v) {
+    return v == nullptr || v->is_null() || (v->is_string() && v->get_string().empty());
+  };
+  for (const json::value& choice : choices->get_array()) {
+    const json::object* c = choice.if_object();
+    if (c == nullptr || !empty(c->if_contains("finish_reason"))) {
+      return false;
+    }
+    const json::value* delta = c->if_contains("delta");
+    if (delta == nullptr) {
+      continue;
+    }
+    const json::object* d = delta->if_object();
+    if (d == nullptr) {
+      return false;
+    }
+    for (const auto& member : *d) {
+      std::string_view key = member.key();
+      if (key == "role") {
+        continue;
+      }
+      if ((key == "content" || key == "refusal" || key == "reasoning_content" ||
+           key == "reasoning") &&
+          empty(&member.value())) {
+        continue;
+      }
+      if (key == "tool_calls" && member.value().is_array() && member.value().get_array().empty()) {
+        continue;
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
 Usage ParseUsage(std::string_view text) {
   Usage usage;
   ParseArena arena;

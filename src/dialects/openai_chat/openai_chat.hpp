@@ -46,6 +46,10 @@ bool IsUsageOnlyChunk(std::string_view data);
 Usage ParseUsage(std::string_view text);
 // A chunk with a top-level "error" member (mid-stream error).
 bool IsErrorChunk(std::string_view data);
+// A chunk that carries no content yet: only the assistant role and empty content/refusal, no
+// tool calls, no reasoning, no finish_reason, no usage (the "preamble" the router holds back so a
+// failure after it can still fall back). Unparseable data is not a preamble.
+bool IsPreambleChunk(std::string_view data);
 
 // OpenAI error body {"error":{"message","type","param","code"}} for an Error.
 std::string RenderError(const Error& error);
