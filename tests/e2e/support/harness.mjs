@@ -879,3 +879,40 @@ export function findFixturesDir() {
   ].filter(Boolean);
   return candidates.find((d) => fs.existsSync(path.join(d, 'text_weather_sf.sse'))) || null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// baton-mock run-time faults (tools/mock/README.md, "Run-time faults")
+
+// Replaces the mock's fault: e.g. {status: 500}, {status: 429, retry_after: 1}, {reset: true},
+// {hang: true}, {drop_after_chunks: 1}, {latency_ms: 300}, with an optional count; {} clears it.
+// Resolves with the fault as the mock now reports it.
+export async function setMockFault(mock, fault = {}) {
+  const res = await fetch(`${mock.url}/mock/fault`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, `POST /mock/fault ${JSON.stringify(fault)} → ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+export const clearMockFault = (mock) => setMockFault(mock, {});
+
+// The generation requests (any dialect, embeddings included) a mock received whose body names
+// `model` (the body's "model", or the model in a Gemini/Bedrock/Azure path), oldest first. Only
+// the mock's last 100 requests are kept.
+export async function mockRequestsFor(mock, model) {
+  const requests = await mock.requests();
+  return requests.filter((r) => {
+    if (r.path.includes(`/${model}:`) || r.path.includes(`/${encodeURIComponent(model)}/`) ||
+        r.path.includes(`/deployments/${model}/`)) {
+      return true;
+    }
+    try {
+      return JSON.parse(r.body).model === model;
+    } catch {
+      return false;
+    }
+  });
+}
