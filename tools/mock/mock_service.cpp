@@ -733,8 +733,6 @@ Awaitable<void> MockService::Handle(HttpRequest& request, ResponseWriter& writer
   log_.Record(request);
 
   const Route route = Classify(request);
-  call.fault = fault_.Take(route.op == Op::kChat || route.op == Op::kEmbeddings ||
-                           route.op == Op::kGenerate);
   if (route.op != Op::kNotFound) {
     if (std::optional<DialectError> denied = CheckAuth(request, route)) {
       if (route.dialect == Dialect::kOpenAi || route.dialect == Dialect::kResponses) {
@@ -760,7 +758,10 @@ Awaitable<void> MockService::Handle(HttpRequest& request, ResponseWriter& writer
     }
   }
 
+  // Taken after the auth check, so that a refused request does not use up a counted fault.
   // Latency and hang concern every endpoint (a counted fault reaches only generation requests).
+  call.fault = fault_.Take(route.op == Op::kChat || route.op == Op::kEmbeddings ||
+                           route.op == Op::kGenerate);
   if (call.fault.hang) {
     co_await Hang(writer);
     co_return;

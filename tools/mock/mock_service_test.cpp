@@ -533,6 +533,19 @@ TEST(MockServiceFault, CountedFault) {
   EXPECT_EQ(Call(service, "POST", "/v1/embeddings", R"({"model":"e","input":"x"})").status, 200);
 }
 
+TEST(MockServiceFault, RefusedRequestsDoNotUseTheCount) {
+  MockOptions o = Options();
+  o.require_key = "sk-test";
+  MockService service(o);
+  PostFault(service, R"({"status":500,"count":1})");  // /mock/* needs no key
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody)).status, 401);
+  const HttpHeaders auth = {{"Authorization", "Bearer sk-test"}};
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody), auth).status,
+            500);
+  EXPECT_EQ(Call(service, "POST", "/v1/chat/completions", std::string(kChatBody), auth).status,
+            200);
+}
+
 TEST(MockServiceFault, BadFaultBodies) {
   MockService service(Options());
   PostFault(service, R"({"status":500})");
