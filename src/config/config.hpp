@@ -104,6 +104,10 @@ enum class FallbackMode {
 };
 std::string_view RouteStrategyName(RouteStrategy strategy);
 std::string_view FallbackModeName(FallbackMode mode);
+// The inverse of the names above ("least-busy" -> kLeastBusy); nullopt for anything else (exact,
+// case-sensitive match, as written in baton.toml).
+std::optional<RouteStrategy> ParseRouteStrategy(std::string_view name);
+std::optional<FallbackMode> ParseFallbackMode(std::string_view name);
 
 // One deployment of an alias: written as "provider/model" or as an inline table
 // { target = "provider/model", priority = 1, weight = 2, timeout = "20s", rpm = 60, ... }.
@@ -199,6 +203,9 @@ Config LoadConfigFile(const std::string& path);
 std::string_view DefaultConfigToml();
 // `~/.config/baton/baton.toml` (honouring XDG_CONFIG_HOME).
 std::string DefaultConfigPath();
+// Where [router] state_file defaults to when the file leaves it unset:
+// `$XDG_STATE_HOME/baton/router.json`, else `~/.local/state/baton/router.json`.
+std::string DefaultRouterStatePath();
 
 // Known provider presets: kind → OpenAI-compatible base URL and the env var holding its key.
 struct ProviderPreset {

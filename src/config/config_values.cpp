@@ -314,4 +314,37 @@ std::string DefaultConfigPath() {
   return ".config/baton/baton.toml";
 }
 
+std::string DefaultRouterStatePath() {
+  // Same rules as DefaultConfigPath: a relative XDG_STATE_HOME is ignored.
+  const char* xdg = GetEnv("XDG_STATE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') {
+    return std::string(xdg) + "/baton/router.json";
+  }
+  const char* home = GetEnv("HOME");
+  if (home != nullptr && home[0] != '\0') {
+    return std::string(home) + "/.local/state/baton/router.json";
+  }
+  return ".local/state/baton/router.json";
+}
+
+std::optional<RouteStrategy> ParseRouteStrategy(std::string_view name) {
+  for (RouteStrategy s :
+       {RouteStrategy::kPriority, RouteStrategy::kWeighted, RouteStrategy::kLeastBusy,
+        RouteStrategy::kLowestLatency, RouteStrategy::kLowestCost}) {
+    if (RouteStrategyName(s) == name) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<FallbackMode> ParseFallbackMode(std::string_view name) {
+  for (FallbackMode m : {FallbackMode::kPriority, FallbackMode::kSameModel, FallbackMode::kNone}) {
+    if (FallbackModeName(m) == name) {
+      return m;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace baton
