@@ -187,8 +187,14 @@ class Loader {
     try {
       root = toml::parse(text, source_);
     } catch (const toml::parse_error& e) {
-      throw ConfigError(source_, LineOf(e.source()), "",
-                        "invalid TOML: " + std::string(e.description()));
+      std::string message = "invalid TOML: " + std::string(e.description());
+      // The spec's long deployment tables invite line breaks, which TOML 1.0 forbids there.
+      if (e.description().find("inline table") != std::string_view::npos) {
+        message +=
+            " (an inline table { ... } must fit on one line, with no comma after its last "
+            "entry; for long ones use [[models.NAME.deployments]] sections)";
+      }
+      throw ConfigError(source_, LineOf(e.source()), "", message);
     }
     Config config;
     config.source = source_;

@@ -233,7 +233,8 @@ std::span<const ProviderKind> ProviderKinds();
 // Value syntaxes shared by the config loaders (TOML now, LiteLLM YAML later).
 //
 // Durations: one or more <number><unit> with unit ms, s, m or h ("500ms", "30s", "2m", "1m30s",
-// "1.5s"); millisecond resolution. Returns nullopt when malformed or over ~100 years.
+// "1.5s"), or "0" without a unit; millisecond resolution. Returns nullopt when malformed or over
+// ~100 years.
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 // Byte sizes: an integer with an optional unit B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB
 // (powers of 1024), case-insensitive, optional space: "1048576", "512KiB", "32MiB", "1MB".

@@ -1,5 +1,6 @@
 // Value syntaxes and tables shared by the config loaders: provider kinds and presets, durations,
-// byte sizes, secret references, ConfigError and the default config path.
+// byte sizes, secret references, ConfigError, route strategy and fallback names, and the default
+// config and router state paths.
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -134,6 +135,9 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   text = Trim(text);
   if (text.empty()) {
     return std::nullopt;
+  }
+  if (text == "0") {
+    return std::chrono::milliseconds{0};  // zero needs no unit (as in Go): cooldown = "0"
   }
   int64_t total = 0;
   std::size_t i = 0;
