@@ -30,8 +30,8 @@ using config_text::IsSpace;
 constexpr int64_t kMaxThreads = 1024;
 constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMaxWeight = 1'000'000;
-constexpr int64_t kMaxPriority = 1'000'000;  // either sign; keeps priority arithmetic far from
-                                             // overflow
+// Either sign; keeps any arithmetic on priorities far from overflow.
+constexpr int64_t kMaxPriority = 1'000'000;
 constexpr int64_t kMaxRetries = 10;
 constexpr int64_t kMaxAllowedFails = 1'000'000;
 // The automatic model's two names; also accepted wherever a model is referenced.
@@ -42,7 +42,7 @@ bool IsBareKeyChar(char c) {
   return IsAlnum(c) || c == '_' || c == '-';
 }
 
-// Provider, zone and task names: what may follow "[providers." etc. without surprises.
+// Zone and task names follow the provider name rule (aliases also allow ':').
 bool IsPlainName(std::string_view name) {
   return !name.empty() && std::ranges::all_of(name, [](char c) {
     return IsAlnum(c) || c == '_' || c == '-' || c == '.';

@@ -780,6 +780,31 @@ TEST(DefaultConfigTest, ExampleFileLoads) {
   ASSERT_NE(config.FindAlias("gpt-4.1:cheap"), nullptr);
   ASSERT_NE(config.FindAlias("demo"), nullptr);
   EXPECT_EQ(config.FindAlias("demo")->deployments[0].target, "mock/mock-gpt");
+  // Routing: every section of the example is there and means what its comments say.
+  EXPECT_EQ(config.router.strategy, RouteStrategy::kPriority);
+  EXPECT_EQ(config.router.cooldown, milliseconds(30'000));
+  EXPECT_EQ(config.router.priorities.size(), 3u);
+  EXPECT_EQ(config.router.state_file,
+            (std::filesystem::path(path).parent_path() / "router.json").string());
+  const ModelAlias* smart = config.FindAlias("smart");
+  ASSERT_NE(smart, nullptr);
+  EXPECT_EQ(smart->strategy, RouteStrategy::kWeighted);
+  EXPECT_EQ(smart->max_retries, 1);
+  EXPECT_EQ(smart->context_fallbacks, (std::vector<std::string>{"long"}));
+  ASSERT_EQ(smart->deployments.size(), 3u);
+  EXPECT_EQ(smart->deployments[1].weight, 2);
+  EXPECT_EQ(smart->deployments[2].priority, 1);
+  const ModelAlias* long_alias = config.FindAlias("long");
+  ASSERT_NE(long_alias, nullptr);
+  EXPECT_EQ(long_alias->strategy, RouteStrategy::kLowestCost);
+  ASSERT_EQ(long_alias->deployments.size(), 2u);
+  EXPECT_GT(long_alias->deployments[1].output_cost_per_token, 0);
+  const ZoneConfig* clinic = config.FindZone("clinic");
+  ASSERT_NE(clinic, nullptr);
+  EXPECT_EQ(clinic->rpm, 120);
+  EXPECT_EQ(clinic->allowed_providers.size(), 2u);
+  ASSERT_NE(config.FindTask("vitals"), nullptr);
+  EXPECT_EQ(config.FindTask("vitals")->model, "smart");
 }
 
 TEST(LoadConfigFileTest, MissingFile) {
