@@ -77,8 +77,8 @@ int RunServe(const ServeOptions& options) {
     return 1;
   }
   // The first snapshot's server settings are the running ones: a reload keeps them.
-  const std::shared_ptr<const Snapshot> initial = runtime->Current();
-  const ServerConfig& sc = initial->config().server;
+  // (A copy: the first snapshot need not outlive the first reload.)
+  const ServerConfig sc = runtime->Current()->config().server;
   if (!IsLoopbackHost(sc.host) && !sc.master_key_configured) {
     std::fprintf(stderr,
                  "baton: warning: listening on %s without a master key: anyone who can reach "
@@ -140,12 +140,14 @@ int RunServe(const ServeOptions& options) {
     std::fprintf(stderr, "baton: %s\n", e.what());
     return 1;
   }
+  auto initial = runtime->Current();
   std::printf("baton listening on http://%s:%u\n", sc.host.c_str(),
               static_cast<unsigned>(server->port()));
   std::printf("baton config: %s (%zu providers, %zu models), %d worker threads\n",
               initial->config().source.c_str(), initial->config().providers.size(),
               initial->routes().model_ids().size(), server->threads());
   std::fflush(stdout);
+  initial.reset();
   server->Run();
   server.reset();
   std::fprintf(stderr, "baton: stopped\n");
