@@ -41,6 +41,11 @@ async function sighup(baton, pattern) {
   assert.fail(`no ${pattern} on stderr after SIGHUP:\n${baton.proc.describe()}`);
 }
 
+// stderr arrives through its own pipe, possibly after the HTTP answer: wait for the line.
+async function stderrLine(baton, regex, timeoutMs = 3000) {
+  await baton.proc.waitFor(regex, { stream: 'stderr', timeoutMs });
+}
+
 function reload(baton, opts = {}) {
   return postJSON(`${baton.url}/api/admin/config/reload`, undefined, authed(opts));
 }
@@ -63,7 +68,7 @@ describe('config reload', () => {
       fresh: { deployments: ['mock/mock-gpt-mini'] },
     }));
     await sighup(baton, /baton: config reloaded \(/);
-    assert.match(baton.stderrText(), /config reloaded \([^)]*baton\.toml: 1 providers, \d+ models, via SIGHUP\)/);
+    await stderrLine(baton, /config reloaded \([^)]*baton\.toml: 1 providers, \d+ models, via SIGHUP\)/);
     let list = ids(await modelIds(baton));
     assert.ok(list.includes('fresh'), list.join(','));
     for (const model of ['fresh', 'demo']) {
@@ -112,7 +117,7 @@ api_key = "sk-literal-secret-never-shown-77"
     // Same by SIGHUP: logged, still serving.
     fs.writeFileSync(baton.configPath, 'this is [not toml\n');
     await sighup(baton, /baton: reload failed: /);
-    assert.match(baton.stderrText(), /baton: reload failed: \S*baton\.toml:1: .*via SIGHUP/);
+    await stderrLine(baton, /baton: reload failed: \S*baton\.toml:1: .*via SIGHUP/);
     await assertStillServing(baton, 'a refused SIGHUP reload');
     res = await chatAs(baton, { model: 'third', messages: userMessage() });
     assert.equal(res.status, 200, res.text);
@@ -124,7 +129,7 @@ api_key = "sk-literal-secret-never-shown-77"
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.ignored, ['server.threads']);
     assert.ok(ids(await modelIds(baton)).includes('fourth'));
-    assert.match(baton.stderrText(), /not changed until a restart: server\.threads/);
+    await stderrLine(baton, /not changed until a restart: server\.threads/);
     await baton.stop();
   });
 
@@ -214,6 +219,7 @@ api_key = "sk-literal-secret-never-shown-77"
     await Promise.all(clients);
     t.diagnostic(`${count} requests completed, by upstream model: ${JSON.stringify([...served])}`);
     assert.deepEqual(reloadErrors, []);
+    await stderrLine(baton, /(?:baton: config reloaded \([^\n]*\n[^]*){10}/);
     assert.equal((baton.stderrText().match(/baton: config reloaded \(/g) || []).length, 10, baton.stderrText());
     assert.deepEqual(failures, [], `${failures.length} failed of ${count + failures.length}`);
     assert.ok(count >= 40, `only ${count} requests completed`);
@@ -344,7 +350,7 @@ describe('priorities admin', () => {
     const stored = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
     assert.deepEqual(stored, { priorities: ['mock/mock-gpt-mini', 'second/mock-gpt'] });
     assert.equal(fs.statSync(stateFile).mode & 0o777, 0o600);
-    assert.match(baton.stderrText(), /baton: priorities changed: \[mock\/mock-gpt-mini, second\/mock-gpt\]/);
+    await stderrLine(baton, /baton: priorities changed: \[mock\/mock-gpt-mini, second\/mock-gpt\]\n/);
 
     // Restart with the same state file: the order survives.
     await baton.stop();
@@ -359,7 +365,7 @@ describe('priorities admin', () => {
     // A corrupt state file: a warning, and the config's list.
     fs.writeFileSync(stateFile, '{"priorities": [1,');
     baton = await startBaton(config, { env: { HOME: home } });
-    assert.match(baton.stderrText(), /baton: warning: state file .*router\.json: not valid JSON; using the config's \[router\] priorities/);
+    await stderrLine(baton, /baton: warning: state file .*router\.json: not valid JSON; using the config's \[router\] priorities/);
     res = await getJSON(`${baton.url}/api/admin/priorities`, { headers: AUTH });
     assert.deepEqual(res.json, { priorities: [], source: 'config' });
     await baton.stop();
