@@ -22,11 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string EnvOrEmpty(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? std::string(value) : std::string();
-}
-
 Error StateError(const std::string& path, const std::string& why) {
   return {ErrorKind::kInternal, "state file " + path + ": " + why, "state_file_error"};
 }
@@ -69,15 +64,10 @@ Status WriteAll(int fd, std::string_view data) {
 }  // namespace
 
 std::string DefaultStateFile() {
-  std::string base = EnvOrEmpty("XDG_STATE_HOME");
-  if (base.empty() || !fs::path(base).is_absolute()) {  // the XDG spec ignores relative values
-    std::string home = EnvOrEmpty("HOME");
-    if (home.empty()) {
-      return {};
-    }
-    base = (fs::path(home) / ".local" / "state").string();
-  }
-  return (fs::path(base) / "baton" / "router.json").string();
+  // Without HOME (and an absolute XDG_STATE_HOME) there is no sensible place: nothing is saved
+  // and run-time changes are refused, rather than written relative to whatever the cwd is.
+  std::string path = DefaultRouterStatePath();
+  return path.starts_with('/') ? path : std::string();
 }
 
 std::string StateFilePath(const Config& config) {
