@@ -1,6 +1,7 @@
 #include "api/api.hpp"
 
 #include <chrono>
+#include <unordered_set>
 
 #include "api/dialect_handlers.hpp"
 #include "api/forward.hpp"
@@ -18,10 +19,13 @@ const int64_t kStartTime = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
 
-std::string ModelsListJson(const Snapshot& snapshot) {
+// How long a /v1/models request waits for stale provider lists (fetched concurrently).
+constexpr std::chrono::milliseconds kModelListWait{2'000};
+
+std::string ModelsListJson(const std::vector<std::string>& ids) {
   std::string out = R"({"object":"list","data":[)";
   bool first = true;
-  for (const auto& id : snapshot.routes().model_ids()) {
+  for (const auto& id : ids) {
     if (!first) {
       out += ',';
     }
@@ -154,8 +158,29 @@ Error MethodNotAllowed(const HttpRequest& request) {
 
 }  // namespace
 
-Api::Api(SnapshotSource snapshots, ApiStatus status)
-    : snapshots_(std::move(snapshots)), status_(std::move(status)) {}
+Api::Api(SnapshotSource snapshots, ApiStatus status, AdminControl* admin)
+    : snapshots_(std::move(snapshots)),
+      status_(std::move(status)),
+      admin_(admin),
+      admin_api_(admin) {}
+
+Awaitable<std::vector<std::string>> Api::ModelIds(std::shared_ptr<const Snapshot> snapshot) {
+  std::vector<std::string> ids = snapshot->routes().model_ids();
+  if (admin_ == nullptr) {
+    co_return ids;
+  }
+  ModelCatalog& catalog = admin_->catalog();
+  if (catalog.NeedsRefresh(*snapshot)) {
+    co_await catalog.Refresh(snapshot, false, kModelListWait);
+  }
+  std::unordered_set<std::string> seen(ids.begin(), ids.end());
+  for (auto& id : catalog.DiscoveredIds(*snapshot)) {
+    if (seen.insert(id).second) {
+      ids.push_back(std::move(id));
+    }
+  }
+  co_return ids;
+}
 
 Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
   std::shared_ptr<const Snapshot> snapshot = snapshots_();
@@ -170,6 +195,10 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
   if (path == "/health/readiness") {
     bool draining = status_.draining && status_.draining();
     co_await SendJson(writer, draining ? 503 : 200, ReadinessJson(*snapshot, draining));
+    co_return;
+  }
+  if (IsAdminPath(path)) {
+    co_await admin_api_.Handle(snapshot, request, writer);
     co_return;
   }
 
@@ -234,20 +263,23 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
     case EndpointKind::kGemini:
       co_await HandleGemini(*snapshot, request, writer, ep.rest);
       co_return;
-    case EndpointKind::kGeminiModels:
-      co_await SendJson(writer, 200, GeminiModelsJson(*snapshot));
+    case EndpointKind::kGeminiModels: {
+      std::vector<std::string> ids = co_await ModelIds(snapshot);
+      co_await SendJson(writer, 200, GeminiModelsJson(ids));
       co_return;
+    }
     case EndpointKind::kModels:
       break;
     case EndpointKind::kUnknown:
       co_return;
   }
+  std::vector<std::string> ids = co_await ModelIds(snapshot);
   if (!request.Header("anthropic-version").empty()) {
     HttpHeaders headers{{"request-id", "req_" + request.request_id}};
-    co_await SendJson(writer, 200, AnthropicModelsJson(*snapshot), std::move(headers));
+    co_await SendJson(writer, 200, AnthropicModelsJson(ids), std::move(headers));
     co_return;
   }
-  co_await SendJson(writer, 200, ModelsListJson(*snapshot));
+  co_await SendJson(writer, 200, ModelsListJson(ids));
 }
 
 }  // namespace baton

@@ -8,7 +8,11 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "admin/admin_api.hpp"
+#include "admin/control.hpp"
 #include "router/route_table.hpp"
 #include "server/http.hpp"
 
@@ -22,13 +26,21 @@ struct ApiStatus {
 
 class Api {
  public:
-  Api(SnapshotSource snapshots, ApiStatus status);
+  // admin: the run-time services behind /api/admin/* and model discovery; null serves only the
+  // configured models and /health/deployments.
+  Api(SnapshotSource snapshots, ApiStatus status, AdminControl* admin = nullptr);
   // The HttpHandler for the server.
   Awaitable<void> Handle(HttpRequest& request, ResponseWriter& writer);
 
  private:
+  // The ids /v1/models lists: the snapshot's (aliases, auto, configured "provider/model"), then
+  // the discovered ones; refreshes stale provider lists first (bounded wait).
+  Awaitable<std::vector<std::string>> ModelIds(std::shared_ptr<const Snapshot> snapshot);
+
   SnapshotSource snapshots_;
   ApiStatus status_;
+  AdminControl* admin_;
+  AdminApi admin_api_;
 };
 
 }  // namespace baton

@@ -192,8 +192,7 @@ Awaitable<void> HandleGemini(const Snapshot& snapshot, HttpRequest& request, Res
                            method == "streamGenerateContent");
 }
 
-std::string AnthropicModelsJson(const Snapshot& snapshot) {
-  const auto& ids = snapshot.routes().model_ids();
+std::string AnthropicModelsJson(const std::vector<std::string>& ids) {
   std::string out = R"({"data":[)";
   bool first = true;
   for (const auto& id : ids) {
@@ -225,10 +224,10 @@ std::string AnthropicModelsJson(const Snapshot& snapshot) {
   return out;
 }
 
-std::string GeminiModelsJson(const Snapshot& snapshot) {
+std::string GeminiModelsJson(const std::vector<std::string>& ids) {
   std::string out = R"({"models":[)";
   bool first = true;
-  for (const auto& id : snapshot.routes().model_ids()) {
+  for (const auto& id : ids) {
     if (!first) {
       out += ',';
     }

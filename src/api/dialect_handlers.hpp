@@ -3,6 +3,9 @@
 // into the canonical form and hands it to ForwardChat (forward.hpp). Authentication has passed.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "router/route_table.hpp"
 #include "server/http.hpp"
 
@@ -23,8 +26,9 @@ Awaitable<void> HandleResponses(const Snapshot& snapshot, HttpRequest& request,
 Awaitable<void> HandleGemini(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
                              std::string_view rest);
 
-// Model lists in the Anthropic and Gemini shapes.
-std::string AnthropicModelsJson(const Snapshot& snapshot);
-std::string GeminiModelsJson(const Snapshot& snapshot);
+// Model lists in the Anthropic and Gemini shapes, of the ids /v1/models lists (aliases, auto,
+// configured and discovered "provider/model" ids).
+std::string AnthropicModelsJson(const std::vector<std::string>& ids);
+std::string GeminiModelsJson(const std::vector<std::string>& ids);
 
 }  // namespace baton

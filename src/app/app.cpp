@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/api.hpp"
+#include "app/runtime.hpp"
 #include "config/config.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "router/route_table.hpp"
@@ -22,16 +23,18 @@ bool IsLoopbackHost(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
-Config LoadForServe(const ServeOptions& options) {
+// The config to serve, and the file it came from (empty for the built-in default), which a
+// reload reads again.
+std::pair<Config, std::string> LoadForServe(const ServeOptions& options) {
   if (!options.config_path.empty()) {
-    return LoadConfigFile(options.config_path);
+    return {LoadConfigFile(options.config_path), options.config_path};
   }
   std::string default_path = DefaultConfigPath();
   std::error_code ec;
   if (!default_path.empty() && std::filesystem::exists(default_path, ec)) {
-    return LoadConfigFile(default_path);
+    return {LoadConfigFile(default_path), default_path};
   }
-  return LoadConfigString(DefaultConfigToml(), "<built-in default>");
+  return {LoadConfigString(DefaultConfigToml(), "<built-in default>"), std::string()};
 }
 
 }  // namespace
@@ -50,9 +53,9 @@ int RunConfigCheck(const std::string& path) {
 }
 
 int RunServe(const ServeOptions& options) {
-  std::shared_ptr<const Snapshot> initial;
+  std::unique_ptr<Runtime> runtime;
   try {
-    Config config = LoadForServe(options);
+    auto [config, path] = LoadForServe(options);
     if (options.host) {
       config.server.host = *options.host;
     }
@@ -64,12 +67,18 @@ int RunServe(const ServeOptions& options) {
                    config.source.c_str(), config.server.master_key_unset_reason.c_str());
       return 1;
     }
-    initial = Snapshot::Build(std::move(config));
+    RuntimeOptions runtime_options;
+    runtime_options.config_path = path;
+    runtime_options.host = options.host;
+    runtime_options.port = options.port;
+    runtime = std::make_unique<Runtime>(std::move(config), std::move(runtime_options));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "baton: %s\n", e.what());
     return 1;
   }
-  const ServerConfig& sc = initial->config().server;
+  // The first snapshot's server settings are the running ones: a reload keeps them.
+  // (A copy: the first snapshot need not outlive the first reload.)
+  const ServerConfig sc = runtime->Current()->config().server;
   if (!IsLoopbackHost(sc.host) && !sc.master_key_configured) {
     std::fprintf(stderr,
                  "baton: warning: listening on %s without a master key: anyone who can reach "
@@ -77,7 +86,6 @@ int RunServe(const ServeOptions& options) {
                  sc.host.c_str());
   }
 
-  std::atomic<std::shared_ptr<const Snapshot>> current(initial);
   ProxySettings proxy = ProxySettings::FromEnvironment();
 
   ServerOptions so;
@@ -90,6 +98,9 @@ int RunServe(const ServeOptions& options) {
   so.idle_timeout = sc.idle_timeout;
   so.write_timeout = sc.write_timeout;
   so.drain_timeout = sc.drain_timeout;
+  // SIGHUP: re-read the config file. Runs on worker 0 between requests (a file read and a
+  // snapshot build, milliseconds); the outcome is logged by Reload().
+  so.on_sighup = [&runtime] { (void)runtime->Reload("SIGHUP"); };
   so.render_error = [](int status, std::string_view message) {
     ErrorKind kind = ErrorKind::kBadRequest;  // 400, 408, 431
     if (status == 413) {
@@ -119,7 +130,7 @@ int RunServe(const ServeOptions& options) {
   std::unique_ptr<Server> server;
   ApiStatus api_status;
   api_status.draining = [&server] { return server && server->draining(); };
-  Api api([&current] { return current.load(); }, api_status);
+  Api api([&runtime] { return runtime->Current(); }, api_status, runtime.get());
   server = std::make_unique<Server>(so, [&api](HttpRequest& request, ResponseWriter& writer) {
     return api.Handle(request, writer);
   });
@@ -129,12 +140,14 @@ int RunServe(const ServeOptions& options) {
     std::fprintf(stderr, "baton: %s\n", e.what());
     return 1;
   }
+  auto initial = runtime->Current();
   std::printf("baton listening on http://%s:%u\n", sc.host.c_str(),
               static_cast<unsigned>(server->port()));
   std::printf("baton config: %s (%zu providers, %zu models), %d worker threads\n",
               initial->config().source.c_str(), initial->config().providers.size(),
               initial->routes().model_ids().size(), server->threads());
   std::fflush(stdout);
+  initial.reset();
   server->Run();
   server.reset();
   std::fprintf(stderr, "baton: stopped\n");

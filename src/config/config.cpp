@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -26,9 +28,25 @@ using config_text::IsDigit;
 using config_text::IsSpace;
 
 constexpr int64_t kMaxThreads = 1024;
+constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMaxWeight = 1'000'000;
+// Either sign; keeps any arithmetic on priorities far from overflow.
+constexpr int64_t kMaxPriority = 1'000'000;
+constexpr int64_t kMaxRetries = 10;
+constexpr int64_t kMaxAllowedFails = 1'000'000;
+// The automatic model's two names; also accepted wherever a model is referenced.
+constexpr std::string_view kAutoModel = "auto";
+constexpr std::string_view kAutoModelAlt = "router-maestro";
 
 bool IsBareKeyChar(char c) {
   return IsAlnum(c) || c == '_' || c == '-';
+}
+
+// Zone and task names follow the provider name rule (aliases also allow ':').
+bool IsPlainName(std::string_view name) {
+  return !name.empty() && std::ranges::all_of(name, [](char c) {
+    return IsAlnum(c) || c == '_' || c == '-' || c == '.';
+  });
 }
 
 // A key as it would be written in TOML: bare when possible, quoted otherwise.
@@ -102,6 +120,21 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// The candidate within a small edit distance of `name`, for "did you mean" hints; empty if none.
+std::string_view NearestName(std::string_view name,
+                             const std::vector<std::string_view>& candidates) {
+  std::string_view best;
+  std::size_t best_distance = 3;  // suggest only near misses
+  for (std::string_view candidate : candidates) {
+    std::size_t d = EditDistance(name, candidate);
+    if (d < best_distance) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
 std::string JoinNames(const std::vector<std::string_view>& names) {
   std::string out;
   for (std::string_view name : names) {
@@ -116,6 +149,15 @@ std::string JoinNames(const std::vector<std::string_view>& names) {
 struct Entry {
   const toml::key* key;
   const toml::node* node;
+};
+
+// A model named somewhere (context_fallbacks, zones, [defaults]); checked once every alias is
+// known, so a reference may point to an alias defined further down the file.
+struct ModelRef {
+  const toml::node* node;  // the string, for its line
+  std::string key;
+  std::string model;
+  std::string owner;  // the alias whose context_fallbacks these are (it may not name itself)
 };
 
 // toml++ keeps tables in a std::map (sorted by key); the config promises file order.
@@ -145,12 +187,18 @@ class Loader {
     try {
       root = toml::parse(text, source_);
     } catch (const toml::parse_error& e) {
-      throw ConfigError(source_, LineOf(e.source()), "",
-                        "invalid TOML: " + std::string(e.description()));
+      std::string message = "invalid TOML: " + std::string(e.description());
+      // The spec's long deployment tables invite line breaks, which TOML 1.0 forbids there.
+      if (e.description().find("inline table") != std::string_view::npos) {
+        message +=
+            " (an inline table { ... } must fit on one line, with no comma after its last "
+            "entry; for long ones use [[models.NAME.deployments]] sections)";
+      }
+      throw ConfigError(source_, LineOf(e.source()), "", message);
     }
     Config config;
     config.source = source_;
-    CheckKeys(root, "", {"server", "providers", "models"});
+    CheckKeys(root, "", {"server", "providers", "models", "router", "zones", "defaults"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -159,10 +207,25 @@ class Loader {
         config.providers.push_back(LoadProvider(*e.key, *e.node));
       }
     }
+    // Before the aliases: they inherit its strategy and fallback.
+    if (const toml::node* router = root.get("router")) {
+      LoadRouter(Table(*router, "router"), config);
+    }
     if (const toml::node* models = root.get("models")) {
       for (const Entry& e : InFileOrder(Table(*models, "models"))) {
         config.models.push_back(LoadModel(*e.key, *e.node, config));
       }
+    }
+    if (const toml::node* zones = root.get("zones")) {
+      for (const Entry& e : InFileOrder(Table(*zones, "zones"))) {
+        config.zones.push_back(LoadZone(*e.key, *e.node, config));
+      }
+    }
+    if (const toml::node* defaults = root.get("defaults")) {
+      LoadDefaults(Table(*defaults, "defaults"), config);
+    }
+    for (const ModelRef& ref : model_refs_) {
+      CheckModelRef(ref, config);
     }
     return config;
   }
@@ -193,21 +256,15 @@ class Loader {
         continue;
       }
       std::string message = "unknown key";
-      std::string_view best;
-      std::size_t best_distance = 3;  // suggest only near misses
-      for (std::string_view candidate : allowed) {
-        std::size_t d = EditDistance(name, candidate);
-        if (d < best_distance) {
-          best = candidate;
-          best_distance = d;
-        }
-      }
+      std::string_view best = NearestName(name, std::vector<std::string_view>(allowed));
       if (!best.empty()) {
         message += "; did you mean \"" + std::string(best) + "\"?";
       } else {
         message += " (allowed here: " + JoinNames(allowed) + ")";
       }
-      if (e.node->is_table() && (path.starts_with("providers.") || path.starts_with("models."))) {
+      bool named_section = path.starts_with("providers.") || path.starts_with("models.") ||
+                           path.starts_with("zones.");
+      if (e.node->is_table() && named_section && path.find('[') == std::string::npos) {
         message += "; a name containing \".\" must be quoted, e.g. [" +
                    path.substr(0, path.find('.')) + ".\"" + path.substr(path.find('.') + 1) + "." +
                    std::string(name) + "\"]";
@@ -630,8 +687,177 @@ class Loader {
     return provider;
   }
 
-  ModelAlias LoadModel(const toml::key& name_key, const toml::node& node,
-                       const Config& config) const {
+  // A number that may be written as an integer or a float (2.5e-6, 0); finite and >= 0.
+  double NonNegativeNumber(const toml::node& node, const std::string& key) const {
+    double v = 0;
+    if (const auto* integer = node.as_integer()) {
+      v = static_cast<double>(integer->get());
+    } else if (const auto* floating = node.as_floating_point()) {
+      v = floating->get();
+    } else {
+      Fail(node, key, "must be a number, not " + TypeName(node));
+    }
+    if (!std::isfinite(v)) {
+      Fail(node, key, "must be a finite number");
+    }
+    if (v < 0) {
+      Fail(node, key, "must not be negative");
+    }
+    return v;
+  }
+
+  // An array of non-empty strings; each returned with its node (for the line of later errors).
+  std::vector<std::pair<const toml::node*, std::string>> StringList(const toml::node& node,
+                                                                    const std::string& key,
+                                                                    std::string_view what) const {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) {
+      Fail(node, key, "must be an array of " + std::string(what) + ", not " + TypeName(node));
+    }
+    std::vector<std::pair<const toml::node*, std::string>> out;
+    for (const toml::node& item : *array) {
+      const auto* text = item.as_string();
+      if (text == nullptr) {
+        Fail(item, key,
+             "must be an array of " + std::string(what) + ", not an array holding " +
+                 TypeName(item));
+      }
+      if (text->get().empty()) {
+        Fail(item, key, "entries must not be empty");
+      }
+      out.emplace_back(&item, text->get());
+    }
+    return out;
+  }
+
+  // "provider/model" whose provider is defined. `label` starts the messages ("deployment ").
+  std::string Target(const toml::node& node, const std::string& key, const Config& config,
+                     const std::string& label) const {
+    std::string target = String(node, key);
+    std::size_t slash = target.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == target.size()) {
+      Fail(node, key, label + Quote(target) + R"( must be "provider/model")");
+    }
+    std::string provider = target.substr(0, slash);
+    if (config.FindProvider(provider) == nullptr) {
+      Fail(node, key,
+           label + Quote(target) + " names provider " + Quote(provider) +
+               ", which is not defined in [providers]");
+    }
+    return target;
+  }
+
+  RouteStrategy Strategy(const toml::node& node, const std::string& key) const {
+    std::string name = String(node, key);
+    if (auto strategy = ParseRouteStrategy(name)) {
+      return *strategy;
+    }
+    Fail(node, key,
+         "unknown strategy " + Quote(name) +
+             " (valid: priority, weighted, least-busy, lowest-latency, lowest-cost)");
+  }
+
+  FallbackMode Fallback(const toml::node& node, const std::string& key) const {
+    std::string name = String(node, key);
+    if (auto mode = ParseFallbackMode(name)) {
+      return *mode;
+    }
+    Fail(node, key, "unknown fallback " + Quote(name) + " (valid: priority, same-model, none)");
+  }
+
+  void LoadRouter(const toml::table& table, Config& config) const {
+    RouterConfig& router = config.router;
+    CheckKeys(
+        table, "router",
+        {"strategy", "fallback", "max_retries", "retry_backoff", "max_retry_wait", "allowed_fails",
+         "fail_window", "cooldown", "priorities", "discovery_ttl", "state_file"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string key = Join("router", name);
+      if (name == "strategy") {
+        router.strategy = Strategy(node, key);
+      } else if (name == "fallback") {
+        router.fallback = Fallback(node, key);
+      } else if (name == "max_retries") {
+        router.max_retries = static_cast<int>(Integer(node, key, 0, kMaxRetries));
+      } else if (name == "retry_backoff") {
+        router.retry_backoff = Duration(node, key, true);
+      } else if (name == "max_retry_wait") {
+        router.max_retry_wait = Duration(node, key, true);
+      } else if (name == "allowed_fails") {
+        router.allowed_fails = static_cast<int>(Integer(node, key, 0, kMaxAllowedFails));
+      } else if (name == "fail_window") {
+        router.fail_window = Duration(node, key, false);
+      } else if (name == "cooldown") {
+        router.cooldown = Duration(node, key, true);  // 0 disables cooldowns
+      } else if (name == "priorities") {
+        for (auto& [item, text] : StringList(node, key, "\"provider/model\" strings")) {
+          router.priorities.push_back(Target(*item, key, config, ""));
+        }
+      } else if (name == "discovery_ttl") {
+        router.discovery_ttl = Duration(node, key, false);
+      } else if (name == "state_file") {
+        // Empty = the default location, resolved by the app (DefaultRouterStatePath).
+        std::string text = String(node, key);
+        router.state_file = text.empty() ? "" : Path(text);
+      }
+    }
+  }
+
+  // One entry of deployments = [...]: "provider/model" or { target = "provider/model", ... }.
+  DeploymentConfig LoadDeployment(const toml::node& item, const std::string& key, std::size_t index,
+                                  const Config& config) const {
+    DeploymentConfig dc;
+    if (item.is_string()) {
+      dc.target = Target(item, key, config, "deployment ");
+      return dc;
+    }
+    const toml::table* table = item.as_table();
+    if (table == nullptr) {
+      Fail(
+          item, key,
+          R"(entries must be "provider/model" strings or inline tables { target = "provider/model", ... }, not )" +
+              TypeName(item));
+    }
+    std::string path = key + "[" + std::to_string(index) + "]";
+    CheckKeys(*table, path,
+              {"target", "priority", "weight", "timeout", "rpm", "tpm", "max_tokens",
+               "context_window", "input_cost_per_token", "output_cost_per_token"});
+    const toml::node* target = table->get("target");
+    if (target == nullptr) {
+      Fail(item, path + ".target",
+           R"(is required (e.g. { target = "provider/model", weight = 2 }))");
+    }
+    dc.target = Target(*target, path + ".target", config, "deployment ");
+    for (const Entry& e : InFileOrder(*table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string field = Join(path, name);
+      if (name == "priority") {
+        dc.priority = static_cast<int>(Integer(node, field, -kMaxPriority, kMaxPriority));
+      } else if (name == "weight") {
+        dc.weight = static_cast<int>(Integer(node, field, 0, kMaxWeight));
+      } else if (name == "timeout") {
+        dc.timeout = Duration(node, field, true);  // 0 = none of its own
+      } else if (name == "rpm") {
+        dc.rpm = Integer(node, field, 0, kMaxInt64);
+      } else if (name == "tpm") {
+        dc.tpm = Integer(node, field, 0, kMaxInt64);
+      } else if (name == "max_tokens") {
+        dc.max_tokens = Integer(node, field, 0, kMaxInt64);
+      } else if (name == "context_window") {
+        dc.context_window = Integer(node, field, 0, kMaxInt64);
+      } else if (name == "input_cost_per_token") {
+        dc.input_cost_per_token = NonNegativeNumber(node, field);
+      } else if (name == "output_cost_per_token") {
+        dc.output_cost_per_token = NonNegativeNumber(node, field);
+      }
+    }
+    return dc;
+  }
+
+  ModelAlias LoadModel(const toml::key& name_key, const toml::node& node, const Config& config) {
     ModelAlias alias;
     alias.name = std::string(name_key.str());
     std::string path = Join("models", alias.name);
@@ -652,7 +878,8 @@ class Loader {
            "\"provider/model\" directly without an alias)");
     }
     const toml::table& table = Table(node, path);
-    CheckKeys(table, path, {"deployments"});
+    CheckKeys(table, path,
+              {"deployments", "strategy", "fallback", "max_retries", "context_fallbacks"});
     std::string key = path + ".deployments";
     const toml::node* deployments = table.get("deployments");
     if (deployments == nullptr) {
@@ -661,29 +888,127 @@ class Loader {
     const toml::array* array = deployments->as_array();
     if (array == nullptr) {
       Fail(*deployments, key,
-           "must be an array of \"provider/model\" strings, not " + TypeName(*deployments));
+           "must be an array of \"provider/model\" strings or { target = ... } tables, not " +
+               TypeName(*deployments));
     }
     if (array->empty()) {
       Fail(*deployments, key, "must list at least one \"provider/model\"");
     }
-    for (const toml::node& item : *array) {
-      std::string deployment = String(item, key);
-      std::size_t slash = deployment.find('/');
-      if (slash == std::string::npos || slash == 0 || slash + 1 == deployment.size()) {
-        Fail(item, key, "deployment " + Quote(deployment) + R"( must be "provider/model")");
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      alias.deployments.push_back(LoadDeployment(*array->get(i), key, i, config));
+    }
+    // Absent = [router]'s, filled in here so the engine reads one place; max_retries stays -1.
+    alias.strategy = config.router.strategy;
+    alias.fallback = config.router.fallback;
+    if (const toml::node* n = table.get("strategy")) {
+      alias.strategy = Strategy(*n, path + ".strategy");
+    }
+    if (const toml::node* n = table.get("fallback")) {
+      alias.fallback = Fallback(*n, path + ".fallback");
+    }
+    if (const toml::node* n = table.get("max_retries")) {
+      alias.max_retries = static_cast<int>(Integer(*n, path + ".max_retries", 0, kMaxRetries));
+    }
+    if (const toml::node* n = table.get("context_fallbacks")) {
+      std::string list_key = path + ".context_fallbacks";
+      for (auto& [item, model] :
+           StringList(*n, list_key, "aliases or \"provider/model\" strings")) {
+        model_refs_.push_back({item, list_key, model, alias.name});
+        alias.context_fallbacks.push_back(std::move(model));
       }
-      std::string provider = deployment.substr(0, slash);
-      if (config.FindProvider(provider) == nullptr) {
-        std::string message = "deployment " + Quote(deployment);
-        message += " names provider " + Quote(provider);
-        message += ", which is not defined in [providers]";
-        Fail(item, key, message);
-      }
-      DeploymentConfig dc;
-      dc.target = std::move(deployment);
-      alias.deployments.push_back(std::move(dc));
     }
     return alias;
+  }
+
+  ZoneConfig LoadZone(const toml::key& name_key, const toml::node& node, const Config& config) {
+    ZoneConfig zone;
+    zone.name = std::string(name_key.str());
+    std::string path = Join("zones", zone.name);
+    if (!node.is_table()) {
+      Fail(node, path,
+           "must be a table: each zone is its own [zones.NAME] section, not " + TypeName(node));
+    }
+    int header_line =
+        LineOf(name_key.source()) > 0 ? LineOf(name_key.source()) : LineOf(node.source());
+    if (!IsPlainName(zone.name)) {
+      Fail(header_line, path, "zone names may contain only letters, digits, '_', '-' and '.'");
+    }
+    const toml::table& table = Table(node, path);
+    CheckKeys(table, path, {"default_model", "allowed_providers", "allowed_models", "rpm"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& value = *e.node;
+      std::string key = Join(path, name);
+      if (name == "default_model") {
+        zone.default_model = String(value, key);
+        if (!zone.default_model.empty()) {  // "" = none, like absent
+          model_refs_.push_back({&value, key, zone.default_model, ""});
+        }
+      } else if (name == "allowed_providers") {
+        for (auto& [item, provider] : StringList(value, key, "provider names")) {
+          if (config.FindProvider(provider) == nullptr) {
+            Fail(*item, key, "provider " + Quote(provider) + " is not defined in [providers]");
+          }
+          zone.allowed_providers.push_back(std::move(provider));
+        }
+      } else if (name == "allowed_models") {
+        for (auto& [item, model] :
+             StringList(value, key, "aliases or \"provider/model\" strings")) {
+          model_refs_.push_back({item, key, model, ""});
+          zone.allowed_models.push_back(std::move(model));
+        }
+      } else if (name == "rpm") {
+        zone.rpm = Integer(value, key, 0, kMaxInt64);
+      }
+    }
+    return zone;
+  }
+
+  void LoadDefaults(const toml::table& table, Config& config) {
+    for (const Entry& e : InFileOrder(table)) {
+      std::string task(e.key->str());
+      std::string key = Join("defaults", task);
+      int line = LineOf(e.key->source()) > 0 ? LineOf(e.key->source()) : LineOf(e.node->source());
+      if (!IsPlainName(task)) {
+        Fail(line, key, "task names may contain only letters, digits, '_', '-' and '.'");
+      }
+      std::string model = String(*e.node, key);
+      if (model.empty()) {
+        Fail(*e.node, key, R"(must name a model (an alias, "auto" or "provider/model"))");
+      }
+      model_refs_.push_back({e.node, key, model, ""});
+      config.defaults.push_back({std::move(task), std::move(model)});
+    }
+  }
+
+  // An alias (defined anywhere in the file), the automatic model, or "provider/model" with a
+  // defined provider.
+  void CheckModelRef(const ModelRef& ref, const Config& config) const {
+    const std::string& model = ref.model;
+    if (model == kAutoModel || model == kAutoModelAlt) {
+      return;
+    }
+    if (model.find('/') != std::string::npos) {
+      Target(*ref.node, ref.key, config, "model ");
+      return;
+    }
+    if (!ref.owner.empty() && model == ref.owner) {
+      Fail(*ref.node, ref.key, "alias " + Quote(model) + " cannot be its own context fallback");
+    }
+    if (config.FindAlias(model) != nullptr) {
+      return;
+    }
+    std::string message = "model " + Quote(model) +
+                          R"( is not an alias defined in [models], "auto", or "provider/model")";
+    std::vector<std::string_view> aliases;
+    for (const ModelAlias& alias : config.models) {
+      aliases.push_back(alias.name);
+    }
+    std::string_view best = NearestName(model, aliases);
+    if (!best.empty()) {
+      message += "; did you mean " + Quote(best) + "?";
+    }
+    Fail(*ref.node, ref.key, message);
   }
 
   static std::string KnownKinds() {
@@ -696,6 +1021,7 @@ class Loader {
 
   std::string source_;
   std::string base_dir_;
+  std::vector<ModelRef> model_refs_;  // checked at the end of Load
 };
 
 }  // namespace

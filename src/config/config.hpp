@@ -104,6 +104,10 @@ enum class FallbackMode {
 };
 std::string_view RouteStrategyName(RouteStrategy strategy);
 std::string_view FallbackModeName(FallbackMode mode);
+// The inverse of the names above ("least-busy" -> kLeastBusy); nullopt for anything else (exact,
+// case-sensitive match, as written in baton.toml).
+std::optional<RouteStrategy> ParseRouteStrategy(std::string_view name);
+std::optional<FallbackMode> ParseFallbackMode(std::string_view name);
 
 // One deployment of an alias: written as "provider/model" or as an inline table
 // { target = "provider/model", priority = 1, weight = 2, timeout = "20s", rpm = 60, ... }.
@@ -199,6 +203,9 @@ Config LoadConfigFile(const std::string& path);
 std::string_view DefaultConfigToml();
 // `~/.config/baton/baton.toml` (honouring XDG_CONFIG_HOME).
 std::string DefaultConfigPath();
+// Where [router] state_file defaults to when the file leaves it unset:
+// `$XDG_STATE_HOME/baton/router.json`, else `~/.local/state/baton/router.json`.
+std::string DefaultRouterStatePath();
 
 // Known provider presets: kind → OpenAI-compatible base URL and the env var holding its key.
 struct ProviderPreset {
@@ -226,7 +233,8 @@ std::span<const ProviderKind> ProviderKinds();
 // Value syntaxes shared by the config loaders (TOML now, LiteLLM YAML later).
 //
 // Durations: one or more <number><unit> with unit ms, s, m or h ("500ms", "30s", "2m", "1m30s",
-// "1.5s"); millisecond resolution. Returns nullopt when malformed or over ~100 years.
+// "1.5s"), or "0" without a unit; millisecond resolution. Returns nullopt when malformed or over
+// ~100 years.
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 // Byte sizes: an integer with an optional unit B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB
 // (powers of 1024), case-insensitive, optional space: "1048576", "512KiB", "32MiB", "1MB".

@@ -700,8 +700,10 @@ TEST(ValuesTest, Durations) {
   EXPECT_EQ(ParseDuration("0.25m"), milliseconds(15'000));
   EXPECT_EQ(ParseDuration(" 10s "), milliseconds(10'000));
   EXPECT_EQ(ParseDuration("0s"), milliseconds(0));
-  for (const char* bad : {"", "30", "s", "30x", "-1s", "1.5ms", "1 s", "1s2", ".s", "1e3ms",
-                          "99999999999999999999s", "10000000h"}) {
+  EXPECT_EQ(ParseDuration("0"), milliseconds(0));
+  EXPECT_EQ(ParseDuration(" 0 "), milliseconds(0));
+  for (const char* bad : {"", "30", "00", "1", "s", "30x", "-1s", "1.5ms", "1 s", "1s2", ".s",
+                          "1e3ms", "99999999999999999999s", "10000000h"}) {
     EXPECT_EQ(ParseDuration(bad), std::nullopt) << bad;
   }
 }
@@ -778,6 +780,31 @@ TEST(DefaultConfigTest, ExampleFileLoads) {
   ASSERT_NE(config.FindAlias("gpt-4.1:cheap"), nullptr);
   ASSERT_NE(config.FindAlias("demo"), nullptr);
   EXPECT_EQ(config.FindAlias("demo")->deployments[0].target, "mock/mock-gpt");
+  // Routing: every section of the example is there and means what its comments say.
+  EXPECT_EQ(config.router.strategy, RouteStrategy::kPriority);
+  EXPECT_EQ(config.router.cooldown, milliseconds(30'000));
+  EXPECT_EQ(config.router.priorities.size(), 3u);
+  EXPECT_EQ(config.router.state_file,
+            (std::filesystem::path(path).parent_path() / "router.json").string());
+  const ModelAlias* smart = config.FindAlias("smart");
+  ASSERT_NE(smart, nullptr);
+  EXPECT_EQ(smart->strategy, RouteStrategy::kWeighted);
+  EXPECT_EQ(smart->max_retries, 1);
+  EXPECT_EQ(smart->context_fallbacks, (std::vector<std::string>{"long"}));
+  ASSERT_EQ(smart->deployments.size(), 3u);
+  EXPECT_EQ(smart->deployments[1].weight, 2);
+  EXPECT_EQ(smart->deployments[2].priority, 1);
+  const ModelAlias* long_alias = config.FindAlias("long");
+  ASSERT_NE(long_alias, nullptr);
+  EXPECT_EQ(long_alias->strategy, RouteStrategy::kLowestCost);
+  ASSERT_EQ(long_alias->deployments.size(), 2u);
+  EXPECT_GT(long_alias->deployments[1].output_cost_per_token, 0);
+  const ZoneConfig* clinic = config.FindZone("clinic");
+  ASSERT_NE(clinic, nullptr);
+  EXPECT_EQ(clinic->rpm, 120);
+  EXPECT_EQ(clinic->allowed_providers.size(), 2u);
+  ASSERT_NE(config.FindTask("vitals"), nullptr);
+  EXPECT_EQ(config.FindTask("vitals")->model, "smart");
 }
 
 TEST(LoadConfigFileTest, MissingFile) {
@@ -815,6 +842,503 @@ TEST(DefaultConfigPathTest, HonoursXdg) {
     ScopedEnv xdg("XDG_CONFIG_HOME", "relative");  // invalid per the spec: ignored
     ScopedEnv home("HOME", "/home/u");
     EXPECT_EQ(DefaultConfigPath(), "/home/u/.config/baton/baton.toml");
+  }
+}
+
+// --- routing: [router], per-alias keys, [zones], [defaults] ---
+
+// Two echo providers on lines 1..4, so the lines of what follows start at 5.
+constexpr const char* kTwoProviders =
+    "[providers.p]\nkind = \"echo\"\n[providers.q]\nkind = \"echo\"\n";
+
+// Loads kTwoProviders + `text`, expecting a ConfigError at `line` on `key` whose message contains
+// `needle`.
+void ExpectRoutingError(const std::string& text, const std::string& key, int line,
+                        const std::string& needle) {
+  SCOPED_TRACE(text);
+  ConfigError e = LoadError(kTwoProviders + text);
+  EXPECT_EQ(e.key(), key) << e.what();
+  EXPECT_EQ(e.line(), line) << e.what();
+  EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  EXPECT_EQ(
+      std::string(e.what()).rfind("baton.toml:" + std::to_string(line) + ": " + key + ": ", 0), 0u)
+      << e.what();
+}
+
+TEST(RoutingConfigTest, Defaults) {
+  Config config = LoadConfigString(
+      std::string(kTwoProviders) + "[models.m]\ndeployments = [\"p/x\"]\n", "baton.toml");
+  const RouterConfig& r = config.router;
+  EXPECT_EQ(r.strategy, RouteStrategy::kPriority);
+  EXPECT_EQ(r.fallback, FallbackMode::kPriority);
+  EXPECT_EQ(r.max_retries, 2);
+  EXPECT_EQ(r.retry_backoff, milliseconds(200));
+  EXPECT_EQ(r.max_retry_wait, milliseconds(10'000));
+  EXPECT_EQ(r.allowed_fails, 3);
+  EXPECT_EQ(r.fail_window, milliseconds(60'000));
+  EXPECT_EQ(r.cooldown, milliseconds(30'000));
+  EXPECT_TRUE(r.priorities.empty());
+  EXPECT_EQ(r.discovery_ttl, milliseconds(300'000));
+  EXPECT_EQ(r.state_file, "");
+  EXPECT_TRUE(config.zones.empty());
+  EXPECT_TRUE(config.defaults.empty());
+  const ModelAlias& m = config.models.at(0);
+  EXPECT_EQ(m.strategy, RouteStrategy::kPriority);
+  EXPECT_EQ(m.fallback, FallbackMode::kPriority);
+  EXPECT_EQ(m.max_retries, -1);
+  EXPECT_TRUE(m.context_fallbacks.empty());
+  const DeploymentConfig& d = m.deployments.at(0);
+  EXPECT_EQ(d.target, "p/x");
+  EXPECT_EQ(d.priority, 0);
+  EXPECT_EQ(d.weight, 1);
+  EXPECT_EQ(d.timeout, milliseconds(0));
+  EXPECT_EQ(d.rpm, 0);
+  EXPECT_EQ(d.tpm, 0);
+  EXPECT_EQ(d.max_tokens, 0);
+  EXPECT_EQ(d.context_window, 0);
+  EXPECT_LT(d.input_cost_per_token, 0);
+  EXPECT_LT(d.output_cost_per_token, 0);
+}
+
+TEST(RoutingConfigTest, RouterEveryKey) {
+  Config config = LoadConfigString(std::string(kTwoProviders) + R"toml(
+[router]
+strategy = "lowest-latency"
+fallback = "same-model"
+max_retries = 5
+retry_backoff = "50ms"
+max_retry_wait = 3000
+allowed_fails = 0
+fail_window = "2m"
+cooldown = "0"
+priorities = ["q/big", "p/small"]
+discovery_ttl = "1h"
+state_file = "state/router.json"
+)toml",
+                                   "baton.toml", "/etc/baton");
+  const RouterConfig& r = config.router;
+  EXPECT_EQ(r.strategy, RouteStrategy::kLowestLatency);
+  EXPECT_EQ(r.fallback, FallbackMode::kSameModel);
+  EXPECT_EQ(r.max_retries, 5);
+  EXPECT_EQ(r.retry_backoff, milliseconds(50));
+  EXPECT_EQ(r.max_retry_wait, milliseconds(3000));
+  EXPECT_EQ(r.allowed_fails, 0);
+  EXPECT_EQ(r.fail_window, milliseconds(120'000));
+  EXPECT_EQ(r.cooldown, milliseconds(0));
+  EXPECT_EQ(r.priorities, (std::vector<std::string>{"q/big", "p/small"}));
+  EXPECT_EQ(r.discovery_ttl, milliseconds(3'600'000));
+  EXPECT_EQ(r.state_file, "/etc/baton/state/router.json");
+}
+
+TEST(RoutingConfigTest, StateFilePaths) {
+  auto state_file = [](const std::string& value) {
+    return LoadConfigString("[router]\nstate_file = \"" + value + "\"\n", "baton.toml", "/cfg")
+        .router.state_file;
+  };
+  EXPECT_EQ(state_file("/var/lib/baton/r.json"), "/var/lib/baton/r.json");
+  EXPECT_EQ(state_file("r.json"), "/cfg/r.json");
+  EXPECT_EQ(state_file(""), "");  // the default location, resolved by the app
+
+  TempDir dir;
+  std::string path = dir.Write("baton.toml", "[router]\nstate_file = \"router.json\"\n");
+  EXPECT_EQ(LoadConfigFile(path).router.state_file, dir.path() + "/router.json");
+}
+
+TEST(RoutingConfigTest, AliasesInheritRouterStrategyAndFallback) {
+  // [router] after the aliases in the file: inheritance does not depend on file order.
+  Config config = LoadConfigString(std::string(kTwoProviders) + R"toml(
+[models.inherits]
+deployments = ["p/a"]
+
+[models.own]
+deployments = ["p/a"]
+strategy = "least-busy"
+fallback = "none"
+max_retries = 0
+
+[models.half]
+deployments = ["p/a"]
+fallback = "priority"
+max_retries = 10
+
+[router]
+strategy = "weighted"
+fallback = "same-model"
+max_retries = 4
+)toml",
+                                   "baton.toml");
+  const ModelAlias* inherits = config.FindAlias("inherits");
+  ASSERT_NE(inherits, nullptr);
+  EXPECT_EQ(inherits->strategy, RouteStrategy::kWeighted);
+  EXPECT_EQ(inherits->fallback, FallbackMode::kSameModel);
+  EXPECT_EQ(inherits->max_retries, -1);  // the engine takes [router]'s
+  const ModelAlias* own = config.FindAlias("own");
+  ASSERT_NE(own, nullptr);
+  EXPECT_EQ(own->strategy, RouteStrategy::kLeastBusy);
+  EXPECT_EQ(own->fallback, FallbackMode::kNone);
+  EXPECT_EQ(own->max_retries, 0);
+  const ModelAlias* half = config.FindAlias("half");
+  ASSERT_NE(half, nullptr);
+  EXPECT_EQ(half->strategy, RouteStrategy::kWeighted);
+  EXPECT_EQ(half->fallback, FallbackMode::kPriority);
+  EXPECT_EQ(half->max_retries, 10);
+}
+
+TEST(RoutingConfigTest, EveryStrategyAndFallbackName) {
+  for (RouteStrategy s :
+       {RouteStrategy::kPriority, RouteStrategy::kWeighted, RouteStrategy::kLeastBusy,
+        RouteStrategy::kLowestLatency, RouteStrategy::kLowestCost}) {
+    std::string name(RouteStrategyName(s));
+    EXPECT_EQ(ParseRouteStrategy(name), s) << name;
+    Config c =
+        LoadConfigString(std::string(kTwoProviders) +
+                             "[models.m]\ndeployments = [\"p/a\"]\nstrategy = \"" + name + "\"\n",
+                         "baton.toml");
+    EXPECT_EQ(c.models.at(0).strategy, s) << name;
+  }
+  for (FallbackMode m : {FallbackMode::kPriority, FallbackMode::kSameModel, FallbackMode::kNone}) {
+    std::string name(FallbackModeName(m));
+    EXPECT_EQ(ParseFallbackMode(name), m) << name;
+    Config c = LoadConfigString("[router]\nfallback = \"" + name + "\"\n", "baton.toml");
+    EXPECT_EQ(c.router.fallback, m) << name;
+  }
+  EXPECT_EQ(ParseRouteStrategy("Priority"), std::nullopt);
+  EXPECT_EQ(ParseRouteStrategy("least_busy"), std::nullopt);
+  EXPECT_EQ(ParseRouteStrategy(""), std::nullopt);
+  EXPECT_EQ(ParseFallbackMode("same_model"), std::nullopt);
+  EXPECT_EQ(ParseFallbackMode("weighted"), std::nullopt);
+}
+
+TEST(RoutingConfigTest, StringAndInlineTableDeploymentsMixed) {
+  Config config = LoadConfigString(std::string(kTwoProviders) + R"toml(
+[models.smart]
+deployments = [
+  "p/gpt-4o",
+  { target = "q/gpt-4o", weight = 2, priority = 1, timeout = "20s", rpm = 60, tpm = 100000, max_tokens = 4096, context_window = 128000, input_cost_per_token = 2.5e-6, output_cost_per_token = 1e-5 },
+  { target = "q/mini", priority = -3, weight = 0, timeout = 0, input_cost_per_token = 0, output_cost_per_token = 1 },
+  "p/last",
+]
+)toml",
+                                   "baton.toml");
+  const ModelAlias& m = config.models.at(0);
+  ASSERT_EQ(m.deployments.size(), 4u);  // file order; the engine sorts by priority
+  EXPECT_EQ(m.deployments[0].target, "p/gpt-4o");
+  EXPECT_EQ(m.deployments[0].weight, 1);
+  EXPECT_EQ(m.deployments[0].priority, 0);
+  const DeploymentConfig& d = m.deployments[1];
+  EXPECT_EQ(d.target, "q/gpt-4o");
+  EXPECT_EQ(d.weight, 2);
+  EXPECT_EQ(d.priority, 1);
+  EXPECT_EQ(d.timeout, milliseconds(20'000));
+  EXPECT_EQ(d.rpm, 60);
+  EXPECT_EQ(d.tpm, 100'000);
+  EXPECT_EQ(d.max_tokens, 4096);
+  EXPECT_EQ(d.context_window, 128'000);
+  EXPECT_DOUBLE_EQ(d.input_cost_per_token, 2.5e-6);
+  EXPECT_DOUBLE_EQ(d.output_cost_per_token, 1e-5);
+  const DeploymentConfig& mini = m.deployments[2];
+  EXPECT_EQ(mini.target, "q/mini");
+  EXPECT_EQ(mini.priority, -3);
+  EXPECT_EQ(mini.weight, 0);
+  EXPECT_EQ(mini.timeout, milliseconds(0));
+  EXPECT_EQ(mini.rpm, 0);
+  EXPECT_DOUBLE_EQ(mini.input_cost_per_token, 0.0);  // integers are accepted as prices
+  EXPECT_DOUBLE_EQ(mini.output_cost_per_token, 1.0);
+  EXPECT_EQ(m.deployments[3].target, "p/last");
+}
+
+TEST(RoutingConfigTest, DeploymentsAsArrayOfTables) {
+  Config config = LoadConfigString(std::string(kTwoProviders) + R"toml(
+[models.long]
+strategy = "lowest-cost"
+
+[[models.long.deployments]]
+target = "p/a"
+priority = 1
+input_cost_per_token = 1e-6
+
+[[models.long.deployments]]
+target = "q/b"
+weight = 7
+)toml",
+                                   "baton.toml");
+  const ModelAlias& m = config.models.at(0);
+  EXPECT_EQ(m.strategy, RouteStrategy::kLowestCost);
+  ASSERT_EQ(m.deployments.size(), 2u);
+  EXPECT_EQ(m.deployments[0].target, "p/a");
+  EXPECT_EQ(m.deployments[0].priority, 1);
+  EXPECT_DOUBLE_EQ(m.deployments[0].input_cost_per_token, 1e-6);
+  EXPECT_EQ(m.deployments[1].target, "q/b");
+  EXPECT_EQ(m.deployments[1].weight, 7);
+
+  ExpectRoutingError(
+      "[[models.m.deployments]]\ntarget = \"p/a\"\n[[models.m.deployments]]\n"
+      "weigth = 2\n",
+      "models.m.deployments[1].weigth", 8, "did you mean \"weight\"?");
+}
+
+TEST(RoutingConfigErrorsTest, MultiLineInlineTableHints) {
+  // TOML 1.0: an inline table may not span lines nor end with a comma.
+  for (const char* body : {"deployments = [\n  { target = \"p/a\",\n    weight = 2 },\n]\n",
+                           "deployments = [\n  { target = \"p/a\", weight = 2, },\n]\n"}) {
+    ConfigError e = LoadError(std::string(kTwoProviders) + "[models.m]\n" + body);
+    EXPECT_EQ(e.line(), 7) << e.what();
+    EXPECT_NE(std::string(e.what()).find("[[models.NAME.deployments]]"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(RoutingConfigTest, ContextFallbacksMayNameLaterAliases) {
+  Config config = LoadConfigString(std::string(kTwoProviders) + R"toml(
+[models.small]
+deployments = ["p/small"]
+context_fallbacks = ["big-context", "q/huge", "auto", "router-maestro"]
+
+[models.big-context]
+deployments = ["q/big"]
+context_fallbacks = ["small"]
+)toml",
+                                   "baton.toml");
+  EXPECT_EQ(config.FindAlias("small")->context_fallbacks,
+            (std::vector<std::string>{"big-context", "q/huge", "auto", "router-maestro"}));
+  EXPECT_EQ(config.FindAlias("big-context")->context_fallbacks,
+            (std::vector<std::string>{"small"}));
+}
+
+TEST(RoutingConfigTest, ZonesAndDefaults) {
+  Config config = LoadConfigString(std::string(kTwoProviders) + R"toml(
+[zones.clinic]
+default_model = "smart"
+allowed_providers = ["q", "p"]
+allowed_models = ["smart", "local-coding", "p/x", "auto"]
+rpm = 120
+
+[zones."eu.west"]
+default_model = "q/model"
+
+[zones.open]
+
+[defaults]
+vitals = "gpt-4o"
+summary = "smart"
+triage-v2 = "p/fast"
+"notes.long" = "router-maestro"
+
+[models.smart]
+deployments = ["p/a"]
+[models.local-coding]
+deployments = ["q/coder"]
+[models.gpt-4o]
+deployments = ["q/gpt-4o"]
+)toml",
+                                   "baton.toml");
+  ASSERT_EQ(config.zones.size(), 3u);
+  const ZoneConfig& clinic = config.zones[0];
+  EXPECT_EQ(clinic.name, "clinic");
+  EXPECT_EQ(clinic.default_model, "smart");
+  EXPECT_EQ(clinic.allowed_providers, (std::vector<std::string>{"q", "p"}));
+  EXPECT_EQ(clinic.allowed_models,
+            (std::vector<std::string>{"smart", "local-coding", "p/x", "auto"}));
+  EXPECT_EQ(clinic.rpm, 120);
+  EXPECT_EQ(config.zones[1].name, "eu.west");
+  EXPECT_EQ(config.zones[1].default_model, "q/model");
+  EXPECT_EQ(config.zones[1].rpm, 0);
+  const ZoneConfig* open = config.FindZone("open");
+  ASSERT_NE(open, nullptr);
+  EXPECT_EQ(open->default_model, "");
+  EXPECT_TRUE(open->allowed_providers.empty());
+  EXPECT_TRUE(open->allowed_models.empty());
+  EXPECT_EQ(config.FindZone("nope"), nullptr);
+
+  ASSERT_EQ(config.defaults.size(), 4u);  // file order
+  EXPECT_EQ(config.defaults[0].task, "vitals");
+  EXPECT_EQ(config.defaults[0].model, "gpt-4o");
+  EXPECT_EQ(config.defaults[1].task, "summary");
+  EXPECT_EQ(config.defaults[2].task, "triage-v2");
+  EXPECT_EQ(config.defaults[2].model, "p/fast");
+  EXPECT_EQ(config.defaults[3].task, "notes.long");
+  EXPECT_EQ(config.defaults[3].model, "router-maestro");
+  ASSERT_NE(config.FindTask("summary"), nullptr);
+  EXPECT_EQ(config.FindTask("summary")->model, "smart");
+  EXPECT_EQ(config.FindTask("other"), nullptr);
+}
+
+TEST(RoutingConfigErrorsTest, UnknownKeys) {
+  ConfigError top = LoadError("[zone.a]\nrpm = 1\n");
+  EXPECT_EQ(top.key(), "zone");
+  EXPECT_NE(std::string(top.what()).find("did you mean \"zones\""), std::string::npos);
+  ExpectRoutingError("[router]\nstrategy = \"priority\"\ncooldwn = \"1s\"\n", "router.cooldwn", 7,
+                     "unknown key; did you mean \"cooldown\"?");
+  ExpectRoutingError("[models.m]\ndeployments = [\"p/a\"]\nfallbacks = \"none\"\n",
+                     "models.m.fallbacks", 7, "did you mean \"fallback\"?");
+  ExpectRoutingError(
+      "[models.m]\ndeployments = [\n  \"p/a\",\n  { target = \"q/b\", wieght = 2 },\n]\n",
+      "models.m.deployments[1].wieght", 8, "did you mean \"weight\"?");
+  ExpectRoutingError("[zones.z]\nrpm = 1\nallowed_model = []\n", "zones.z.allowed_model", 7,
+                     "did you mean \"allowed_models\"?");
+  ExpectRoutingError("[zones.eu.west]\nrpm = 1\n", "zones.eu.west", 5, "[zones.\"eu.west\"]");
+}
+
+TEST(RoutingConfigErrorsTest, StrategyAndFallbackNames) {
+  ExpectRoutingError("[router]\nstrategy = \"fastest\"\n", "router.strategy", 6,
+                     "unknown strategy \"fastest\" (valid: priority, weighted, least-busy, "
+                     "lowest-latency, lowest-cost)");
+  ExpectRoutingError("[router]\nfallback = \"next\"\n", "router.fallback", 6,
+                     "unknown fallback \"next\" (valid: priority, same-model, none)");
+  ExpectRoutingError("[models.m]\ndeployments = [\"p/a\"]\nstrategy = \"least_busy\"\n",
+                     "models.m.strategy", 7, "(valid: priority, weighted, least-busy");
+  ExpectRoutingError("[models.m]\ndeployments = [\"p/a\"]\nfallback = 1\n", "models.m.fallback", 7,
+                     "must be a string, not an integer");
+}
+
+TEST(RoutingConfigErrorsTest, RouterRanges) {
+  ExpectRoutingError("[router]\nmax_retries = 11\n", "router.max_retries", 6,
+                     "must be between 0 and 10, not 11");
+  ExpectRoutingError("[router]\nmax_retries = -1\n", "router.max_retries", 6, "between 0 and 10");
+  ExpectRoutingError("[router]\nallowed_fails = -1\n", "router.allowed_fails", 6, "between 0");
+  ExpectRoutingError("[router]\nfail_window = \"0s\"\n", "router.fail_window", 6,
+                     "must be greater than zero");
+  ExpectRoutingError("[router]\ndiscovery_ttl = 0\n", "router.discovery_ttl", 6,
+                     "must be greater than zero");
+  ExpectRoutingError("[router]\ncooldown = \"30\"\n", "router.cooldown", 6, "invalid duration");
+  ExpectRoutingError("[router]\nretry_backoff = -1\n", "router.retry_backoff", 6,
+                     "must not be negative");
+  ExpectRoutingError("[router]\nmax_retry_wait = true\n", "router.max_retry_wait", 6,
+                     "must be a duration");
+  ExpectRoutingError("[router]\nstate_file = 1\n", "router.state_file", 6, "must be a string");
+  ConfigError not_table = LoadError("router = [1]\n");
+  EXPECT_EQ(not_table.key(), "router");
+  EXPECT_EQ(not_table.line(), 1);
+  EXPECT_NE(std::string(not_table.what()).find("must be a table"), std::string::npos);
+}
+
+TEST(RoutingConfigErrorsTest, RouterPriorities) {
+  ExpectRoutingError("[router]\npriorities = [\"p/a\",\n  \"gpt-4o\"]\n", "router.priorities", 7,
+                     "\"gpt-4o\" must be \"provider/model\"");
+  ExpectRoutingError("[router]\npriorities = [\"p/a\", \"openai/gpt-4o\"]\n", "router.priorities",
+                     6, "names provider \"openai\", which is not defined in [providers]");
+  ExpectRoutingError("[router]\npriorities = \"p/a\"\n", "router.priorities", 6,
+                     "must be an array");
+  ExpectRoutingError("[router]\npriorities = [\"\"]\n", "router.priorities", 6,
+                     "must not be empty");
+  ExpectRoutingError("[router]\npriorities = [1]\n", "router.priorities", 6, "an integer");
+}
+
+TEST(RoutingConfigErrorsTest, AliasMaxRetries) {
+  ExpectRoutingError("[models.m]\ndeployments = [\"p/a\"]\nmax_retries = 11\n",
+                     "models.m.max_retries", 7, "between 0 and 10");
+  ExpectRoutingError("[models.m]\ndeployments = [\"p/a\"]\nmax_retries = -1\n",
+                     "models.m.max_retries", 7, "between 0 and 10");
+}
+
+TEST(RoutingConfigErrorsTest, DeploymentFields) {
+  auto field = [](const std::string& fields) {
+    return "[models.m]\ndeployments = [\n  { target = \"p/a\", " + fields + " },\n]\n";
+  };
+  const std::string key = "models.m.deployments[0].";
+  ExpectRoutingError(field("weight = -1"), key + "weight", 7, "between 0 and 1000000");
+  ExpectRoutingError(field("weight = 1000001"), key + "weight", 7, "between 0 and 1000000");
+  ExpectRoutingError(field("weight = 1.5"), key + "weight", 7, "must be an integer, not a float");
+  ExpectRoutingError(field("priority = \"1\""), key + "priority", 7, "must be an integer");
+  ExpectRoutingError(field("priority = 1000001"), key + "priority", 7, "between");
+  ExpectRoutingError(field("rpm = -1"), key + "rpm", 7, "between 0 and");
+  ExpectRoutingError(field("tpm = -5"), key + "tpm", 7, "between 0 and");
+  ExpectRoutingError(field("max_tokens = -1"), key + "max_tokens", 7, "between 0 and");
+  ExpectRoutingError(field("context_window = -1"), key + "context_window", 7, "between 0 and");
+  ExpectRoutingError(field("timeout = \"20 s\""), key + "timeout", 7, "invalid duration");
+  ExpectRoutingError(field("timeout = -1"), key + "timeout", 7, "must not be negative");
+  ExpectRoutingError(field("input_cost_per_token = -1e-6"), key + "input_cost_per_token", 7,
+                     "must not be negative");
+  ExpectRoutingError(field("output_cost_per_token = nan"), key + "output_cost_per_token", 7,
+                     "must be a finite number");
+  ExpectRoutingError(field("output_cost_per_token = inf"), key + "output_cost_per_token", 7,
+                     "must be a finite number");
+  ExpectRoutingError(field("input_cost_per_token = \"0.1\""), key + "input_cost_per_token", 7,
+                     "must be a number, not a string");
+}
+
+TEST(RoutingConfigErrorsTest, DeploymentTargets) {
+  ExpectRoutingError("[models.m]\ndeployments = [\n  \"p/a\",\n  { weight = 2 },\n]\n",
+                     "models.m.deployments[1].target", 8, "is required");
+  ExpectRoutingError("[models.m]\ndeployments = [{ target = \"p\" }]\n",
+                     "models.m.deployments[0].target", 6, "\"p\" must be \"provider/model\"");
+  ExpectRoutingError("[models.m]\ndeployments = [\n  { target = \"x/a\", weight = 1 },\n]\n",
+                     "models.m.deployments[0].target", 7,
+                     "deployment \"x/a\" names provider \"x\", which is not defined");
+  ExpectRoutingError("[models.m]\ndeployments = [{ target = 1 }]\n",
+                     "models.m.deployments[0].target", 6, "must be a string");
+  ExpectRoutingError("[models.m]\ndeployments = [\"p/a\",\n  true]\n", "models.m.deployments", 7,
+                     "inline tables");
+}
+
+TEST(RoutingConfigErrorsTest, ContextFallbacks) {
+  // Line 5 [models.a], 6 deployments, 7 context_fallbacks.
+  const std::string head = "[models.a]\ndeployments = [\"p/a\"]\n";
+  ExpectRoutingError(head +
+                         "context_fallbacks = [\"big-contxt\"]\n[models.big-context]\n"
+                         "deployments = [\"q/b\"]\n",
+                     "models.a.context_fallbacks", 7,
+                     "model \"big-contxt\" is not an alias defined in [models], \"auto\", or "
+                     "\"provider/model\"; did you mean \"big-context\"?");
+  ExpectRoutingError(head + "context_fallbacks = [\n  \"q/ok\",\n  \"a\",\n]\n",
+                     "models.a.context_fallbacks", 9, "cannot be its own context fallback");
+  ExpectRoutingError(head + "context_fallbacks = [\"zz/model\"]\n", "models.a.context_fallbacks", 7,
+                     "names provider \"zz\", which is not defined in [providers]");
+  ExpectRoutingError(head + "context_fallbacks = [\"p/\"]\n", "models.a.context_fallbacks", 7,
+                     "must be \"provider/model\"");
+  ExpectRoutingError(head + "context_fallbacks = \"q/b\"\n", "models.a.context_fallbacks", 7,
+                     "must be an array");
+  // A forward reference resolves, but an alias defined nowhere does not.
+  ExpectRoutingError(head +
+                         "context_fallbacks = [\"later\", \"never\"]\n[models.later]\n"
+                         "deployments = [\"q/b\"]\n",
+                     "models.a.context_fallbacks", 7, "model \"never\" is not an alias");
+}
+
+TEST(RoutingConfigErrorsTest, Zones) {
+  ExpectRoutingError(
+      "[zones.z]\ndefault_model = \"smrt\"\n[models.smart]\ndeployments = [\"p/a\"]\n",
+      "zones.z.default_model", 6, "did you mean \"smart\"?");
+  ExpectRoutingError("[zones.z]\ndefault_model = \"x/a\"\n", "zones.z.default_model", 6,
+                     "names provider \"x\"");
+  ExpectRoutingError("[zones.z]\nallowed_providers = [\"p\", \"ollama\"]\n",
+                     "zones.z.allowed_providers", 6,
+                     "provider \"ollama\" is not defined in [providers]");
+  ExpectRoutingError("[zones.z]\nallowed_models = [\"auto\",\n  \"missing\"]\n",
+                     "zones.z.allowed_models", 7, "model \"missing\" is not an alias");
+  ExpectRoutingError("[zones.z]\nrpm = -1\n", "zones.z.rpm", 6, "between 0 and");
+  ExpectRoutingError("[zones.\"a b\"]\nrpm = 1\n", "zones.\"a b\"", 5,
+                     "zone names may contain only letters, digits");
+  ExpectRoutingError("[zones.\"a:b\"]\nrpm = 1\n", "zones.\"a:b\"", 5, "zone names");
+  ExpectRoutingError("[zones]\nz = 1\n", "zones.z", 6, "must be a table");
+}
+
+TEST(RoutingConfigErrorsTest, Defaults) {
+  ExpectRoutingError("[defaults]\nvitals = \"gpt4o\"\n[models.gpt-4o]\ndeployments = [\"p/a\"]\n",
+                     "defaults.vitals", 6, "did you mean \"gpt-4o\"?");
+  ExpectRoutingError("[defaults]\nvitals = \"nothing-like-it\"\n", "defaults.vitals", 6,
+                     "model \"nothing-like-it\" is not an alias");
+  ExpectRoutingError("[defaults]\nvitals = \"\"\n", "defaults.vitals", 6, "must name a model");
+  ExpectRoutingError("[defaults]\nvitals = 1\n", "defaults.vitals", 6, "must be a string");
+  ExpectRoutingError("[defaults]\n\"a b\" = \"auto\"\n", "defaults.\"a b\"", 6, "task names");
+  ExpectRoutingError("[defaults]\nvitals = \"x/y\"\n", "defaults.vitals", 6,
+                     "names provider \"x\"");
+}
+
+TEST(DefaultRouterStatePathTest, HonoursXdg) {
+  {
+    ScopedEnv xdg("XDG_STATE_HOME", "/state");
+    EXPECT_EQ(DefaultRouterStatePath(), "/state/baton/router.json");
+  }
+  {
+    ScopedEnv xdg("XDG_STATE_HOME", nullptr);
+    ScopedEnv home("HOME", "/home/u");
+    EXPECT_EQ(DefaultRouterStatePath(), "/home/u/.local/state/baton/router.json");
+  }
+  {
+    ScopedEnv xdg("XDG_STATE_HOME", "relative");  // invalid per the spec: ignored
+    ScopedEnv home("HOME", "/home/u");
+    EXPECT_EQ(DefaultRouterStatePath(), "/home/u/.local/state/baton/router.json");
   }
 }
 

@@ -1,5 +1,6 @@
 // Value syntaxes and tables shared by the config loaders: provider kinds and presets, durations,
-// byte sizes, secret references, ConfigError and the default config path.
+// byte sizes, secret references, ConfigError, route strategy and fallback names, and the default
+// config and router state paths.
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -134,6 +135,9 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   text = Trim(text);
   if (text.empty()) {
     return std::nullopt;
+  }
+  if (text == "0") {
+    return std::chrono::milliseconds{0};  // zero needs no unit (as in Go): cooldown = "0"
   }
   int64_t total = 0;
   std::size_t i = 0;
@@ -312,6 +316,39 @@ std::string DefaultConfigPath() {
     return std::string(home) + "/.config/baton/baton.toml";
   }
   return ".config/baton/baton.toml";
+}
+
+std::string DefaultRouterStatePath() {
+  // Same rules as DefaultConfigPath: a relative XDG_STATE_HOME is ignored.
+  const char* xdg = GetEnv("XDG_STATE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') {
+    return std::string(xdg) + "/baton/router.json";
+  }
+  const char* home = GetEnv("HOME");
+  if (home != nullptr && home[0] != '\0') {
+    return std::string(home) + "/.local/state/baton/router.json";
+  }
+  return ".local/state/baton/router.json";
+}
+
+std::optional<RouteStrategy> ParseRouteStrategy(std::string_view name) {
+  for (RouteStrategy s :
+       {RouteStrategy::kPriority, RouteStrategy::kWeighted, RouteStrategy::kLeastBusy,
+        RouteStrategy::kLowestLatency, RouteStrategy::kLowestCost}) {
+    if (RouteStrategyName(s) == name) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<FallbackMode> ParseFallbackMode(std::string_view name) {
+  for (FallbackMode m : {FallbackMode::kPriority, FallbackMode::kSameModel, FallbackMode::kNone}) {
+    if (FallbackModeName(m) == name) {
+      return m;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace baton

@@ -16,7 +16,7 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> AnthropicProvider::Send(Provide
     path = "/messages/count_tokens";
   } else if (call.operation == Operation::kModels) {
     method = "GET";
-    path = "/models";
+    path = "/models?limit=1000";  // the default page is 20 models
   }
   HttpHeaders extra{{"accept", call.stream ? "text/event-stream" : "application/json"}};
   if (call.client_headers != nullptr) {
@@ -34,7 +34,9 @@ GeminiProvider::GeminiProvider(ProviderConfig config) : HttpProvider(std::move(c
 
 Awaitable<Result<std::unique_ptr<UpstreamBody>>> GeminiProvider::Send(ProviderCall call) {
   if (call.operation == Operation::kModels) {
-    co_return co_await Open("GET", "/models", HttpHeaders{}, std::string{}, call.deadline);
+    // The default page is 50 models.
+    co_return co_await Open("GET", "/models?pageSize=1000", HttpHeaders{}, std::string{},
+                            call.deadline);
   }
   // Gemini model names may be given with or without the "models/" prefix.
   std::string_view model = call.model;

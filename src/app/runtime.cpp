@@ -1,0 +1,167 @@
+#include "app/runtime.hpp"
+
+#include <cstdio>
+#include <exception>
+
+#include "admin/router_state.hpp"
+
+namespace baton {
+
+namespace {
+
+void ApplyOverrides(Config& config, const RuntimeOptions& options) {
+  if (options.host) {
+    config.server.host = *options.host;
+  }
+  if (options.port) {
+    config.server.port = *options.port;
+  }
+}
+
+// Listener and connection settings live in the Server, built once: a reload cannot change them.
+// Each one that differs is reported and reset to the running value, so the snapshot tells what
+// is in effect.
+std::vector<std::string> KeepServerSettings(const ServerConfig& running, ServerConfig& next) {
+  std::vector<std::string> ignored;
+  auto keep = [&](const char* name, auto& value, const auto& running_value) {
+    if (value != running_value) {
+      ignored.emplace_back(std::string("server.") + name);
+      value = running_value;
+    }
+  };
+  keep("host", next.host, running.host);
+  keep("port", next.port, running.port);
+  keep("threads", next.threads, running.threads);
+  keep("max_body_bytes", next.max_body_bytes, running.max_body_bytes);
+  keep("max_header_bytes", next.max_header_bytes, running.max_header_bytes);
+  keep("read_timeout", next.read_timeout, running.read_timeout);
+  keep("idle_timeout", next.idle_timeout, running.idle_timeout);
+  keep("write_timeout", next.write_timeout, running.write_timeout);
+  keep("drain_timeout", next.drain_timeout, running.drain_timeout);
+  return ignored;
+}
+
+std::string JoinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(options)) {
+  state_file_ = options_.state_file ? *options_.state_file : StateFilePath(config);
+  if (!state_file_.empty()) {
+    auto stored = LoadPriorities(state_file_);
+    if (!stored) {
+      std::fprintf(stderr, "baton: warning: %s; using the config's [router] priorities\n",
+                   stored.error().message.c_str());
+    } else if (stored.value()) {
+      runtime_priorities_ = std::move(*stored.value());
+    }
+  }
+  running_server_ = config.server;
+  current_.store(Snapshot::Build(std::move(config), RouterServices{health_, runtime_priorities_}));
+}
+
+void Runtime::Install(Config config) {
+  current_.store(Snapshot::Build(std::move(config), RouterServices{health_, runtime_priorities_}));
+}
+
+Result<ReloadReport> Runtime::Reload(std::string_view trigger) {
+  std::lock_guard lock(mu_);
+  auto refuse = [&](Error e) -> Result<ReloadReport> {
+    std::fprintf(stderr, "baton: reload failed: %s (via %.*s); keeping the running config\n",
+                 e.message.c_str(), static_cast<int>(trigger.size()), trigger.data());
+    return e;
+  };
+  if (options_.config_path.empty()) {
+    return refuse(Error(ErrorKind::kBadRequest,
+                        "the server runs on the built-in default config, which cannot be "
+                        "reloaded from disk; start it with --config FILE (or create "
+                        "~/.config/baton/baton.toml) to use reload",
+                        "no_config_file"));
+  }
+  ReloadReport report;
+  report.config = options_.config_path;
+  try {
+    Config config = LoadConfigFile(options_.config_path);
+    ApplyOverrides(config, options_);
+    if (config.server.master_key_configured && config.server.master_key.empty()) {
+      return refuse(Error(ErrorKind::kBadRequest,
+                          config.source + ": server.master_key: " +
+                              config.server.master_key_unset_reason + "; refusing to run open",
+                          "invalid_config"));
+    }
+    report.ignored = KeepServerSettings(running_server_, config.server);
+    if (!options_.state_file && StateFilePath(config) != state_file_) {
+      report.ignored.emplace_back("router.state_file");
+    }
+    Install(std::move(config));
+  } catch (const std::exception& e) {
+    // ConfigError: "FILE:LINE: KEY: MESSAGE"; Snapshot::Build: "provider \"x\": ...". Neither
+    // holds a secret value.
+    return refuse(Error(ErrorKind::kBadRequest, e.what(), "invalid_config"));
+  }
+  auto snapshot = current_.load();
+  report.providers = snapshot->config().providers.size();
+  report.models = snapshot->routes().model_ids().size();
+  std::string ignored;
+  if (!report.ignored.empty()) {
+    ignored = "; not changed until a restart: " + JoinList(report.ignored);
+  }
+  std::fprintf(stderr, "baton: config reloaded (%s: %zu providers, %zu models, via %.*s%s)\n",
+               report.config.c_str(), report.providers, report.models,
+               static_cast<int>(trigger.size()), trigger.data(), ignored.c_str());
+  return report;
+}
+
+PrioritiesView Runtime::Priorities() const {
+  std::lock_guard lock(mu_);
+  return {current_.load()->priorities(), runtime_priorities_.has_value()};
+}
+
+Result<PrioritiesView> Runtime::ApplyPriorities(std::vector<std::string> priorities) {
+  auto current = current_.load();
+  std::shared_ptr<const Snapshot> next;
+  try {
+    next = Snapshot::Build(current->config(), RouterServices{health_, priorities});
+  } catch (const std::exception& e) {
+    return Error(ErrorKind::kInternal, std::string("cannot apply the priorities: ") + e.what());
+  }
+  // Persist before the swap: a change that would not survive a restart is not made at all.
+  if (Status saved = SavePriorities(state_file_, priorities); !saved) {
+    std::fprintf(stderr, "baton: priorities not changed: %s\n", saved.error().message.c_str());
+    return saved.error();
+  }
+  current_.store(std::move(next));
+  std::fprintf(stderr, "baton: priorities changed: [%s]\n", JoinList(priorities).c_str());
+  runtime_priorities_ = std::move(priorities);
+  return PrioritiesView{*runtime_priorities_, true};
+}
+
+Result<PrioritiesView> Runtime::SetPriority(const std::string& model, int64_t position) {
+  std::lock_guard lock(mu_);
+  auto current = current_.load();
+  if (Status ok = CheckPriorityTarget(current->config(), model); !ok) {
+    return ok.error();
+  }
+  return ApplyPriorities(PlacePriority(current->priorities(), model, position));
+}
+
+Result<PrioritiesView> Runtime::RemovePriority(const std::string& model) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> list = current_.load()->priorities();
+  if (!baton::RemovePriority(list, model)) {
+    return Error(ErrorKind::kNotFound, "\"" + model + "\" is not in the priority list",
+                 "priority_not_found", "model");
+  }
+  return ApplyPriorities(std::move(list));
+}
+
+}  // namespace baton

@@ -1,0 +1,72 @@
+// The running gateway's mutable side: the current snapshot (swapped atomically), and the
+// services every snapshot shares — the deployment health registry, the model catalog and the
+// run-time `auto` priority list (persisted in the router state file). Reload and priority
+// changes build a new snapshot with the same services and swap it in; requests in flight keep
+// the snapshot they started with (issue 4, items 8 and 9).
+//
+// Thread-safety: Current() is a lock-free-for-readers atomic load, safe from any thread (the
+// request path). Reload() and the priority changes may be called from any thread (admin
+// handlers on worker threads, SIGHUP on worker 0); they are serialised by a mutex and never run
+// on the request path.
+// Lifetime: owned by RunServe; outlives the server, its io_contexts and every request.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/control.hpp"
+#include "config/config.hpp"
+#include "router/discovery.hpp"
+#include "router/health.hpp"
+#include "router/route_table.hpp"
+
+namespace baton {
+
+struct RuntimeOptions {
+  // The file the config came from; empty when the server runs on the built-in default (which
+  // cannot be reloaded from disk).
+  std::string config_path;
+  // Command-line overrides, applied again to every reloaded config.
+  std::optional<std::string> host;
+  std::optional<uint16_t> port;
+  // The state file; empty: StateFilePath(config) of the initial config.
+  std::optional<std::string> state_file;
+};
+
+class Runtime final : public AdminControl {
+ public:
+  // Builds the first snapshot from `config` (overrides already applied) with the priorities of
+  // the state file when it holds a valid list (an unreadable or corrupt one: a warning on
+  // stderr, the config's list). Throws (startup) when the snapshot cannot be built.
+  Runtime(Config config, RuntimeOptions options);
+
+  std::shared_ptr<const Snapshot> Current() const { return current_.load(); }
+  const std::string& state_file() const { return state_file_; }
+
+  Result<ReloadReport> Reload(std::string_view trigger) override;
+  PrioritiesView Priorities() const override;
+  Result<PrioritiesView> SetPriority(const std::string& model, int64_t position) override;
+  Result<PrioritiesView> RemovePriority(const std::string& model) override;
+  ModelCatalog& catalog() override { return catalog_; }
+
+ private:
+  // Swaps in a snapshot of `config` with the current services. mu_ held. Throws like Build.
+  void Install(Config config);
+  // Builds with `priorities` as the run-time list, persists it, then swaps. mu_ held.
+  Result<PrioritiesView> ApplyPriorities(std::vector<std::string> priorities);
+
+  RuntimeOptions options_;
+  std::string state_file_;
+  ServerConfig running_server_;  // the settings the server was started with
+  std::shared_ptr<HealthRegistry> health_ = std::make_shared<HealthRegistry>();
+  ModelCatalog catalog_;
+  mutable std::mutex mu_;  // serialises changes; guards runtime_priorities_
+  std::optional<std::vector<std::string>> runtime_priorities_;
+  std::atomic<std::shared_ptr<const Snapshot>> current_;
+};
+
+}  // namespace baton
