@@ -209,7 +209,8 @@ describe('faults on the first deployment', () => {
     assertRouted(res, { model: 'b/f500', attempts: 3, what: 'f500' });
     assertChatCompletion(res.json);
     assert.deepEqual(await counts(mocks, 'f500'), { a: 2, b: 1, c: 0 });
-    assert.match(baton.stderrText(), /baton: fallback a\/f500 -> b\/f500/);
+    // stderr is its own pipe: the line may arrive after the HTTP answer.
+    await baton.proc.waitFor(/baton: fallback a\/f500 -> b\/f500/, { stream: 'stderr', timeoutMs: 2000 });
   });
 
   test('429 with retry-after: the retry waits for it and the same deployment answers', async () => {
@@ -538,7 +539,7 @@ describe('cooldown and the half-open probe', () => {
       assertRouted(res, { model: 'b/cd', attempts: 2, what: `failure ${i + 1}` });
     }
     const cooledAt = performance.now();
-    assert.match(cb.stderrText(), /baton: cooldown a\/cd/);
+    await cb.proc.waitFor(/baton: cooldown a\/cd /, { stream: 'stderr', timeoutMs: 2000 });
     assert.equal(await count(A, 'cd'), 2);
 
     // Cooling: a gets nothing more.
