@@ -62,6 +62,9 @@ class ResponseWriter {
   // baton-mock to imitate upstream faults and by handlers that must not end a broken stream
   // cleanly.
   virtual void Abort() = 0;
+  // Like Abort(), but with a TCP reset (SO_LINGER {1, 0}, then close): the peer reads
+  // ECONNRESET instead of an orderly end (baton-mock's reset fault).
+  virtual void Reset() { Abort(); }
 
   // True after Send() or Begin().
   virtual bool started() const = 0;

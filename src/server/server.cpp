@@ -263,6 +263,14 @@ class ConnectionWriter final : public ResponseWriter {
     conn_.socket.close(ec);
   }
 
+  void Reset() override {
+    gone_ = true;
+    keep_alive_ = false;
+    beast::error_code ec;
+    conn_.socket.set_option(asio::socket_base::linger(true, 0), ec);
+    conn_.socket.close(ec);
+  }
+
   bool started() const override { return started_; }
   bool client_gone() const override { return gone_; }
 
