@@ -19,11 +19,10 @@ SECS=${BENCH_SECONDS:-5}
 BATON=${BATON_BIN:-$root/build/baton}
 MOCK=${BATON_MOCK_BIN:-$root/build/baton-mock}
 work=$(mktemp -d /tmp/baton-failover.XXXXXX)
-pids=()
-nginx_pids=()
+# Servers are started inside $(...) subshells, so their pids go to files, not arrays.
 cleanup() {
-  for p in "${nginx_pids[@]}"; do kill -QUIT "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in $(cat "$work/nginx.pids" 2>/dev/null); do kill -QUIT "$p" 2>/dev/null || true; done
+  for p in $(cat "$work/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -49,7 +48,7 @@ free_port() {
 
 for m in a b; do
   taskset -c 0 "$MOCK" --host 127.0.0.1 --port 0 --threads 1 >"$work/mock-$m.log" 2>&1 &
-  pids+=($!)
+  echo $! >>"$work/pids"
 done
 port_a=$(wait_port "$work/mock-a.log")
 port_b=$(wait_port "$work/mock-b.log")
@@ -76,7 +75,7 @@ strategy = "$strategy"
 deployments = ["two/gpt-4o-mini", "one/gpt-4o-mini"]
 TOML
   taskset -c 1 "$BATON" serve --config "$work/$name.toml" --port 0 >"$work/$name.log" 2>&1 &
-  pids+=($!)
+  echo $! >>"$work/pids"
   echo "http://127.0.0.1:$(wait_port "$work/$name.log")"
 }
 
@@ -117,7 +116,7 @@ CONF
   for _ in $(seq 50); do [ -s "$dir/nginx.pid" ] && break; sleep 0.1; done
   pid=$(cat "$dir/nginx.pid")
   for p in $pid $(pgrep -P "$pid"); do taskset -a -p -c 1 "$p" >/dev/null; done
-  nginx_pids+=("$pid")
+  echo "$pid" >>"$work/nginx.pids"
   echo "http://127.0.0.1:$port"
 }
 
