@@ -11,8 +11,10 @@
 #include "api/forward.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include "api/respond.hpp"
 #include "asio/sleep.hpp"
@@ -224,7 +226,7 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
       }
       lease.Success(Since(clock.sent_at));
       committed = true;
-      if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
+      if (!co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})))) {
         co_return RelayOutcome{true, {}};
       }
     }
@@ -253,7 +255,7 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
                              CutBeforeContent("the upstream ended the stream before any content")};
     }
     lease.Success(Since(clock.sent_at));
-    if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
+    if (!co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})))) {
       co_return RelayOutcome{true, {}};
     }
   }
@@ -353,7 +355,7 @@ Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders h
       }
       lease.Success(Since(clock.sent_at));
       committed = true;
-      if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
+      if (!co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})))) {
         co_return RelayOutcome{true, {}};
       }
     }
@@ -384,7 +386,7 @@ Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders h
                              CutBeforeContent("the upstream ended the stream before any content")};
     }
     lease.Success(Since(clock.sent_at));
-    if (!co_await writer.Begin(200, StreamHeaders(std::move(headers)))) {
+    if (!co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})))) {
       co_return RelayOutcome{true, {}};
     }
   }
@@ -479,14 +481,11 @@ bool IsContextWindowError(const Error& e) {
   if (e.code == "context_length_exceeded" || e.code == "string_above_max_length") {
     return true;
   }
-  for (std::string_view needle :
-       {"context length", "context window", "context_length", "prompt is too long",
-        "maximum context", "input token count", "too many tokens", "input is too long"}) {
-    if (ContainsIgnoreCase(e.message, needle)) {
-      return true;
-    }
-  }
-  return false;
+  constexpr std::array<std::string_view, 8> kNeedles = {
+      "context length",  "context window",    "context_length",  "prompt is too long",
+      "maximum context", "input token count", "too many tokens", "input is too long"};
+  return std::ranges::any_of(
+      kNeedles, [&](std::string_view needle) { return ContainsIgnoreCase(e.message, needle); });
 }
 
 // The deployment's output cap applied to a same-dialect body (OpenAI Chat, Anthropic,
@@ -596,7 +595,7 @@ std::chrono::milliseconds Forwarder::Backoff(int retry) const {
       static_cast<double>(base) * 0.5 *
       (static_cast<double>(std::chrono::steady_clock::now().time_since_epoch().count() % 1000) /
        1000.0));
-  return std::chrono::milliseconds(base / 2 + jitter);
+  return std::chrono::milliseconds((base / 2) + jitter);
 }
 
 Awaitable<const canon::Request*> Forwarder::Canonical() {
@@ -831,15 +830,13 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
   auto opened = co_await provider.Send(std::move(call));
   if (!opened) {
     failure.error = std::move(opened).error();
-    if (failure.error.kind == ErrorKind::kUnavailable) {
-      failure.verdict = Verdict::kFallback;  // not configured: nothing the upstream did
-      failure.counts = false;
-    } else if (failure.error.code == kConnectFailedCode) {
+    if (failure.error.code == kConnectFailedCode) {
       failure.verdict = Verdict::kFallback;  // unreachable: another deployment, at once
     } else if (failure.error.kind == ErrorKind::kUpstreamTimeout ||
                failure.error.kind == ErrorKind::kUpstreamError) {
       failure.verdict = Verdict::kRetry;
     } else {
+      // Not configured (kUnavailable) or refused before sending: nothing the upstream did.
       failure.verdict = Verdict::kFallback;
       failure.counts = false;
     }
@@ -934,7 +931,7 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
   fallback_request.model = ex_.model;
   const canon::Request& client_request = ex_.canonical ? *ex_.canonical : fallback_request;
   if (ex_.stream) {
-    if (!co_await writer_.Begin(200, StreamHeaders(std::move(headers)))) {
+    if (!co_await writer_.Begin(200, StreamHeaders(std::exchange(headers, {})))) {
       co_return true;
     }
     auto encoder = client_codec_.make_encoder(client_request);

@@ -77,7 +77,7 @@ int64_t MinuteWindow::Estimate(SteadyTime now) const {
   const int64_t ns = Ns(now);
   const int64_t minute = ns / kMinuteNs;
   const int64_t seen = minute_.load(std::memory_order_acquire);
-  const double left_of_previous = 1.0 - static_cast<double>(ns % kMinuteNs) / kMinuteNs;
+  const double left_of_previous = 1.0 - (static_cast<double>(ns % kMinuteNs) / kMinuteNs);
   if (minute == seen) {
     return current_.load(std::memory_order_relaxed) +
            static_cast<int64_t>(static_cast<double>(previous_.load(std::memory_order_relaxed)) *
@@ -98,9 +98,12 @@ std::chrono::milliseconds MinuteWindow::RetryAfter(SteadyTime now, int64_t amoun
   const int64_t minute = ns / kMinuteNs;
   const int64_t seen = minute_.load(std::memory_order_acquire);
   const int64_t current = minute == seen ? current_.load(std::memory_order_relaxed) : 0;
-  const int64_t previous = minute == seen       ? previous_.load(std::memory_order_relaxed)
-                           : minute == seen + 1 ? current_.load(std::memory_order_relaxed)
-                                                : 0;
+  int64_t previous = 0;
+  if (minute == seen) {
+    previous = previous_.load(std::memory_order_relaxed);
+  } else if (minute == seen + 1) {
+    previous = current_.load(std::memory_order_relaxed);
+  }
   if (limit <= 0 || current + previous + amount <= limit || previous <= 0) {
     // Either it fits already, or only this minute's own count is in the way: wait for the
     // minute to roll (the previous minute then weighs in, so this is a lower bound).
@@ -112,9 +115,9 @@ std::chrono::milliseconds MinuteWindow::RetryAfter(SteadyTime now, int64_t amoun
   // previous * (1 - f) + current + amount <= limit  <=>  f >= 1 - (limit - current - amount) /
   // previous.
   const double needed =
-      1.0 - static_cast<double>(limit - current - amount) / static_cast<double>(previous);
+      1.0 - (static_cast<double>(limit - current - amount) / static_cast<double>(previous));
   const auto at_ns = static_cast<int64_t>(needed * static_cast<double>(kMinuteNs));
-  return std::chrono::milliseconds(std::max<int64_t>(0, (at_ns - into_minute) / 1'000'000 + 1));
+  return std::chrono::milliseconds(std::max<int64_t>(0, ((at_ns - into_minute) / 1'000'000) + 1));
 }
 
 std::chrono::milliseconds DeploymentHealth::CooldownLeft(SteadyTime now) const {
@@ -151,7 +154,7 @@ void DeploymentHealth::OnSuccess(std::chrono::microseconds ttft, bool probe) {
   successes_.fetch_add(1, std::memory_order_relaxed);
   const int64_t sample = std::max<int64_t>(1, ttft.count());
   const int64_t old = ttft_us_.load(std::memory_order_relaxed);
-  ttft_us_.store(old == 0 ? sample : old + (sample - old) / kTtftSmoothing,
+  ttft_us_.store(old == 0 ? sample : old + ((sample - old) / kTtftSmoothing),
                  std::memory_order_relaxed);
   if (probe) {
     std::lock_guard lock(mu_);

@@ -151,7 +151,7 @@ RouteTable RouteTable::Build(const Config& config,
   if (!automatic.deployments.empty() && !seen.contains(std::string(kAutoModel))) {
     seen.insert(std::string(kAutoModel));
     automatic.Finish(&config);
-    table.model_ids_.push_back(std::string(kAutoModel));
+    table.model_ids_.emplace_back(kAutoModel);
     if (!seen.contains(std::string(kAutoModelAlt))) {
       seen.insert(std::string(kAutoModelAlt));
       Route alt = automatic;
