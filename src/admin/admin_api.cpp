@@ -1,5 +1,6 @@
 #include "admin/admin_api.hpp"
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -47,9 +48,9 @@ Awaitable<bool> SendMethodNotAllowed(ResponseWriter& writer, const HttpRequest& 
 }
 
 void AppendNumber(std::string& out, double value) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-  out.append(buf, ec == std::errc() ? end : buf);
+  std::array<char, 32> buf{};
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  out.append(buf.data(), ec == std::errc() ? end : buf.data());
 }
 
 template <typename Range>
@@ -135,7 +136,7 @@ Result<PlaceRequest> ParsePlaceRequest(std::string_view body) {
   PlaceRequest place;
   const json::value* model = obj->if_contains("model");
   if (model == nullptr || !model->is_string() || model->get_string().empty()) {
-    return Error(ErrorKind::kBadRequest, "\"model\" (a \"provider/model\" string) is required.",
+    return Error(ErrorKind::kBadRequest, R"("model" (a "provider/model" string) is required.)",
                  "invalid_request", "model");
   }
   place.model = std::string(model->get_string());

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -37,7 +37,7 @@ Result<std::optional<std::string>> ReadFile(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return StateError(path, std::string("cannot be read: ") + std::strerror(errno));
+    return StateError(path, "cannot be read: " + std::generic_category().message(errno));
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -54,7 +54,7 @@ Status WriteAll(int fd, std::string_view data) {
       if (errno == EINTR) {
         continue;
       }
-      return Error(ErrorKind::kInternal, std::strerror(errno));
+      return Error(ErrorKind::kInternal, std::generic_category().message(errno));
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -87,11 +87,12 @@ Result<std::optional<std::vector<std::string>>> LoadPriorities(const std::string
   if (!text) {
     return std::move(text).error();
   }
-  if (!text.value()) {
+  const std::optional<std::string>& content = text.value();
+  if (!content.has_value()) {
     return std::optional<std::vector<std::string>>();
   }
   boost::system::error_code ec;
-  json::value root = json::parse(*text.value(), ec);
+  json::value root = json::parse(content.value(), ec);
   if (ec) {
     return StateError(path, "not valid JSON");
   }
@@ -119,9 +120,11 @@ Status SavePriorities(const std::string& path, const std::vector<std::string>& p
   }
   json::object root;
   // Keep what other (later) run-time state the file holds.
-  if (auto existing = ReadFile(path); existing && existing.value()) {
+  auto existing = ReadFile(path);
+  const std::optional<std::string>* old_text = existing ? &existing.value() : nullptr;
+  if (old_text != nullptr && old_text->has_value()) {
     boost::system::error_code ec;
-    json::value old = json::parse(*existing.value(), ec);
+    json::value old = json::parse(**old_text, ec);
     if (!ec && old.is_object()) {
       root = std::move(old.get_object());
     }
@@ -145,12 +148,12 @@ Status SavePriorities(const std::string& path, const std::vector<std::string>& p
   std::string temp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return StateError(path, std::string("cannot write: ") + std::strerror(errno));
+    return StateError(path, "cannot write: " + std::generic_category().message(errno));
   }
   ::fchmod(fd, 0600);  // a stale temp file may have had another mode
   Status written = WriteAll(fd, text);
   if (written && ::fsync(fd) != 0) {
-    written = Error(ErrorKind::kInternal, std::strerror(errno));
+    written = Error(ErrorKind::kInternal, std::generic_category().message(errno));
   }
   ::close(fd);
   if (!written) {
@@ -158,7 +161,7 @@ Status SavePriorities(const std::string& path, const std::vector<std::string>& p
     return StateError(path, "cannot write: " + written.error().message);
   }
   if (::rename(temp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
+    std::string why = std::generic_category().message(errno);
     ::unlink(temp.c_str());
     return StateError(path, "cannot replace: " + why);
   }
@@ -181,7 +184,7 @@ Status CheckPriorityTarget(const Config& config, std::string_view id) {
   auto slash = id.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == id.size()) {
     return Error(ErrorKind::kBadRequest,
-                 "model must be \"provider/model\", got \"" + std::string(id) + "\"",
+                 R"(model must be "provider/model", got ")" + std::string(id) + "\"",
                  "invalid_model", "model");
   }
   if (config.FindProvider(id.substr(0, slash)) == nullptr) {

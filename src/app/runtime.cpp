@@ -61,8 +61,8 @@ Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(opt
     if (!stored) {
       std::fprintf(stderr, "baton: warning: %s; using the config's [router] priorities\n",
                    stored.error().message.c_str());
-    } else if (stored.value()) {
-      runtime_priorities_ = std::move(*stored.value());
+    } else if (std::optional<std::vector<std::string>>& list = stored.value(); list.has_value()) {
+      runtime_priorities_ = std::move(*list);
     }
   }
   running_server_ = config.server;

@@ -1001,6 +1001,7 @@ class Loader {
     std::string message = "model " + Quote(model) +
                           R"( is not an alias defined in [models], "auto", or "provider/model")";
     std::vector<std::string_view> aliases;
+    aliases.reserve(config.models.size());
     for (const ModelAlias& alias : config.models) {
       aliases.push_back(alias.name);
     }

@@ -144,7 +144,7 @@ ModelCatalog::Entry& ModelCatalog::EntryFor(const ProviderConfig& provider) {
   return entry;
 }
 
-bool ModelCatalog::Stale(const Entry& entry, const RouterConfig& router, SteadyTime now) const {
+bool ModelCatalog::Stale(const Entry& entry, const RouterConfig& router, SteadyTime now) {
   if (!entry.attempted) {
     return true;
   }

@@ -96,7 +96,7 @@ class ModelCatalog {
   static std::string Identity(const ProviderConfig& provider);
   // The entry for a provider, reset when the provider's identity changed (reload). mu_ held.
   Entry& EntryFor(const ProviderConfig& provider);
-  bool Stale(const Entry& entry, const RouterConfig& router, SteadyTime now) const;
+  static bool Stale(const Entry& entry, const RouterConfig& router, SteadyTime now);
   void Apply(Entry& entry, Result<std::vector<std::string>> result);  // mu_ held
   void StoreFetched(const std::string& provider, uint64_t generation,
                     Result<std::vector<std::string>> result);
