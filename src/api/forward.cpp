@@ -560,6 +560,8 @@ class Forwarder {
     co_await SendDialectError(writer_, ex_.client, request_, error, std::move(headers));
   }
   HttpHeaders BatonHeaders(const Deployment& d) const;
+  // " (request R, zone Z, session S)": what ties a log line to its request.
+  std::string LogTags() const;
   // The client's request in canonical form (parsed on first need); an error was sent when null.
   Awaitable<const canon::Request*> Canonical();
   std::chrono::milliseconds Backoff(int retry) const;
@@ -586,6 +588,17 @@ HttpHeaders Forwarder::BatonHeaders(const Deployment& d) const {
   headers.push_back({"x-baton-model", d.id});
   headers.push_back({"x-baton-attempts", std::to_string(attempts_)});
   return headers;
+}
+
+std::string Forwarder::LogTags() const {
+  std::string tags = " (request " + request_.request_id;
+  if (!ex_.zone.empty()) {
+    tags += ", zone " + ex_.zone;
+  }
+  if (!ex_.session.empty()) {
+    tags += ", session " + ex_.session;
+  }
+  return tags + ")";
 }
 
 std::chrono::milliseconds Forwarder::Backoff(int retry) const {
@@ -677,7 +690,7 @@ Awaitable<void> Forwarder::Run() {
       if (!next) {
         continue;
       }
-      LogLine("context fallback " + (*route)->name + " -> " + name);
+      LogLine("context fallback " + (*route)->name + " -> " + name + LogTags());
       context_exceeded_ = false;
       if (co_await RunRoute(**next)) {
         co_return;
@@ -710,7 +723,7 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
     if (previous != nullptr) {
       previous->health->CountFallback();
       LogLine("fallback " + previous->id + " -> " + d.id + " for \"" + route.name +
-              "\": " + last_.error.message);
+              "\": " + last_.error.message + LogTags());
     }
     previous = &d;
     last_deployment_ = &d;
@@ -739,7 +752,7 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
       if (failure.counts &&
           pick.lease.Failure(snapshot_.health().clock().Now(), router_, failure.error.message)) {
         LogLine("cooldown " + d.id + " for " + std::to_string(router_.cooldown.count()) +
-                " ms after repeated failures: " + failure.error.message);
+                " ms after repeated failures: " + failure.error.message + LogTags());
       }
       last_ = std::move(failure);
       if (last_.verdict == Verdict::kFinal) {

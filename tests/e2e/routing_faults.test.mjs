@@ -210,7 +210,7 @@ describe('faults on the first deployment', () => {
     assertChatCompletion(res.json);
     assert.deepEqual(await counts(mocks, 'f500'), { a: 2, b: 1, c: 0 });
     // stderr is its own pipe: the line may arrive after the HTTP answer.
-    await baton.proc.waitFor(/baton: fallback a\/f500 -> b\/f500/, { stream: 'stderr', timeoutMs: 2000 });
+    await baton.proc.waitFor(/baton: fallback a\/f500 -> b\/f500 for "[^"]+": .* \(request [^,)]+\)/, { stream: 'stderr', timeoutMs: 2000 });
   });
 
   test('429 with retry-after: the retry waits for it and the same deployment answers', async () => {
