@@ -74,8 +74,13 @@ constexpr std::array kCatalog = {
     Price("gemini-2.5-flash-lite", "gemini", 100'000, 400'000, 25'000),
     Price("gemini-2.5-pro", "gemini", 1'250'000, 10'000'000, 125'000),
     // ---- Mistral ----
-    Flat("mistral-large", "mistral", 2'000'000, 6'000'000),
-    Flat("mistral-small", "mistral", 100'000, 300'000),
+    // "mistral-large" / "mistral-small" are the -latest models (Large 3, Small 3.2); the older
+    // Large snapshots were dearer and keep their own rows.
+    Flat("mistral-large", "mistral", 500'000, 1'500'000),
+    Flat("mistral-large-2411", "mistral", 2'000'000, 6'000'000),
+    Flat("mistral-large-2407", "mistral", 3'000'000, 9'000'000),
+    Flat("mistral-large-2402", "mistral", 4'000'000, 12'000'000),
+    Flat("mistral-small", "mistral", 60'000, 180'000),
     Flat("codestral", "mistral", 300'000, 900'000),
     // ---- DeepSeek ----
     Price("deepseek-chat", "deepseek", 280'000, 420'000, 28'000),

@@ -58,6 +58,6 @@ std::span<const ModelPrice> PriceCatalog();
 
 // Where the catalog's numbers come from (printed in docs/pricing.md and by tools).
 inline constexpr std::string_view kPriceCatalogSource =
-    "BerriAI/litellm model_prices_and_context_window.json (commit 00035b69), read 2026";
+    "BerriAI/litellm model_prices_and_context_window.json (commit 00035b69), read 2026-11-30";
 
 }  // namespace baton

@@ -157,6 +157,8 @@ TEST(CatalogTest, SiblingsWithTheirOwnPriceAreNotFolded) {
   EXPECT_EQ(Key("claude-opus-4-5-20251101"), "claude-opus-4-5");
   EXPECT_EQ(Key("claude-opus-4-20250514"), "claude-opus-4");
   EXPECT_EQ(Key("claude-opus-4-1-20250805"), "claude-opus-4-1");
+  EXPECT_EQ(Key("mistral/mistral-large-2411"), "mistral-large-2411");  // not Large 3's price
+  EXPECT_EQ(Key("mistral-large-latest"), "mistral-large");
 }
 
 TEST(CatalogTest, PrefixFallbackNeedsADashBoundary) {
