@@ -1,5 +1,6 @@
 #include "money/money.hpp"
 
+#include <array>
 #include <cmath>
 
 namespace baton {
@@ -54,17 +55,17 @@ std::string ToUsdString(Money amount) {
   }
   out += std::to_string(whole);
   if (frac != 0) {
-    char digits[12];
-    for (int i = 11; i >= 0; --i) {
-      digits[i] = static_cast<char>('0' + frac % 10);
+    std::array<char, 12> digits{};
+    for (size_t i = digits.size(); i-- > 0;) {
+      digits[i] = static_cast<char>('0' + (frac % 10));
       frac /= 10;
     }
-    int len = 12;
+    size_t len = digits.size();
     while (len > 0 && digits[len - 1] == '0') {
       --len;
     }
     out.push_back('.');
-    out.append(digits, static_cast<size_t>(len));
+    out.append(digits.data(), len);
   }
   return out;
 }
