@@ -1,8 +1,10 @@
 #include "router/route_table.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <unordered_set>
+
+#include "money/catalog.hpp"
+#include "money/cost.hpp"
 
 namespace baton {
 
@@ -14,8 +16,20 @@ Error UnknownModel(std::string_view model) {
           "model_not_found", "model"};
 }
 
-bool IsLocalKind(std::string_view kind) {
-  return kind == "ollama" || kind == "lmstudio" || kind == "vllm" || kind == "echo";
+// Input + output price per token in pico-USD: the deployment's configured prices over the
+// built-in catalog (src/money); 0 for local servers; unknown remote prices sort last.
+Money CostPerToken(const Provider& provider, std::string_view model,
+                   const DeploymentConfig& settings) {
+  PriceOverride prices;
+  prices.input_cost_per_token = settings.input_cost_per_token;
+  prices.output_cost_per_token = settings.output_cost_per_token;
+  const bool local = IsLocalProviderKind(provider.config().kind);
+  const ModelPrice* catalog = local ? nullptr : FindPrice(model);
+  auto price = ApplyPriceOverride(catalog, prices);
+  if (!price) {
+    return local ? 0 : kMoneyMax;
+  }
+  return SaturatingAdd(price->input, price->output);
 }
 
 Deployment MakeDeployment(Provider* provider, std::string id, DeploymentConfig settings,
@@ -23,13 +37,8 @@ Deployment MakeDeployment(Provider* provider, std::string id, DeploymentConfig s
   Deployment d;
   d.provider = provider;
   d.model = id.substr(id.find('/') + 1);
-  d.local = IsLocalKind(provider->config().kind);
-  if (settings.input_cost_per_token >= 0 || settings.output_cost_per_token >= 0) {
-    d.cost_per_token = std::max(0.0, settings.input_cost_per_token) +
-                       std::max(0.0, settings.output_cost_per_token);
-  } else {
-    d.cost_per_token = d.local ? 0 : std::numeric_limits<double>::infinity();
-  }
+  d.local = IsLocalProviderKind(provider->config().kind);
+  d.cost_per_token = CostPerToken(*provider, d.model, settings);
   d.health = &health.For(id);
   settings.target = id;
   d.settings = std::move(settings);
@@ -224,8 +233,8 @@ Result<const Route*> Snapshot::Resolve(std::string_view model, Route& scratch) c
       Deployment d;
       d.provider = it->second;
       d.model = id.substr(slash + 1);
-      d.local = IsLocalKind(d.provider->config().kind);
-      d.cost_per_token = d.local ? 0 : std::numeric_limits<double>::infinity();
+      d.local = IsLocalProviderKind(d.provider->config().kind);
+      d.cost_per_token = CostPerToken(*d.provider, d.model, DeploymentConfig{});
       d.health = routes_.unlisted_health_.at(d.provider->name());
       d.settings.target = id;
       d.id = std::move(id);

@@ -18,6 +18,7 @@
 
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "money/money.hpp"
 #include "providers/provider.hpp"
 #include "router/health.hpp"
 
@@ -29,9 +30,9 @@ struct Deployment {
   std::string id;                      // "provider/model"
   DeploymentConfig settings;           // priority, weight, timeout, rpm, ... (defaults when direct)
   DeploymentHealth* health = nullptr;  // never null in a built table
-  // Price per token (input + output) for "lowest-cost": configured, 0 for local servers,
-  // +infinity when unknown (tried last).
-  double cost_per_token = 0;
+  // Price per token (input + output, pico-USD) for "lowest-cost": configured, else the built-in
+  // catalog's; 0 for local servers; kMoneyMax when unknown (tried last).
+  Money cost_per_token = 0;
   bool local = false;  // a server on this machine or LAN (ollama, lmstudio, vllm, echo)
 };
 
@@ -41,7 +42,7 @@ struct RouteSlot {
   DeploymentHealth* health = nullptr;
   int64_t rpm = 0;
   int64_t tpm = 0;
-  double cost_per_token = 0;
+  Money cost_per_token = 0;
   int priority = 0;
   int weight = 1;
   bool available = true;  // the provider is configured (has its key)
