@@ -186,6 +186,33 @@ TEST_F(PlanTest, LowestCostPicksTheCheapestAndUnknownPricesLast) {
   EXPECT_EQ(Walk(), (std::vector<std::string>{"a/1", "c/3", "b/2"}));
 }
 
+TEST(PlanCatalogTest, LowestCostUsesTheCatalogWhenNoPricesAreConfigured) {
+  Config config;
+  config.source = "test";
+  ProviderConfig remote;
+  remote.name = "cloud";
+  remote.kind = "openai-compatible";
+  remote.dialect = "openai";
+  remote.base_url = "http://127.0.0.1:9/v1";
+  config.providers.push_back(remote);
+  ModelAlias alias;
+  alias.name = "x";
+  alias.strategy = RouteStrategy::kLowestCost;
+  for (const char* target : {"cloud/unknown-model", "cloud/gpt-4o", "cloud/gpt-4o-mini"}) {
+    alias.deployments.push_back(Target(target));
+  }
+  config.models.push_back(alias);
+  auto snapshot = Snapshot::Build(std::move(config));
+  const Route* route = snapshot->routes().Resolve("x").value();
+  RoutePlan plan(*route, nullptr, Clock::Steady());
+  std::vector<std::string> ids;
+  for (auto pick = plan.Next(); pick.deployment != nullptr; pick = plan.Next()) {
+    ids.push_back(pick.deployment->id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"cloud/gpt-4o-mini", "cloud/gpt-4o",
+                                           "cloud/unknown-model"}));
+}
+
 TEST_F(PlanTest, CooledDownDeploymentsAreSkippedThenProbedOnceThenClosedBySuccess) {
   Build({Target("a/1"), Target("b/2")});
   // allowed_fails = 2: the third failure within the window opens the breaker.
