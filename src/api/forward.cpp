@@ -157,9 +157,19 @@ Error CutBeforeContent(const std::string& message) {
 
 // OpenAI → OpenAI: relays the upstream SSE stream event by event, untouched except for the usage
 // chunk the client did not ask for. Nothing is sent before the first content chunk.
+canon::Usage ToCanonical(const openai::Usage& u) {
+  canon::Usage usage;
+  usage.present = u.present;
+  usage.input_tokens = u.prompt_tokens;
+  usage.output_tokens = u.completion_tokens;
+  usage.cache_read_tokens = u.cached_tokens;
+  return usage;
+}
+
 Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders headers,
                                           UpstreamBody& upstream, bool client_wants_usage,
-                                          AttemptClock clock, DeploymentLease& lease) {
+                                          AttemptClock clock, DeploymentLease& lease,
+                                          canon::Usage& usage) {
   SseSplitter splitter;
   std::string out;
   bool done = false;
@@ -184,10 +194,15 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
       }
       content = !openai::IsPreambleChunk(ev.data);
     }
-    // The usage chunk was asked for by Baton (for accounting, which will read it here with
-    // openai::ParseUsage); the client sees it only if it asked for it too.
-    if (!client_wants_usage && openai::IsUsageOnlyChunk(ev.data)) {
-      return true;
+    // The usage chunk was asked for by Baton (for accounting); the client sees it only if it
+    // asked for it too.
+    if (openai::ChunkHasUsage(ev.data)) {
+      if (auto u = openai::ParseUsage(ev.data); u.present) {
+        usage = ToCanonical(u);
+      }
+      if (!client_wants_usage && openai::IsUsageOnlyChunk(ev.data)) {
+        return true;
+      }
     }
     out.append(ev.raw);
     return true;
@@ -285,7 +300,8 @@ bool IsContentEvent(canon::StreamEvent::Type type) {
 Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders headers,
                                            UpstreamBody& upstream, canon::StreamDecoder& decoder,
                                            canon::StreamEncoder& encoder, bool passthrough,
-                                           AttemptClock clock, DeploymentLease& lease) {
+                                           AttemptClock clock, DeploymentLease& lease,
+                                           canon::Usage& usage) {
   canon::StreamEvents events;
   std::string out;
   bool ended = false;      // kEnd or kError has been encoded: nothing more goes to the client
@@ -305,6 +321,9 @@ Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders h
           break;
         }
         content = IsContentEvent(ev.type);
+      }
+      if (ev.type == canon::StreamEvent::Type::kUsage) {
+        usage = ev.usage;  // decoders report the running total
       }
       bool terminal =
           ev.type == canon::StreamEvent::Type::kEnd || ev.type == canon::StreamEvent::Type::kError;
@@ -579,7 +598,8 @@ class Forwarder {
   // The last failure, for the answer when everything failed.
   Failure last_;
   const Deployment* last_deployment_ = nullptr;
-  int retry_after_s_ = 0;  // from the plan, when nothing could be tried
+  int retry_after_s_ = 0;             // from the plan, when nothing could be tried
+  int64_t last_prompt_estimate_ = 0;  // tokens the last attempt counted against its tpm
 };
 
 HttpHeaders Forwarder::BatonHeaders(const Deployment& d) const {
@@ -746,6 +766,13 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
       }
       Failure failure;
       if (co_await Attempt(d, pick.lease, failure)) {
+        ex_.answered_by = d.id;
+        if (d.settings.tpm > 0 && ex_.usage.present) {
+          // The prompt estimate counted at dispatch, replaced by what the upstream reported.
+          d.health->AddTokens(
+              snapshot_.health().clock().Now(),
+              ex_.usage.input_tokens + ex_.usage.output_tokens - last_prompt_estimate_);
+        }
         co_return true;
       }
       const SteadyTime now = SteadyClockNow();
@@ -836,9 +863,9 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
                                : deadline_;
   call.deadline = clock.attempt_deadline;
   ++attempts_;
+  last_prompt_estimate_ = static_cast<int64_t>(call.body.size() / 4);
   if (d.settings.tpm > 0) {
-    d.health->AddTokens(snapshot_.health().clock().Now(),
-                        static_cast<int64_t>(call.body.size() / 4));
+    d.health->AddTokens(snapshot_.health().clock().Now(), last_prompt_estimate_);
   }
   auto opened = co_await provider.Send(std::move(call));
   if (!opened) {
@@ -890,7 +917,7 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
     RelayOutcome outcome;
     if (same && ex_.client == Dialect::kOpenAiChat) {
       outcome = co_await RelayOpenAiStream(writer_, std::move(headers), *upstream,
-                                           ex_.include_usage, clock, lease);
+                                           ex_.include_usage, clock, lease, ex_.usage);
     } else {
       if (upstream_codec.make_decoder == nullptr || client_codec_.make_encoder == nullptr) {
         co_await SendError(Error(ErrorKind::kInternal, "stream translation not available"),
@@ -906,7 +933,7 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
       }
       auto encoder = client_codec_.make_encoder(client_request);
       outcome = co_await RelayDecodedStream(writer_, std::move(headers), *upstream, *decoder,
-                                            *encoder, same, clock, lease);
+                                            *encoder, same, clock, lease, ex_.usage);
     }
     if (outcome.committed) {
       co_return true;
@@ -923,6 +950,9 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
   }
   lease.Success(Since(clock.sent_at));
   if (same && !ex_.stream) {
+    if (upstream_dialect == Dialect::kOpenAiChat || ex_.operation == Operation::kEmbeddings) {
+      ex_.usage = ToCanonical(openai::FindUsage(*body));
+    }
     co_await SendJson(writer_, 200, std::move(*body), std::move(headers));
     co_return true;
   }
@@ -939,6 +969,7 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
       co_return true;
     }
     response = std::move(parsed).value();
+    ex_.usage = response.usage;
   }
   canon::Request fallback_request;
   fallback_request.model = ex_.model;

@@ -37,6 +37,11 @@ struct Exchange {
   std::string zone;     // X-Maestro-Zone
   std::string session;  // X-Maestro-Session
   std::string task;     // X-Baton-Task
+  // Set by ForwardChat once an upstream answered: which deployment, and the usage the upstream
+  // reported (present=false when it reported none, or it was not read: same-dialect Anthropic,
+  // Gemini and Ollama JSON answers are passed through unparsed).
+  std::string answered_by;
+  canon::Usage usage;
 };
 
 // Routes and forwards; always answers the client (or returns when it went away).

@@ -40,11 +40,13 @@ test('routing policy', async (t) => {
   const b = await startMock();
   const c = await startMock();
   const refuser = await startContextRefuser();
+  const wordy = await startMock(['--chunks', '30']);  // 30 completion tokens per answer
   const config = toToml({
     server: { host: '127.0.0.1', port: 0 },
     'providers.a': provider(a),
     'providers.b': provider(b),
     'providers.c': provider(c),
+    'providers.wordy': provider(wordy),
     'providers.nokey': provider(a, { api_key: 'os.environ/BATON_TEST_UNSET_KEY' }),
     'providers.refuser': { kind: 'openai-compatible', base_url: `${refuser.url}/v1` },
     router: { priorities: ['nokey/first', 'b/second', 'a/third'], max_retries: 0 },
@@ -55,6 +57,7 @@ test('routing policy', async (t) => {
     'models.refusing': { context_fallbacks: ['c/roomy'], deployments: ['refuser/tiny'] },
     'models.large': { deployments: ['c/large-window'] },
     'models.capped': { deployments: [{ target: 'a/capped', max_tokens: 3 }] },
+    'models.metered': { deployments: [{ target: 'wordy/metered', tpm: 100 }, 'b/overflow'] },
     'models.clinic-default': { deployments: ['c/clinic'] },
     'zones.clinic': { default_model: 'clinic-default' },
     defaults: { vitals: 'large' },
@@ -111,6 +114,18 @@ test('routing policy', async (t) => {
     const res = await chat({ model: 'refuser/tiny', messages: userMessage() });
     assert.equal(res.status, 400);
     assert.equal(res.json.error.code, 'context_length_exceeded');
+  });
+
+  await t.test("a deployment's tpm counts the tokens the upstream reported", async () => {
+    const used = [];
+    for (let i = 0; i < 8; i += 1) {
+      const res = await chat({ model: 'metered', messages: userMessage('hi') });
+      assert.equal(res.status, 200, res.text);
+      used.push(res.headers.get('x-baton-model'));
+    }
+    // Each answer reports 31 tokens (1 prompt + 30 completion), so the minute is full after 4
+    // (124 >= 100). Counting only the prompt estimate (~15 a request) would allow 7.
+    assert.deepEqual(used, [...Array(4).fill('wordy/metered'), ...Array(4).fill('b/overflow')]);
   });
 
   await t.test("a deployment's max_tokens caps the client's value upstream", async () => {

@@ -449,19 +449,10 @@ bool IsPreambleChunk(std::string_view data) {
   return true;
 }
 
-Usage ParseUsage(std::string_view text) {
+namespace {
+
+Usage UsageFromObject(const json::object& o) {
   Usage usage;
-  ParseArena arena;
-  boost::system::error_code ec;
-  json::value doc = json::parse(text, ec, &arena.resource);
-  if (ec || !doc.is_object()) {
-    return usage;
-  }
-  const json::value* u = doc.as_object().if_contains("usage");
-  if (u == nullptr || !u->is_object()) {
-    return usage;
-  }
-  const json::object& o = u->as_object();
   usage.present = true;
   usage.prompt_tokens = AsInt(o.if_contains("prompt_tokens")).value_or(0);
   usage.completion_tokens = AsInt(o.if_contains("completion_tokens")).value_or(0);
@@ -472,6 +463,37 @@ Usage ParseUsage(std::string_view text) {
     usage.cached_tokens = AsInt(d->as_object().if_contains("cached_tokens")).value_or(0);
   }
   return usage;
+}
+
+}  // namespace
+
+Usage ParseUsage(std::string_view text) {
+  ParseArena arena;
+  boost::system::error_code ec;
+  json::value doc = json::parse(text, ec, &arena.resource);
+  if (ec || !doc.is_object()) {
+    return {};
+  }
+  const json::value* u = doc.as_object().if_contains("usage");
+  if (u == nullptr || !u->is_object()) {
+    return {};
+  }
+  return UsageFromObject(u->as_object());
+}
+
+Usage FindUsage(std::string_view body) {
+  auto span = FindTopLevelMember(body, "usage");
+  if (!span) {
+    return {};
+  }
+  std::string_view value = body.substr(span->value_begin, span->value_end - span->value_begin);
+  ParseArena arena;
+  boost::system::error_code ec;
+  json::value doc = json::parse(value, ec, &arena.resource);
+  if (ec || !doc.is_object()) {
+    return {};
+  }
+  return UsageFromObject(doc.as_object());
 }
 
 const char* ErrorType(ErrorKind kind) {

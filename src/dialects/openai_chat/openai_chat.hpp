@@ -44,6 +44,9 @@ bool ChunkHasUsage(std::string_view data);
 bool IsUsageOnlyChunk(std::string_view data);
 // Parses the usage object of a chunk or a full response; present=false when none.
 Usage ParseUsage(std::string_view text);
+// The same for a whole response body, parsing only its top-level "usage" member (cheap on large
+// answers).
+Usage FindUsage(std::string_view body);
 // A chunk with a top-level "error" member (mid-stream error).
 bool IsErrorChunk(std::string_view data);
 // A chunk that carries no content yet: only the assistant role and empty content/refusal, no
