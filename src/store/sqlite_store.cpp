@@ -39,7 +39,7 @@ int64_t NowMillis() {
 // Migrations, in order; entry i brings the schema to version i + 1. Never edit a shipped entry:
 // append a new one. Each runs inside the Open transaction together with its schema_migrations row.
 const std::vector<const char*>& Migrations() {
-  static const std::vector<const char*> kMigrations = {
+  static const std::vector<const char*> list = {
       // 1: keys, teams, spend records.
       R"sql(
 CREATE TABLE teams (
@@ -102,7 +102,7 @@ CREATE INDEX spend_logs_team_time ON spend_logs(team_id, time DESC, id DESC);
 CREATE INDEX spend_logs_time ON spend_logs(time DESC, id DESC);
 )sql",
   };
-  return kMigrations;
+  return list;
 }
 
 bool IsBusy(int rc) {
@@ -113,14 +113,14 @@ bool IsBusy(int rc) {
 // error"): useful in logs, and it never carries a path or a value the way sqlite3_errmsg can.
 Error DbError(int rc, std::string_view what) {
   if (IsBusy(rc)) {
-    return Error(ErrorKind::kUnavailable, "store busy: " + std::string(what), "store_busy");
+    return {ErrorKind::kUnavailable, "store busy: " + std::string(what), "store_busy"};
   }
-  return Error(ErrorKind::kInternal,
-               "store: " + std::string(what) + " failed: " + sqlite3_errstr(rc), "store_error");
+  return {ErrorKind::kInternal, "store: " + std::string(what) + " failed: " + sqlite3_errstr(rc),
+          "store_error"};
 }
 
 Error NotFound(const char* what, const char* code) {
-  return Error(ErrorKind::kNotFound, std::string(what) + " not found", code);
+  return {ErrorKind::kNotFound, std::string(what) + " not found", code};
 }
 
 // Page math with an upper bound so page * page_size cannot overflow.
@@ -204,7 +204,7 @@ class SqliteStore::Stmt {
     if (p == nullptr) {
       return {};
     }
-    return std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, c)));
+    return {p, static_cast<size_t>(sqlite3_column_bytes(s_, c))};
   }
 
  private:
@@ -352,11 +352,11 @@ Error WriteError(int rc, bool is_key) {
                          "key_exists")
                  : Error(ErrorKind::kBadRequest, "team already exists", "team_exists", "team_id");
     case SQLITE_CONSTRAINT_UNIQUE:  // the only UNIQUE column besides the primary key
-      return Error(ErrorKind::kBadRequest,
-                   is_key ? "key alias already exists" : "team alias already exists",
-                   "alias_exists", is_key ? "key_alias" : "team_alias");
+      return {ErrorKind::kBadRequest,
+              is_key ? "key alias already exists" : "team alias already exists", "alias_exists",
+              is_key ? "key_alias" : "team_alias"};
     case SQLITE_CONSTRAINT_FOREIGNKEY:
-      return Error(ErrorKind::kBadRequest, "team not found", "team_not_found", "team_id");
+      return {ErrorKind::kBadRequest, "team not found", "team_not_found", "team_id"};
     default:
       return DbError(rc, is_key ? "write key" : "write team");
   }

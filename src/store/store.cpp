@@ -17,8 +17,10 @@ bool ParseInt64(std::string_view s, int64_t& out) {
   if (s.empty()) {
     return false;
   }
-  const auto* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, out);
+  // from_chars takes a [first, last) range: no terminator needed.
+  const char* first = s.data();  // NOLINT(bugprone-suspicious-stringview-data-usage)
+  const char* end = first + s.size();
+  auto [p, ec] = std::from_chars(first, end, out);
   return ec == std::errc() && p == end;
 }
 
@@ -57,9 +59,15 @@ int64_t AddBudgetDuration(int64_t from, const BudgetDuration& d) {
   if (d.months == 0) {
     return from + d.seconds;
   }
-  using namespace std::chrono;
+  using std::chrono::days;
+  using std::chrono::last;
+  using std::chrono::months;
+  using std::chrono::seconds;
+  using std::chrono::sys_days;
+  using std::chrono::sys_seconds;
+  using std::chrono::year_month_day;
   const sys_seconds t{seconds{from}};
-  const sys_days day = floor<days>(t);
+  const sys_days day = std::chrono::floor<days>(t);
   const seconds time_of_day = t - day;
   year_month_day ymd{day};
   ymd += months{d.months};
@@ -75,8 +83,8 @@ int64_t NextBudgetReset(int64_t anchor, const BudgetDuration& d, int64_t now) {
       return anchor + d.seconds;
     }
     // Arithmetic rather than a loop: a "1s" budget after a month of downtime is fine too.
-    const int64_t steps = (now - anchor) / d.seconds + 1;
-    return anchor + steps * d.seconds;
+    const int64_t steps = ((now - anchor) / d.seconds) + 1;
+    return anchor + (steps * d.seconds);
   }
   // Months differ in length, so step; at most 12 steps per year of downtime. Each step starts
   // from the anchor (not the previous clamped date), so Jan 31 stays the 31st where it exists.
@@ -97,7 +105,7 @@ Status ScheduleFirstReset(std::string_view duration, int64_t created_at,
   auto d = ParseBudgetDuration(duration);
   if (!d) {
     return Error(ErrorKind::kBadRequest,
-                 "invalid budget_duration (use e.g. \"30s\", \"30m\", \"30h\", \"30d\", \"1mo\")",
+                 R"(invalid budget_duration (use e.g. "30s", "30m", "30h", "30d", "1mo"))",
                  "bad_budget_duration", "budget_duration");
   }
   if (!budget_reset_at) {

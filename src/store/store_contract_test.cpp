@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <ostream>
 #include <set>
 #include <thread>
 
@@ -46,6 +47,10 @@ StoreLocation FreshSqlite() {
   };
   loc.cleanup = [dir] { std::filesystem::remove_all(dir); };
   return loc;
+}
+
+void PrintTo(const StoreBackend& backend, std::ostream* os) {
+  *os << backend.name;
 }
 
 std::vector<StoreBackend> Backends() {
@@ -838,6 +843,7 @@ TEST_P(StoreContractTest, BigSpendQueryForOneKeyIsFast) {
   std::printf("[ BIG      ] inserted %d rows in %.1f s (%d-row transactions)\n", kRows,
               insert_ms / 1000, kBatch);
   SpendQuery q;
+  Reopen();  // a fresh connection: nothing prepared, nothing cached by the store itself
   std::printf("[ BIG      ] typical key has %lld rows\n", static_cast<long long>(typical_rows));
   q.key_hash = typical;
   q.page_size = 100;
@@ -862,6 +868,9 @@ TEST_P(StoreContractTest, BigSpendQueryForOneKeyIsFast) {
   q.with_total = true;
   auto [total_ms, totaled] = timed(q, "one key, page of 100 + total count");
   EXPECT_EQ(totaled.total, typical_rows);
+  q.key_hash = key_of(0);
+  auto [hot_total_ms, hot_totaled] = timed(q, "hot key, page of 100 + total count");
+  EXPECT_EQ(hot_totaled.total, kRows / 10);
   EXPECT_LT(first_ms, 50.0);
   EXPECT_LT(again_ms, 50.0);
   EXPECT_LT(next_ms, 50.0);
@@ -869,6 +878,9 @@ TEST_P(StoreContractTest, BigSpendQueryForOneKeyIsFast) {
   EXPECT_LT(range_ms, 50.0);
   EXPECT_LT(team_ms, 50.0);
   EXPECT_LT(total_ms, 50.0);
+  // Not asserted: a total counts every match (~0.3 us per row here), so it grows with the key's
+  // history; /spend/logs pages by cursor and asks for totals only when the client does.
+  (void)hot_total_ms;
 
   auto agg_start = Clock::now();
   SpendAggregateFilter f;
