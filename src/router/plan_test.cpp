@@ -209,8 +209,8 @@ TEST(PlanCatalogTest, LowestCostUsesTheCatalogWhenNoPricesAreConfigured) {
   for (auto pick = plan.Next(); pick.deployment != nullptr; pick = plan.Next()) {
     ids.push_back(pick.deployment->id);
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"cloud/gpt-4o-mini", "cloud/gpt-4o",
-                                           "cloud/unknown-model"}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"cloud/gpt-4o-mini", "cloud/gpt-4o", "cloud/unknown-model"}));
 }
 
 TEST_F(PlanTest, CooledDownDeploymentsAreSkippedThenProbedOnceThenClosedBySuccess) {
