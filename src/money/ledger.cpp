@@ -8,6 +8,7 @@
 //   the side of refusing, never of overspending.
 #include "money/ledger.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace baton {
@@ -45,9 +46,7 @@ BudgetReservation::~BudgetReservation() {
 }
 
 void BudgetReservation::Settle(Money actual) {
-  if (actual < 0) {
-    actual = 0;
-  }
+  actual = std::max<Money>(actual, 0);
   for (BudgetAccount* account : accounts_) {
     AtomicAdd(account->committed_, actual - amount_);
     AtomicAdd(account->spent_, actual);
@@ -76,9 +75,7 @@ BudgetAccount& BudgetLedger::Account(std::string_view scope, Money limit) {
 
 Result<BudgetReservation> BudgetLedger::Reserve(std::span<BudgetAccount* const> accounts,
                                                 Money amount) {
-  if (amount < 0) {
-    amount = 0;
-  }
+  amount = std::max<Money>(amount, 0);
   BudgetReservation reservation;
   reservation.amount_ = amount;
   reservation.accounts_.reserve(accounts.size());

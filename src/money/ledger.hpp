@@ -84,7 +84,7 @@ class BudgetLedger {
   // Reserves `amount` on every account, all or nothing. kRateLimited (code "budget_exceeded",
   // message naming the scope and its limit in USD) when one would go past its limit; then no
   // account keeps anything.
-  Result<BudgetReservation> Reserve(std::span<BudgetAccount* const> accounts, Money amount);
+  static Result<BudgetReservation> Reserve(std::span<BudgetAccount* const> accounts, Money amount);
   // Sets an account's settled spend back to 0 (a budget period ended); open reservations stay.
   static void ResetSpend(BudgetAccount& account);
 

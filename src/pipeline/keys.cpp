@@ -7,6 +7,7 @@
 //   the snapshot.
 #include "pipeline/keys.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -83,16 +84,13 @@ bool ModelAllowed(const std::vector<std::string>& allowed, std::string_view mode
   if (allowed.empty()) {
     return true;
   }
-  for (const auto& entry : allowed) {
+  return std::ranges::any_of(allowed, [&](const std::string& entry) {
     if (entry == model || entry == "*") {
       return true;
     }
-    if (entry.size() >= 2 && entry.ends_with("/*") &&
-        model.starts_with(std::string_view(entry).substr(0, entry.size() - 1))) {
-      return true;
-    }
-  }
-  return false;
+    return entry.size() >= 2 && entry.ends_with("/*") &&
+           model.starts_with(std::string_view(entry).substr(0, entry.size() - 1));
+  });
 }
 
 std::shared_ptr<const KeyTable> KeyTable::Build(std::vector<KeyRecord> keys,
