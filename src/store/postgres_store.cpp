@@ -15,6 +15,7 @@
 // - Budget schedules are computed in C++ (store.cpp), so both backends agree on month math.
 #include "store/postgres_store.hpp"
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -492,9 +493,10 @@ class PostgresStore::Conn {
     // Keywords before "dbname" are defaults: the URL's own settings (expanded from dbname)
     // override them.
     const std::string timeout = std::to_string(options.connect_timeout_s);
-    const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-    const char* values[] = {timeout.c_str(), "baton", url.c_str(), nullptr};
-    auto conn = std::make_unique<Conn>(PQconnectdbParams(keywords, values, 1));
+    const std::array<const char*, 4> keywords = {"connect_timeout", "fallback_application_name",
+                                                 "dbname", nullptr};
+    const std::array<const char*, 4> values = {timeout.c_str(), "baton", url.c_str(), nullptr};
+    auto conn = std::make_unique<Conn>(PQconnectdbParams(keywords.data(), values.data(), 1));
     if (conn->pg_ == nullptr) {
       why = "out of memory";
       return nullptr;
@@ -690,7 +692,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
 }
 
 template <typename Op>
-auto PostgresStore::Run(Op&& op) -> decltype(op(std::declval<Conn&>())) {
+auto PostgresStore::Run(Op op) -> decltype(op(std::declval<Conn&>())) {
   std::lock_guard lock(mu_);
   auto reconnect = [this]() -> Status {
     std::string why;  // not shown to clients: it names the server
@@ -1027,6 +1029,18 @@ Status AddSpend(PostgresStore::Conn& c, const char* table, const char* id_col,
   return OkStatus();
 }
 
+// The batch insert. ORDER BY ord: ids are drawn in batch order, so "newest first" breaks ties on
+// time the way the records were sent. RETURNING lists only the rows stored (not the duplicates).
+constexpr const char* kInsertSpend =
+    "INSERT INTO spend_logs(request_id, time, key_hash, team_id, zone, session, model_asked, "
+    "deployment, prompt_tokens, completion_tokens, cached_tokens, cost, latency_ms, status) "
+    "SELECT u.* FROM (SELECT r, t, k, tm, z, s, m, d, pt, ct, cat, c, l, st FROM "
+    "unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], "
+    "$7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], "
+    "$13::bigint[], $14::integer[]) WITH ORDINALITY "
+    "AS x(r, t, k, tm, z, s, m, d, pt, ct, cat, c, l, st, ord) ORDER BY ord) AS u "
+    "ON CONFLICT (request_id) DO NOTHING RETURNING key_hash, team_id, cost";
+
 }  // namespace
 
 Result<AppendResult> PostgresStore::AppendSpend(std::span<const SpendRecord> records) {
@@ -1037,8 +1051,20 @@ Result<AppendResult> PostgresStore::AppendSpend(std::span<const SpendRecord> rec
   // One array per column, built once; a rerun after a reconnect reuses them.
   Params p;
   {
-    ArrayText request_id, time, key_hash, team_id, zone, session, model_asked, deployment,
-        prompt_tokens, completion_tokens, cached_tokens, cost, latency_ms, status;
+    ArrayText request_id;
+    ArrayText time;
+    ArrayText key_hash;
+    ArrayText team_id;
+    ArrayText zone;
+    ArrayText session;
+    ArrayText model_asked;
+    ArrayText deployment;
+    ArrayText prompt_tokens;
+    ArrayText completion_tokens;
+    ArrayText cached_tokens;
+    ArrayText cost;
+    ArrayText latency_ms;
+    ArrayText status;
     for (const SpendRecord& r : records) {
       if (r.request_id.empty()) {
         request_id.AddNull();  // no id: never deduplicated
@@ -1065,23 +1091,12 @@ Result<AppendResult> PostgresStore::AppendSpend(std::span<const SpendRecord> rec
       p.Add(a->Take());
     }
   }
-  // ORDER BY ord: ids are drawn in batch order, so "newest first" breaks ties on time the way
-  // the records were sent. RETURNING lists only the rows stored (not the duplicates).
-  static const std::string kInsert =
-      "INSERT INTO spend_logs(request_id, time, key_hash, team_id, zone, session, model_asked, "
-      "deployment, prompt_tokens, completion_tokens, cached_tokens, cost, latency_ms, status) "
-      "SELECT u.* FROM (SELECT r, t, k, tm, z, s, m, d, pt, ct, cat, c, l, st FROM "
-      "unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], "
-      "$7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], "
-      "$13::bigint[], $14::integer[]) WITH ORDINALITY "
-      "AS x(r, t, k, tm, z, s, m, d, pt, ct, cat, c, l, st, ord) ORDER BY ord) AS u "
-      "ON CONFLICT (request_id) DO NOTHING RETURNING key_hash, team_id, cost";
   return Run([&](Conn& c) -> Result<AppendResult> {
     Tx tx(c);
     if (auto st = tx.Begin(); !st) {
       return std::move(st).error();
     }
-    auto ins = c.Exec(kInsert, p, "append spend");
+    auto ins = c.Exec(kInsertSpend, p, "append spend");
     if (!ins) {
       return std::move(ins).error();
     }
@@ -1279,9 +1294,9 @@ Result<BudgetResetResult> PostgresStore::ResetBudgets(int64_t now) {
         } else {
           u.Add(std::optional<int64_t>{});  // no (valid) period: reset once, then never again
         }
-        auto r = c.Exec(
-            "UPDATE " + table + " SET spend = 0, budget_reset_at = $2 WHERE " + id_col + " = $1", u,
-            "reset budget");
+        std::string sql = "UPDATE " + table;
+        sql += " SET spend = 0, budget_reset_at = $2 WHERE " + id_col + " = $1";
+        auto r = c.Exec(sql, u, "reset budget");
         if (!r) {
           return std::move(r).error();
         }

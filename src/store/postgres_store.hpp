@@ -83,7 +83,7 @@ class PostgresStore final : public Store {
   // Runs `op` on the connection under mu_; reconnects and reruns it once when the connection
   // broke. `op` returns a Result<T> or a Status.
   template <typename Op>
-  auto Run(Op&& op) -> decltype(op(std::declval<Conn&>()));
+  auto Run(Op op) -> decltype(op(std::declval<Conn&>()));
 
   std::mutex mu_;
   std::unique_ptr<Conn> conn_;
