@@ -32,6 +32,7 @@ chmod 700 "$dir"
 pgdata="$dir/data"
 pid=""
 
+# shellcheck disable=SC2317  # reached through the EXIT trap
 cleanup() {
   local rc=$?
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
