@@ -7,10 +7,11 @@ pkgs=(
   build-essential cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev libsqlite3-dev libpq-dev
   clang-format-19 clang-tidy-19
   clang-19 libclang-rt-19-dev
   nodejs npm wrk nginx-light procps util-linux
+  postgresql
 )
 
 missing=()

@@ -1,8 +1,9 @@
 // The Store contract: every implementation (SQLite now, PostgreSQL later) runs these tests. A
 // backend is a function that prepares an empty location (a temp file, a fresh database) and
 // returns a factory opening it; calling the factory again reopens the same data. To add a backend,
-// append it to Backends() below (PostgreSQL: create a scratch database, skip when the test
-// server is not configured).
+// append it to Backends() below. PostgreSQL runs when BATON_TEST_PG_URL names a server where the
+// user may create databases (scripts/with-postgres.sh starts one): each test gets its own
+// database, dropped afterwards. Without it the PostgreSQL cases are skipped.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -13,8 +14,10 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <unistd.h>
 
+#include "store/postgres_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
 
@@ -24,6 +27,8 @@ namespace {
 struct StoreLocation {
   StoreFactory open;
   std::function<void()> cleanup;
+  std::string skip;   // set: the backend is not configured here; the test is skipped with this
+  std::string error;  // set: preparing the location failed
 };
 
 struct StoreBackend {
@@ -49,23 +54,93 @@ StoreLocation FreshSqlite() {
   return loc;
 }
 
+// Runs `sql` on the server at `url` on a connection of its own; empty on success, else the
+// server's message (the URL's password never appears in it).
+std::string PgRun(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  std::string err;
+  if (PQstatus(c) != CONNECTION_OK) {
+    err = PQerrorMessage(c);
+  } else {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+      err = PQresultErrorMessage(r);
+    }
+    PQclear(r);
+  }
+  PQfinish(c);
+  return err.empty() ? err : sql + ": " + err;
+}
+
+// `url` (postgresql://user:pass@host:port/db?params) naming database `db` instead.
+std::string PgUrlWithDatabase(const std::string& url, const std::string& db) {
+  const size_t scheme = url.find("://");
+  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme == std::string::npos || slash == std::string::npos) {
+    return url + "/" + db;
+  }
+  const size_t query = url.find('?', slash);
+  return url.substr(0, slash + 1) + db + (query == std::string::npos ? "" : url.substr(query));
+}
+
+StoreLocation FreshPostgres() {
+  StoreLocation loc;
+  const char* admin_env = std::getenv("BATON_TEST_PG_URL");
+  if (admin_env == nullptr || *admin_env == '\0') {
+    loc.skip = "BATON_TEST_PG_URL is not set (scripts/with-postgres.sh CMD sets it)";
+    return loc;
+  }
+  static std::atomic<int> counter{0};
+  const std::string admin = admin_env;
+  const std::string db =
+      "baton_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const std::string drop = "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)";
+  if (std::string err = PgRun(admin, drop); !err.empty()) {
+    loc.error = err;
+    return loc;
+  }
+  if (std::string err = PgRun(admin, "CREATE DATABASE " + db); !err.empty()) {
+    loc.error = err;
+    return loc;
+  }
+  const std::string url = PgUrlWithDatabase(admin, db);
+  loc.open = [url]() -> Result<std::unique_ptr<Store>> {
+    auto s = PostgresStore::Open(url);
+    if (!s) {
+      return std::move(s).error();
+    }
+    return std::unique_ptr<Store>(std::move(s).value());
+  };
+  loc.cleanup = [admin, drop] { EXPECT_EQ(PgRun(admin, drop), ""); };
+  return loc;
+}
+
 void PrintTo(const StoreBackend& backend, std::ostream* os) {
   *os << backend.name;
 }
 
+// Both backends are always listed, so a run without PostgreSQL shows its cases as skipped
+// rather than silently running fewer tests.
 std::vector<StoreBackend> Backends() {
-  return {StoreBackend{"Sqlite", FreshSqlite}};
+  return {StoreBackend{"Sqlite", FreshSqlite}, StoreBackend{"Postgres", FreshPostgres}};
 }
 
 class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
   void SetUp() override {
     loc_ = GetParam().fresh();
+    if (!loc_.skip.empty()) {
+      GTEST_SKIP() << loc_.skip;
+    }
+    ASSERT_TRUE(loc_.error.empty()) << loc_.error;
     Reopen();
   }
   void TearDown() override {
     store_.reset();
-    loc_.cleanup();
+    if (loc_.cleanup) {
+      loc_.cleanup();
+    }
   }
   void Reopen() {
     store_.reset();
