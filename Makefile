@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test unit e2e e2e-deps sanitize fuzz bench bench-dialects bench-failover format format-check lint clean
+.PHONY: all deps build run test test-postgres unit e2e e2e-deps sanitize fuzz bench bench-dialects bench-failover format format-check lint clean
 
 all: build
 
@@ -51,6 +51,12 @@ fuzz: deps
 	BUILD=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) ./fuzz/run.sh
 
 test: unit e2e sanitize fuzz
+
+# The Store contract suite against a throwaway PostgreSQL 15 from Debian's packages (started and
+# stopped by scripts/with-postgres.sh); without it the PostgreSQL cases are skipped. Not yet part
+# of `make test`: it joins when the store is wired into the gateway (issue 5).
+test-postgres: build
+	./scripts/with-postgres.sh ./$(BUILD_DIR)/baton_unit_tests --gtest_filter='*Contract*:*Postgres*' --gtest_brief=1
 
 bench: build
 	./bench/run.sh

@@ -15,6 +15,7 @@
 //                ("team_not_found"), bad budget_duration ("bad_budget_duration"), bad page
 //                size / cursor ("bad_page");
 //   kUnavailable the database stayed busy/locked beyond its timeout ("store_busy");
+//   kUnavailable the database is unreachable and reconnecting failed ("store_unavailable");
 //   kInternal    anything else the database reports ("store_error"); the message names the
 //                operation and the database's generic error text, never a path or a value.
 //
