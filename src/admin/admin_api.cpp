@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "admin/key_api.hpp"
 #include "core/json_text.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "pipeline/auth.hpp"
@@ -157,7 +158,8 @@ Result<PlaceRequest> ParsePlaceRequest(std::string_view body) {
 }  // namespace
 
 bool IsAdminPath(std::string_view path) {
-  return path == "/health/deployments" || path.starts_with(kAdminPrefix) || path == "/api/admin";
+  return path == "/health/deployments" || path.starts_with(kAdminPrefix) || path == "/api/admin" ||
+         IsKeyApiPath(path);
 }
 
 std::string DeploymentsHealthJson(const Snapshot& snapshot) {
@@ -253,6 +255,38 @@ Awaitable<void> AdminApi::Handle(std::shared_ptr<const Snapshot> snapshot, HttpR
   if (control_ == nullptr) {
     const Error unavailable(ErrorKind::kNotFound, "The admin API is not available.", "unknown_url");
     co_await SendError(writer, unavailable);
+    co_return;
+  }
+
+  if (IsKeyApiPath(path)) {
+    Store* store = control_->store();
+    if (store == nullptr) {
+      const Error off(ErrorKind::kNotFound,
+                      "Virtual keys are off: set [server] master_key to use /key/* (keys are "
+                      "kept in [store]).",
+                      "keys_disabled");
+      co_await SendError(writer, off);
+      co_return;
+    }
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    // Store I/O on the worker thread: admin traffic only, milliseconds on SQLite (a dedicated
+    // store thread is future work, see the report on h/keys).
+    KeyApiResponse answer = HandleKeyApi(*store, method, path, request.query, request.body, now);
+    if (answer.changed) {
+      // The change is durable; a failed rebuild leaves the old table (logged) until the next
+      // change, so the admin is told rather than answered 200 with stale enforcement.
+      if (Status rebuilt = control_->ReloadKeys(); !rebuilt) {
+        co_await SendError(writer, rebuilt.error());
+        co_return;
+      }
+    }
+    HttpHeaders headers;
+    if (!answer.allow.empty()) {
+      headers.push_back({"allow", answer.allow});
+    }
+    co_await SendBody(writer, answer.status, std::move(answer.body), std::move(headers));
     co_return;
   }
 

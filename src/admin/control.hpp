@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,9 @@
 #include "router/discovery.hpp"
 
 namespace baton {
+
+class Store;
+class KeyTable;
 
 struct ReloadReport {
   std::string config;  // the file re-read
@@ -53,6 +57,15 @@ class AdminControl {
   virtual Result<PrioritiesView> RemovePriority(const std::string& model) = 0;
 
   virtual ModelCatalog& catalog() = 0;
+
+  // Virtual keys (issue 5). The store holding keys and teams; null when none is open (no master
+  // key configured), and then the /key/* endpoints answer 404.
+  virtual Store* store() { return nullptr; }
+  // The key table the request path checks virtual keys against; null when keys are off.
+  virtual std::shared_ptr<const KeyTable> Keys() const { return nullptr; }
+  // Rebuilds the key table from the store; called after every key or team change. On a store
+  // error the previous table stays in effect and the error is returned.
+  virtual Status ReloadKeys() { return OkStatus(); }
 };
 
 }  // namespace baton

@@ -237,31 +237,39 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
       request.headers.push_back({"x-goog-api-key", std::move(key)});
     }
   }
-  if (Status auth = Authenticate(snapshot->config().server, request.headers); !auth) {
-    co_await SendDialectError(writer, ep.dialect, request, auth.error());
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto authenticated =
+      AuthenticateCaller(snapshot->config().server, admin_ != nullptr ? admin_->Keys() : nullptr,
+                         request.headers, now);
+  if (!authenticated) {
+    co_await SendDialectError(writer, ep.dialect, request, authenticated.error());
     co_return;
   }
+  // Kept for the whole request: it owns the key table the key and team pointers point into.
+  const Caller caller = std::move(authenticated).value();
   switch (ep.kind) {
     case EndpointKind::kChat:
-      co_await HandleOpenAiChat(*snapshot, request, writer);
+      co_await HandleOpenAiChat(*snapshot, request, writer, &caller);
       co_return;
     case EndpointKind::kEmbeddings:
-      co_await HandleOpenAiEmbeddings(*snapshot, request, writer);
+      co_await HandleOpenAiEmbeddings(*snapshot, request, writer, &caller);
       co_return;
     case EndpointKind::kProxy:
-      co_await HandleProxy(*snapshot, request, writer, PercentDecode(ep.rest));
+      co_await HandleProxy(*snapshot, request, writer, PercentDecode(ep.rest), &caller);
       co_return;
     case EndpointKind::kMessages:
-      co_await HandleAnthropicMessages(*snapshot, request, writer);
+      co_await HandleAnthropicMessages(*snapshot, request, writer, &caller);
       co_return;
     case EndpointKind::kCountTokens:
-      co_await HandleAnthropicCountTokens(*snapshot, request, writer);
+      co_await HandleAnthropicCountTokens(*snapshot, request, writer, &caller);
       co_return;
     case EndpointKind::kResponses:
-      co_await HandleResponses(*snapshot, request, writer);
+      co_await HandleResponses(*snapshot, request, writer, &caller);
       co_return;
     case EndpointKind::kGemini:
-      co_await HandleGemini(*snapshot, request, writer, ep.rest);
+      co_await HandleGemini(*snapshot, request, writer, ep.rest, &caller);
       co_return;
     case EndpointKind::kGeminiModels: {
       std::vector<std::string> ids = co_await ModelIds(snapshot);
@@ -274,6 +282,10 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
       co_return;
   }
   std::vector<std::string> ids = co_await ModelIds(snapshot);
+  if (caller.IsVirtualKey()) {
+    // A key lists only the models it may use.
+    std::erase_if(ids, [&caller](const std::string& id) { return !CheckCallerModel(caller, id); });
+  }
   if (!request.Header("anthropic-version").empty()) {
     HttpHeaders headers{{"request-id", "req_" + request.request_id}};
     co_await SendJson(writer, 200, AnthropicModelsJson(ids), std::move(headers));

@@ -19,7 +19,8 @@ constexpr std::size_t kMaxCountBody = 1U << 20;
 // Parses the client's body with its dialect's codec and forwards it.
 Awaitable<void> ParseAndForward(const Snapshot& snapshot, HttpRequest& request,
                                 ResponseWriter& writer, Dialect dialect,
-                                std::string model_from_path, bool stream_from_path) {
+                                std::string model_from_path, bool stream_from_path,
+                                const Caller* caller) {
   const canon::Codec& codec = canon::CodecFor(dialect);
   auto parsed = codec.parse_request(request.body);
   if (!parsed) {
@@ -28,6 +29,7 @@ Awaitable<void> ParseAndForward(const Snapshot& snapshot, HttpRequest& request,
   }
   Exchange ex;
   ex.client = dialect;
+  ex.caller = caller;
   ex.body = request.body;
   if (!model_from_path.empty()) {
     parsed->model = std::move(model_from_path);
@@ -70,7 +72,15 @@ Awaitable<void> CountLocally(ResponseWriter& writer, const HttpRequest& request,
 // The count for a request in canonical form: forwarded to the first deployment when it is of the
 // client's own dialect and counts tokens itself; counted here otherwise.
 Awaitable<void> CountTokens(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
-                            Dialect dialect, const canon::Request& req, std::string body) {
+                            Dialect dialect, const canon::Request& req, std::string body,
+                            const Caller* caller) {
+  // A virtual key counts only with the models it may use (the count may go upstream).
+  if (caller != nullptr) {
+    if (Status allowed = CheckCallerModel(*caller, req.model); !allowed) {
+      co_await SendDialectError(writer, dialect, request, allowed.error());
+      co_return;
+    }
+  }
   Route scratch;
   auto route = snapshot.Resolve(req.model, scratch);
   if (!route) {
@@ -128,12 +138,12 @@ std::string StartTimeRfc3339() {
 }  // namespace
 
 Awaitable<void> HandleAnthropicMessages(const Snapshot& snapshot, HttpRequest& request,
-                                        ResponseWriter& writer) {
-  co_await ParseAndForward(snapshot, request, writer, Dialect::kAnthropic, {}, false);
+                                        ResponseWriter& writer, const Caller* caller) {
+  co_await ParseAndForward(snapshot, request, writer, Dialect::kAnthropic, {}, false, caller);
 }
 
 Awaitable<void> HandleAnthropicCountTokens(const Snapshot& snapshot, HttpRequest& request,
-                                           ResponseWriter& writer) {
+                                           ResponseWriter& writer, const Caller* caller) {
   // count_tokens bodies have no max_tokens, which the Messages parser requires.
   std::string body = request.body;
   std::string parse_body = body;
@@ -147,16 +157,17 @@ Awaitable<void> HandleAnthropicCountTokens(const Snapshot& snapshot, HttpRequest
     co_await SendDialectError(writer, Dialect::kAnthropic, request, parsed.error());
     co_return;
   }
-  co_await CountTokens(snapshot, request, writer, Dialect::kAnthropic, *parsed, std::move(body));
+  co_await CountTokens(snapshot, request, writer, Dialect::kAnthropic, *parsed, std::move(body),
+                       caller);
 }
 
 Awaitable<void> HandleResponses(const Snapshot& snapshot, HttpRequest& request,
-                                ResponseWriter& writer) {
-  co_await ParseAndForward(snapshot, request, writer, Dialect::kOpenAiResponses, {}, false);
+                                ResponseWriter& writer, const Caller* caller) {
+  co_await ParseAndForward(snapshot, request, writer, Dialect::kOpenAiResponses, {}, false, caller);
 }
 
 Awaitable<void> HandleGemini(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
-                             std::string_view rest) {
+                             std::string_view rest, const Caller* caller) {
   auto colon = rest.rfind(':');
   std::string model =
       colon == std::string_view::npos ? std::string() : PercentDecode(rest.substr(0, colon));
@@ -184,12 +195,13 @@ Awaitable<void> HandleGemini(const Snapshot& snapshot, HttpRequest& request, Res
       co_return;
     }
     parsed->model = model;
-    co_await CountTokens(snapshot, request, writer, Dialect::kGemini, *parsed, request.body);
+    co_await CountTokens(snapshot, request, writer, Dialect::kGemini, *parsed, request.body,
+                         caller);
     co_return;
   }
   // streamGenerateContent is served as SSE (Baton always answers ?alt=sse's form).
   co_await ParseAndForward(snapshot, request, writer, Dialect::kGemini, std::move(model),
-                           method == "streamGenerateContent");
+                           method == "streamGenerateContent", caller);
 }
 
 std::string AnthropicModelsJson(const std::vector<std::string>& ids) {

@@ -653,9 +653,19 @@ Awaitable<void> Forwarder::Run() {
   const Config& config = snapshot_.config();
   ex_.session = std::string(FindHeader(request_.headers, "x-maestro-session"));
   ex_.task = std::string(FindHeader(request_.headers, "x-baton-task"));
-  if (std::string_view zone = FindHeader(request_.headers, "x-maestro-zone"); !zone.empty()) {
-    ex_.zone = std::string(zone);
-    zone_ = config.FindZone(zone);
+  std::string zone_name(FindHeader(request_.headers, "x-maestro-zone"));
+  if (ex_.caller != nullptr) {
+    // A key bound to a zone runs there; naming another zone is refused.
+    auto bound = CallerZone(*ex_.caller, zone_name);
+    if (!bound) {
+      co_await SendError(bound.error());
+      co_return;
+    }
+    zone_name = std::move(bound).value();
+  }
+  if (!zone_name.empty()) {
+    ex_.zone = zone_name;
+    zone_ = config.FindZone(zone_name);
     if (zone_ == nullptr) {
       co_await SendError(Error(ErrorKind::kForbidden,
                                "unknown zone \"" + ex_.zone + "\" (X-Maestro-Zone)",
@@ -691,6 +701,14 @@ Awaitable<void> Forwarder::Run() {
   if (zone_ != nullptr && !zone_->default_model.empty() &&
       (ex_.model.empty() || ex_.model == "default")) {
     ex_.model = zone_->default_model;
+  }
+  if (ex_.caller != nullptr) {
+    // The name the request resolved to (alias, auto or provider/model) must be on the key's
+    // list (and its team's).
+    if (Status allowed = CheckCallerModel(*ex_.caller, ex_.model); !allowed) {
+      co_await SendError(allowed.error());
+      co_return;
+    }
   }
   Route scratch;
   auto route = snapshot_.Resolve(ex_.model, scratch);

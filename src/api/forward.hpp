@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "dialects/canonical.hpp"
+#include "pipeline/auth.hpp"
 #include "providers/provider.hpp"
 #include "router/route_table.hpp"
 #include "server/http.hpp"
@@ -37,6 +38,10 @@ struct Exchange {
   std::string zone;     // X-Maestro-Zone
   std::string session;  // X-Maestro-Session
   std::string task;     // X-Baton-Task
+  // Who is calling (api.cpp authenticated it); null or without key = master key / open server.
+  // A virtual key's zone applies when no X-Maestro-Zone is sent, and its model list is checked
+  // once the task and zone defaults have resolved the model.
+  const Caller* caller = nullptr;
   // Set by ForwardChat once an upstream answered: which deployment, and the usage the upstream
   // reported (present=false when it reported none, or it was not read: same-dialect Anthropic,
   // Gemini and Ollama JSON answers are passed through unparsed).

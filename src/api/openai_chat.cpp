@@ -12,7 +12,7 @@
 namespace baton {
 
 Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
-                                 ResponseWriter& writer) {
+                                 ResponseWriter& writer, const Caller* caller) {
   auto info = openai::InspectChatRequest(request.body);
   if (!info) {
     co_await SendOpenAiError(writer, info.error());
@@ -24,11 +24,12 @@ Awaitable<void> HandleOpenAiChat(const Snapshot& snapshot, HttpRequest& request,
   ex.stream = info->stream;
   ex.include_usage = info->include_usage;
   ex.body = request.body;
+  ex.caller = caller;
   co_await ForwardChat(snapshot, request, writer, ex);
 }
 
 Awaitable<void> HandleOpenAiEmbeddings(const Snapshot& snapshot, HttpRequest& request,
-                                       ResponseWriter& writer) {
+                                       ResponseWriter& writer, const Caller* caller) {
   auto info = embeddings::InspectEmbeddingsRequest(request.body);
   if (!info) {
     co_await SendOpenAiError(writer, info.error());
@@ -39,11 +40,12 @@ Awaitable<void> HandleOpenAiEmbeddings(const Snapshot& snapshot, HttpRequest& re
   ex.operation = Operation::kEmbeddings;
   ex.model = std::move(info->model);
   ex.body = request.body;
+  ex.caller = caller;
   co_await ForwardChat(snapshot, request, writer, ex);
 }
 
 Awaitable<void> HandleProxy(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
-                            std::string model) {
+                            std::string model, const Caller* caller) {
   // The model comes from the path; the body's own "model" (optional here) is replaced, so the
   // usual validation sees a complete request.
   if (model.empty()) {
@@ -65,7 +67,7 @@ Awaitable<void> HandleProxy(const Snapshot& snapshot, HttpRequest& request, Resp
   } else {
     request.body = AppendMember(request.body, "model", quoted);
   }
-  co_await HandleOpenAiChat(snapshot, request, writer);
+  co_await HandleOpenAiChat(snapshot, request, writer, caller);
 }
 
 }  // namespace baton

@@ -2,8 +2,14 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <stdexcept>
+
+#include <sys/stat.h>
 
 #include "admin/router_state.hpp"
+#include "store/postgres_store.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace baton {
 
@@ -52,7 +58,61 @@ std::string JoinList(const std::vector<std::string>& items) {
   return out;
 }
 
+// Every page of a listing.
+template <typename T, typename List>
+Result<std::vector<T>> ListAll(List list) {
+  std::vector<T> all;
+  ListFilter filter;
+  filter.page_size = kMaxPageSize;
+  for (filter.page = 1;; ++filter.page) {
+    auto page = list(filter);
+    if (!page) {
+      return page.error();
+    }
+    const std::size_t got = page->items.size();
+    for (auto& item : page->items) {
+      all.push_back(std::move(item));
+    }
+    if (got < static_cast<std::size_t>(kMaxPageSize) ||
+        static_cast<int64_t>(all.size()) >= page->total) {
+      return all;
+    }
+  }
+}
+
 }  // namespace
+
+std::unique_ptr<Store> OpenConfiguredStore(const StoreConfig& config) {
+  if (config.url_configured) {
+    if (config.url.empty()) {
+      throw std::runtime_error("store.url: " + config.url_unset_reason);
+    }
+    auto opened = PostgresStore::Open(config.url);
+    if (!opened) {
+      // PostgresStore's messages carry the URL without its password.
+      throw std::runtime_error("store: " + opened.error().message);
+    }
+    return std::move(opened).value();
+  }
+  std::string path = config.path;
+  if (path.empty()) {
+    path = DefaultStorePath();
+    // The data folder holds key hashes and spend: only its owner may list or read it.
+    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!std::filesystem::exists(dir, ec)) {
+      std::filesystem::create_directories(dir.parent_path(), ec);
+      if (::mkdir(dir.c_str(), 0700) != 0 && !std::filesystem::exists(dir, ec)) {
+        throw std::runtime_error("store: cannot create " + dir.string());
+      }
+    }
+  }
+  auto opened = SqliteStore::Open(path);
+  if (!opened) {
+    throw std::runtime_error("store: " + path + ": " + opened.error().message);
+  }
+  return std::move(opened).value();
+}
 
 Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(options)) {
   state_file_ = options_.state_file ? *options_.state_file : StateFilePath(config);
@@ -66,7 +126,43 @@ Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(opt
     }
   }
   running_server_ = config.server;
+  running_store_ = config.store;
+  // Virtual keys need a master key (as in LiteLLM): without one the server is open and no store
+  // is opened (nothing to enforce, nothing to create files for).
+  if (config.server.master_key_configured && !config.server.master_key.empty()) {
+    if (options_.store_factory) {
+      auto opened = options_.store_factory();
+      if (!opened) {
+        throw std::runtime_error("store: " + opened.error().message);
+      }
+      store_ = std::move(opened).value();
+    } else {
+      store_ = OpenConfiguredStore(config.store);
+    }
+    if (Status loaded = ReloadKeys(); !loaded) {
+      throw std::runtime_error("store: cannot load the keys: " + loaded.error().message);
+    }
+  }
   current_.store(Snapshot::Build(std::move(config), RouterServices{health_, runtime_priorities_}));
+}
+
+Status Runtime::ReloadKeys() {
+  if (store_ == nullptr) {
+    return OkStatus();
+  }
+  std::lock_guard lock(keys_mu_);
+  auto keys = ListAll<KeyRecord>([&](const ListFilter& f) { return store_->ListKeys(f); });
+  if (!keys) {
+    std::fprintf(stderr, "baton: keys not reloaded: %s\n", keys.error().message.c_str());
+    return keys.error();
+  }
+  auto teams = ListAll<TeamRecord>([&](const ListFilter& f) { return store_->ListTeams(f); });
+  if (!teams) {
+    std::fprintf(stderr, "baton: keys not reloaded: %s\n", teams.error().message.c_str());
+    return teams.error();
+  }
+  keys_.store(KeyTable::Build(std::move(keys).value(), std::move(teams).value()));
+  return OkStatus();
 }
 
 void Runtime::Install(Config config) {
@@ -99,6 +195,13 @@ Result<ReloadReport> Runtime::Reload(std::string_view trigger) {
                           "invalid_config"));
     }
     report.ignored = KeepServerSettings(running_server_, config.server);
+    if (config.store.path != running_store_.path || config.store.url != running_store_.url ||
+        config.store.url_configured != running_store_.url_configured) {
+      report.ignored.emplace_back("store");
+    }
+    if (store_ == nullptr && config.server.master_key_configured) {
+      report.ignored.emplace_back("virtual keys (the master key was added after the start)");
+    }
     if (!options_.state_file && StateFilePath(config) != state_file_) {
       report.ignored.emplace_back("router.state_file");
     }

@@ -8,6 +8,10 @@
 // request path). Reload() and the priority changes may be called from any thread (admin
 // handlers on worker threads, SIGHUP on worker 0); they are serialised by a mutex and never run
 // on the request path.
+// Virtual keys (issue 5): when a master key is configured, the Runtime opens the [store] at
+// startup and holds the KeyTable (every key and team) like the snapshot, an atomic shared_ptr
+// swapped after every admin change (ReloadKeys). A reload does not reopen the store: [store]
+// changes, and a master key added later, need a restart (reported as ignored).
 // Lifetime: owned by RunServe; outlives the server, its io_contexts and every request.
 #pragma once
 
@@ -20,9 +24,11 @@
 
 #include "admin/control.hpp"
 #include "config/config.hpp"
+#include "pipeline/keys.hpp"
 #include "router/discovery.hpp"
 #include "router/health.hpp"
 #include "router/route_table.hpp"
+#include "store/store.hpp"
 
 namespace baton {
 
@@ -35,7 +41,14 @@ struct RuntimeOptions {
   std::optional<uint16_t> port;
   // The state file; empty: StateFilePath(config) of the initial config.
   std::optional<std::string> state_file;
+  // Opens the store (tests); unset: from the config's [store] (OpenConfiguredStore).
+  StoreFactory store_factory;
 };
+
+// Opens the store [store] names: PostgreSQL for a url, else the SQLite file (default
+// DefaultStorePath(), whose folder is created with mode 0700). Throws std::runtime_error
+// (startup) with a message that never contains the URL's password.
+std::unique_ptr<Store> OpenConfiguredStore(const StoreConfig& config);
 
 class Runtime final : public AdminControl {
  public:
@@ -52,6 +65,9 @@ class Runtime final : public AdminControl {
   Result<PrioritiesView> SetPriority(const std::string& model, int64_t position) override;
   Result<PrioritiesView> RemovePriority(const std::string& model) override;
   ModelCatalog& catalog() override { return catalog_; }
+  Store* store() override { return store_.get(); }
+  std::shared_ptr<const KeyTable> Keys() const override { return keys_.load(); }
+  Status ReloadKeys() override;
 
  private:
   // Swaps in a snapshot of `config` with the current services. mu_ held. Throws like Build.
@@ -62,11 +78,15 @@ class Runtime final : public AdminControl {
   RuntimeOptions options_;
   std::string state_file_;
   ServerConfig running_server_;  // the settings the server was started with
+  StoreConfig running_store_;
   std::shared_ptr<HealthRegistry> health_ = std::make_shared<HealthRegistry>();
   ModelCatalog catalog_;
   mutable std::mutex mu_;  // serialises changes; guards runtime_priorities_
   std::optional<std::vector<std::string>> runtime_priorities_;
   std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::unique_ptr<Store> store_;  // null without a master key
+  std::mutex keys_mu_;            // serialises rebuilds, so an older one never wins
+  std::atomic<std::shared_ptr<const KeyTable>> keys_;
 };
 
 }  // namespace baton

@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,9 @@ constexpr const char* kConfigA = R"toml(
 port = 4000
 master_key = "test-master-key"
 
+[store]
+path = "baton.db"
+
 [providers.one]
 kind = "echo"
 
@@ -37,6 +42,9 @@ constexpr const char* kConfigB = R"toml(
 port = 4000
 master_key = "test-master-key-2"
 
+[store]
+path = "baton.db"
+
 [providers.one]
 kind = "echo"
 
@@ -49,6 +57,30 @@ deployments = ["two/b", "one/a"]
 [models.fresh]
 deployments = ["two/c"]
 )toml";
+
+// Sets an environment variable for one scope.
+class ScopedEnvForStore {
+ public:
+  ScopedEnvForStore(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) {
+      old_ = old;
+    }
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvForStore() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  ScopedEnvForStore(const ScopedEnvForStore&) = delete;
+  ScopedEnvForStore& operator=(const ScopedEnvForStore&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
 
 class RuntimeTest : public ::testing::Test {
  protected:
@@ -263,4 +295,55 @@ TEST_F(RuntimeTest, AChangeThatCannotBePersistedIsNotMade) {
 }
 
 }  // namespace
+TEST_F(RuntimeTest, WithAMasterKeyTheStoreIsOpenedAndTheKeyTableFollowsIt) {
+  auto runtime = Start();
+  ASSERT_NE(runtime->store(), nullptr);
+  EXPECT_TRUE(fs::exists(dir_ / "baton.db"));  // [store] path, relative to the config file
+  ASSERT_NE(runtime->Keys(), nullptr);
+  EXPECT_EQ(runtime->Keys()->size(), 0u);
+  GeneratedKey g = GenerateKey();
+  KeyRecord record;
+  record.key_hash = g.hash;
+  record.key_prefix = g.prefix;
+  ASSERT_TRUE(runtime->store()->CreateKey(record));
+  auto before = runtime->Keys();
+  EXPECT_EQ(before->FindByHash(g.hash), nullptr);  // not until the rebuild
+  ASSERT_TRUE(runtime->ReloadKeys());
+  EXPECT_NE(runtime->Keys()->FindByHash(g.hash), nullptr);
+  EXPECT_EQ(before->size(), 0u);  // a table in use is never changed under its readers
+  // A restart loads the keys from the store.
+  runtime.reset();
+  auto again = Start();
+  EXPECT_NE(again->Keys()->FindByHash(g.hash), nullptr);
+}
+
+TEST_F(RuntimeTest, WithoutAMasterKeyNoStoreIsOpened) {
+  WriteConfig("[store]\npath = \"nokeys.db\"\n[providers.one]\nkind = \"echo\"\n");
+  auto runtime = Start();
+  EXPECT_EQ(runtime->store(), nullptr);
+  EXPECT_EQ(runtime->Keys(), nullptr);
+  EXPECT_FALSE(fs::exists(dir_ / "nokeys.db"));
+}
+
+TEST_F(RuntimeTest, TheDefaultStoreFolderIsPrivate) {
+  ScopedEnvForStore xdg("XDG_DATA_HOME", (dir_ / "data").string());
+  auto store = OpenConfiguredStore(StoreConfig{});
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(fs::exists(dir_ / "data" / "baton" / "baton.db"));
+  auto perms = fs::status(dir_ / "data" / "baton").permissions();
+  EXPECT_EQ(perms & fs::perms::all, fs::perms::owner_all);
+}
+
+TEST_F(RuntimeTest, AnUnsetStoreUrlIsAStartupError) {
+  StoreConfig config;
+  config.url_configured = true;
+  config.url_unset_reason = "BATON_TEST_DB_URL is not set";
+  try {
+    OpenConfiguredStore(config);
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("BATON_TEST_DB_URL is not set"), std::string::npos);
+  }
+}
+
 }  // namespace baton

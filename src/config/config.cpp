@@ -198,7 +198,7 @@ class Loader {
     }
     Config config;
     config.source = source_;
-    CheckKeys(root, "", {"server", "providers", "models", "router", "zones", "defaults"});
+    CheckKeys(root, "", {"server", "providers", "models", "router", "zones", "defaults", "store"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -223,6 +223,9 @@ class Loader {
     }
     if (const toml::node* defaults = root.get("defaults")) {
       LoadDefaults(Table(*defaults, "defaults"), config);
+    }
+    if (const toml::node* store = root.get("store")) {
+      LoadStore(Table(*store, "store"), config.store);
     }
     for (const ModelRef& ref : model_refs_) {
       CheckModelRef(ref, config);
@@ -802,6 +805,39 @@ class Loader {
         std::string text = String(node, key);
         router.state_file = text.empty() ? "" : Path(text);
       }
+    }
+  }
+
+  void LoadStore(const toml::table& table, StoreConfig& store) const {
+    CheckKeys(table, "store", {"path", "url"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string key = Join("store", name);
+      if (name == "path") {
+        // Empty = the default location, resolved by the app (DefaultStorePath).
+        std::string text = String(node, key);
+        store.path = text.empty() ? "" : Path(text);
+      } else if (name == "url") {
+        ResolvedSecret secret = Secret(node, key);
+        store.url_configured = true;
+        store.url = secret.value;
+        store.url_unset_reason = secret.unset;
+        if (secret.value.empty() && secret.unset.empty()) {
+          store.url_unset_reason = "store.url is empty";
+        }
+        // The URL may hold a password: the message names the expected form, never the value.
+        if (!store.url.empty() && !store.url.starts_with("postgresql://") &&
+            !store.url.starts_with("postgres://")) {
+          Fail(node, key,
+               "must be a PostgreSQL URL \"postgresql://user:password@host:port/database\" "
+               "(for SQLite set store.path instead)");
+        }
+      }
+    }
+    if (store.url_configured && !store.path.empty()) {
+      Fail(LineOf(table.source()), "store",
+           "set either path (SQLite) or url (PostgreSQL), not both");
     }
   }
 

@@ -170,6 +170,18 @@ struct ZoneConfig {
   int64_t rpm = 0;                             // requests per minute in the zone; 0 = unlimited
 };
 
+// [store]: where virtual keys, teams and spend live (issue 5). Only opened when a master key is
+// configured (virtual keys need one). Either a SQLite file (`path`) or a PostgreSQL URL (`url`).
+struct StoreConfig {
+  // SQLite file; empty = DefaultStorePath() ($XDG_DATA_HOME/baton/baton.db). Ignored with a url.
+  std::string path;
+  // "postgresql://..." (or "postgres://..."): use PostgreSQL. Resolved like a secret (it may hold
+  // a password: "os.environ/NAME", "env:NAME", "file:PATH" or literal). Empty = SQLite.
+  std::string url;
+  bool url_configured = false;   // a url entry exists (even if its variable is unset)
+  std::string url_unset_reason;  // when url_configured and url is empty: why (no secret)
+};
+
 // [defaults]: task name (header X-Baton-Task) → model, e.g. vitals = "gpt-4o".
 struct TaskDefault {
   std::string task;
@@ -184,6 +196,7 @@ struct Config {
   RouterConfig router;
   std::vector<ZoneConfig> zones;      // in file order
   std::vector<TaskDefault> defaults;  // in file order
+  StoreConfig store;
 
   const ProviderConfig* FindProvider(std::string_view name) const;
   const ModelAlias* FindAlias(std::string_view name) const;
@@ -206,6 +219,9 @@ std::string DefaultConfigPath();
 // Where [router] state_file defaults to when the file leaves it unset:
 // `$XDG_STATE_HOME/baton/router.json`, else `~/.local/state/baton/router.json`.
 std::string DefaultRouterStatePath();
+// Where [store] path defaults to: `$XDG_DATA_HOME/baton/baton.db`, else
+// `~/.local/share/baton/baton.db`.
+std::string DefaultStorePath();
 
 // Known provider presets: kind → OpenAI-compatible base URL and the env var holding its key.
 struct ProviderPreset {

@@ -786,6 +786,8 @@ TEST(DefaultConfigTest, ExampleFileLoads) {
   EXPECT_EQ(config.router.priorities.size(), 3u);
   EXPECT_EQ(config.router.state_file,
             (std::filesystem::path(path).parent_path() / "router.json").string());
+  EXPECT_EQ(config.store.path, "");  // commented out: the default location
+  EXPECT_FALSE(config.store.url_configured);
   const ModelAlias* smart = config.FindAlias("smart");
   ASSERT_NE(smart, nullptr);
   EXPECT_EQ(smart->strategy, RouteStrategy::kWeighted);
@@ -1323,6 +1325,76 @@ TEST(RoutingConfigErrorsTest, Defaults) {
   ExpectRoutingError("[defaults]\n\"a b\" = \"auto\"\n", "defaults.\"a b\"", 6, "task names");
   ExpectRoutingError("[defaults]\nvitals = \"x/y\"\n", "defaults.vitals", 6,
                      "names provider \"x\"");
+}
+
+// --- [store] ---
+
+TEST(StoreConfigTest, DefaultsToSqliteAtTheDefaultPath) {
+  Config config = LoadConfigString("", "baton.toml");
+  EXPECT_EQ(config.store.path, "");  // resolved by the app: DefaultStorePath()
+  EXPECT_FALSE(config.store.url_configured);
+  EXPECT_EQ(config.store.url, "");
+}
+
+TEST(StoreConfigTest, PathIsRelativeToTheConfigFile) {
+  auto path = [](const std::string& value) {
+    return LoadConfigString("[store]\npath = \"" + value + "\"\n", "baton.toml", "/cfg").store.path;
+  };
+  EXPECT_EQ(path("/var/lib/baton/b.db"), "/var/lib/baton/b.db");
+  EXPECT_EQ(path("b.db"), "/cfg/b.db");
+  EXPECT_EQ(path(""), "");
+}
+
+TEST(StoreConfigTest, UrlIsASecretReference) {
+  {
+    ScopedEnv url("BATON_TEST_DB_URL", "postgresql://u:secret-pw@db:5432/baton");
+    Config config =
+        LoadConfigString("[store]\nurl = \"os.environ/BATON_TEST_DB_URL\"\n", "baton.toml");
+    EXPECT_TRUE(config.store.url_configured);
+    EXPECT_EQ(config.store.url, "postgresql://u:secret-pw@db:5432/baton");
+  }
+  {
+    ScopedEnv url("BATON_TEST_DB_URL", nullptr);
+    Config config =
+        LoadConfigString("[store]\nurl = \"os.environ/BATON_TEST_DB_URL\"\n", "baton.toml");
+    EXPECT_TRUE(config.store.url_configured);
+    EXPECT_EQ(config.store.url, "");
+    EXPECT_NE(config.store.url_unset_reason.find("BATON_TEST_DB_URL"), std::string::npos);
+  }
+  Config literal = LoadConfigString("[store]\nurl = \"postgres://h/db\"\n", "baton.toml");
+  EXPECT_EQ(literal.store.url, "postgres://h/db");
+}
+
+TEST(StoreConfigTest, Errors) {
+  ConfigError e = LoadError("[store]\nurl = \"mysql://u:hunter2@h/db\"\n");
+  EXPECT_EQ(e.key(), "store.url");
+  EXPECT_EQ(e.line(), 2);
+  EXPECT_NE(std::string(e.what()).find("postgresql://"), std::string::npos) << e.what();
+  EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+  ConfigError both = LoadError("[store]\npath = \"a.db\"\nurl = \"postgresql://h/db\"\n");
+  EXPECT_EQ(both.key(), "store");
+  EXPECT_NE(std::string(both.what()).find("not both"), std::string::npos) << both.what();
+  ConfigError unknown = LoadError("[store]\nfile = \"a.db\"\n");
+  EXPECT_EQ(unknown.key(), "store.file");
+  ConfigError type = LoadError("[store]\npath = 1\n");
+  EXPECT_EQ(type.key(), "store.path");
+}
+
+TEST(DefaultStorePathTest, HonoursXdg) {
+  {
+    ScopedEnv xdg("XDG_DATA_HOME", "/data");
+    EXPECT_EQ(DefaultStorePath(), "/data/baton/baton.db");
+  }
+  {
+    ScopedEnv xdg("XDG_DATA_HOME", nullptr);
+    ScopedEnv home("HOME", "/home/u");
+    EXPECT_EQ(DefaultStorePath(), "/home/u/.local/share/baton/baton.db");
+  }
+  {
+    ScopedEnv xdg("XDG_DATA_HOME", "relative");
+    ScopedEnv home("HOME", "/home/u");
+    EXPECT_EQ(DefaultStorePath(), "/home/u/.local/share/baton/baton.db");
+  }
 }
 
 TEST(DefaultRouterStatePathTest, HonoursXdg) {

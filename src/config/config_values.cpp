@@ -331,6 +331,19 @@ std::string DefaultRouterStatePath() {
   return ".local/state/baton/router.json";
 }
 
+std::string DefaultStorePath() {
+  // Same rules as DefaultConfigPath: a relative XDG_DATA_HOME is ignored.
+  const char* xdg = GetEnv("XDG_DATA_HOME");
+  if (xdg != nullptr && xdg[0] == '/') {
+    return std::string(xdg) + "/baton/baton.db";
+  }
+  const char* home = GetEnv("HOME");
+  if (home != nullptr && home[0] != '\0') {
+    return std::string(home) + "/.local/share/baton/baton.db";
+  }
+  return ".local/share/baton/baton.db";
+}
+
 std::optional<RouteStrategy> ParseRouteStrategy(std::string_view name) {
   for (RouteStrategy s :
        {RouteStrategy::kPriority, RouteStrategy::kWeighted, RouteStrategy::kLeastBusy,

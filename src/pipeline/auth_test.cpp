@@ -152,5 +152,128 @@ TEST(AuthenticateTest, ErrorNeverEchoesThePresentedKey) {
   }
 }
 
+// --- AuthenticateCaller, CheckCallerModel, CallerZone ------------------------------------------
+
+struct TableWithKeys {
+  GeneratedKey plain = GenerateKey();
+  GeneratedKey limited = GenerateKey();
+  GeneratedKey zoned = GenerateKey();
+  GeneratedKey expired = GenerateKey();
+  GeneratedKey blocked = GenerateKey();
+  GeneratedKey teamed = GenerateKey();
+  std::shared_ptr<const KeyTable> table;
+
+  TableWithKeys() {
+    auto record = [](const GeneratedKey& g) {
+      KeyRecord k;
+      k.key_hash = g.hash;
+      k.key_prefix = g.prefix;
+      return k;
+    };
+    std::vector<KeyRecord> keys;
+    keys.push_back(record(plain));
+    keys.push_back(record(limited));
+    keys.back().models = {"smart", "openai/*"};
+    keys.push_back(record(zoned));
+    keys.back().zone = "clinic";
+    keys.push_back(record(expired));
+    keys.back().expires_at = 999;
+    keys.push_back(record(blocked));
+    keys.back().blocked = true;
+    keys.push_back(record(teamed));
+    keys.back().team_id = "t";
+    TeamRecord team;
+    team.team_id = "t";
+    team.models = {"smart"};
+    table = KeyTable::Build(std::move(keys), {team});
+  }
+};
+
+constexpr int64_t kNow = 1000;
+
+TEST(AuthenticateCallerTest, MasterKeyAndOpenServerHaveNoKey) {
+  TableWithKeys t;
+  auto master = AuthenticateCaller(
+      Locked(), t.table, With("Authorization", "Bearer sk-master-0123456789abcdef"), kNow);
+  ASSERT_TRUE(master);
+  EXPECT_FALSE(master->IsVirtualKey());
+  auto open = AuthenticateCaller(ServerConfig{}, t.table, {}, kNow);
+  ASSERT_TRUE(open);
+  EXPECT_FALSE(open->IsVirtualKey());
+  // Open server: virtual keys are not even looked at (LiteLLM: no master key = no auth).
+  auto open_with_key =
+      AuthenticateCaller(ServerConfig{}, t.table, With("x-api-key", t.plain.key), kNow);
+  ASSERT_TRUE(open_with_key);
+  EXPECT_FALSE(open_with_key->IsVirtualKey());
+}
+
+TEST(AuthenticateCallerTest, VirtualKeys) {
+  TableWithKeys t;
+  auto ok =
+      AuthenticateCaller(Locked(), t.table, With("Authorization", "Bearer " + t.plain.key), kNow);
+  ASSERT_TRUE(ok);
+  ASSERT_TRUE(ok->IsVirtualKey());
+  EXPECT_EQ(ok->key.key->key_hash, t.plain.hash);
+  EXPECT_EQ(ok->table, t.table);  // keeps the table alive
+
+  auto code_of = [&](const std::string& key) {
+    auto r = AuthenticateCaller(Locked(), t.table, With("x-api-key", key), kNow);
+    EXPECT_FALSE(r);
+    if (r) {
+      return std::string();
+    }
+    EXPECT_EQ(r.error().kind, ErrorKind::kUnauthorized);
+    EXPECT_EQ(r.error().message.find(key), std::string::npos) << r.error().message;
+    return r.error().code;
+  };
+  EXPECT_EQ(code_of("sk-wrong-key-that-is-not-stored-anywhere"), "invalid_api_key");
+  EXPECT_EQ(code_of(t.expired.key), "key_expired");
+  EXPECT_EQ(code_of(t.blocked.key), "key_blocked");
+  // No table (keys off): any non-master key is simply wrong.
+  auto off = AuthenticateCaller(Locked(), nullptr, With("x-api-key", t.plain.key), kNow);
+  ASSERT_FALSE(off);
+  EXPECT_EQ(off.error().code, "invalid_api_key");
+  auto none = AuthenticateCaller(Locked(), t.table, {}, kNow);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, ErrorKind::kUnauthorized);
+}
+
+TEST(CheckCallerModelTest, KeyAndTeamLists) {
+  TableWithKeys t;
+  auto caller = [&](const GeneratedKey& g) {
+    return AuthenticateCaller(Locked(), t.table, With("x-api-key", g.key), kNow).value();
+  };
+  EXPECT_TRUE(CheckCallerModel(Caller{}, "anything"));
+  EXPECT_TRUE(CheckCallerModel(caller(t.plain), "anything"));
+  Caller limited = caller(t.limited);
+  EXPECT_TRUE(CheckCallerModel(limited, "smart"));
+  EXPECT_TRUE(CheckCallerModel(limited, "openai/gpt-4o"));
+  Status denied = CheckCallerModel(limited, "claude/opus");
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().kind, ErrorKind::kForbidden);
+  EXPECT_EQ(denied.error().code, "model_not_allowed");
+  EXPECT_EQ(denied.error().param, "model");
+  Caller teamed = caller(t.teamed);  // the key allows all, its team only "smart"
+  EXPECT_TRUE(CheckCallerModel(teamed, "smart"));
+  EXPECT_FALSE(CheckCallerModel(teamed, "openai/gpt-4o"));
+}
+
+TEST(CallerZoneTest, BoundKeysStayInTheirZone) {
+  TableWithKeys t;
+  auto caller = [&](const GeneratedKey& g) {
+    return AuthenticateCaller(Locked(), t.table, With("x-api-key", g.key), kNow).value();
+  };
+  EXPECT_EQ(CallerZone(Caller{}, "lab").value(), "lab");
+  EXPECT_EQ(CallerZone(caller(t.plain), "").value(), "");
+  EXPECT_EQ(CallerZone(caller(t.plain), "lab").value(), "lab");
+  Caller zoned = caller(t.zoned);
+  EXPECT_EQ(CallerZone(zoned, "").value(), "clinic");
+  EXPECT_EQ(CallerZone(zoned, "clinic").value(), "clinic");
+  auto other = CallerZone(zoned, "lab");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().kind, ErrorKind::kForbidden);
+  EXPECT_EQ(other.error().code, "zone_not_allowed");
+}
+
 }  // namespace
 }  // namespace baton
