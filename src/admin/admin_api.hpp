@@ -9,6 +9,8 @@
 //   GET    /api/admin/priorities          the `auto` list and where it comes from
 //   POST   /api/admin/priorities          {"model":"p/m","position":0}: insert or move
 //   DELETE /api/admin/priorities/{p/m}    remove
+//   /key/generate|info|list|update|delete  virtual keys (key_api.hpp; master key only, even
+//                                          though LiteLLM lets a key read its own /key/info)
 //
 // Thread-safety: an AdminApi is shared by every worker thread; it holds no state of its own.
 // Lifetime: owned by the Api; the AdminControl it points to outlives it.
@@ -24,7 +26,7 @@
 
 namespace baton {
 
-// True for the paths served here: /health/deployments and everything under /api/admin/.
+// True for the paths served here: /health/deployments, everything under /api/admin/ and /key/.
 bool IsAdminPath(std::string_view path);
 
 // The body of GET /health/deployments for a snapshot: HealthRegistry::Views plus the aliases
