@@ -526,7 +526,7 @@ bool IsKeyApiPath(std::string_view path) {
 }
 
 std::string IsoTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  auto t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::array<char, 32> buf{};
