@@ -155,6 +155,18 @@ Error CutBeforeContent(const std::string& message) {
   return {ErrorKind::kUpstreamError, message, "upstream_error"};
 }
 
+Error NoContentInTime() {
+  return {ErrorKind::kUpstreamTimeout, "the upstream sent no content in time", "upstream_timeout"};
+}
+
+// The first content event arrived: the attempt counts as a success (time to first token) and the
+// response head goes out. False when the client has gone.
+Awaitable<bool> CommitStream(ResponseWriter& writer, HttpHeaders& headers,
+                             const AttemptClock& clock, DeploymentLease& lease) {
+  lease.Success(Since(clock.sent_at));
+  co_return co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})));
+}
+
 // OpenAI → OpenAI: relays the upstream SSE stream event by event, untouched except for the usage
 // chunk the client did not ask for. Nothing is sent before the first content chunk.
 canon::Usage ToCanonical(const openai::Usage& u) {
@@ -233,15 +245,12 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
     if (!committed) {
       if (!content) {
         if (now > clock.attempt_deadline) {
-          co_return RelayOutcome{
-              false, Error(ErrorKind::kUpstreamTimeout, "the upstream sent no content in time",
-                           "upstream_timeout")};
+          co_return RelayOutcome{false, NoContentInTime()};
         }
         continue;
       }
-      lease.Success(Since(clock.sent_at));
       committed = true;
-      if (!co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})))) {
+      if (!co_await CommitStream(writer, headers, clock, lease)) {
         co_return RelayOutcome{true, {}};
       }
     }
@@ -269,8 +278,7 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
       co_return RelayOutcome{false,
                              CutBeforeContent("the upstream ended the stream before any content")};
     }
-    lease.Success(Since(clock.sent_at));
-    if (!co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})))) {
+    if (!co_await CommitStream(writer, headers, clock, lease)) {
       co_return RelayOutcome{true, {}};
     }
   }
@@ -366,15 +374,12 @@ Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders h
     if (!committed) {
       if (!content) {
         if (now > clock.attempt_deadline) {
-          co_return RelayOutcome{
-              false, Error(ErrorKind::kUpstreamTimeout, "the upstream sent no content in time",
-                           "upstream_timeout")};
+          co_return RelayOutcome{false, NoContentInTime()};
         }
         continue;
       }
-      lease.Success(Since(clock.sent_at));
       committed = true;
-      if (!co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})))) {
+      if (!co_await CommitStream(writer, headers, clock, lease)) {
         co_return RelayOutcome{true, {}};
       }
     }
@@ -404,8 +409,7 @@ Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders h
       co_return RelayOutcome{false,
                              CutBeforeContent("the upstream ended the stream before any content")};
     }
-    lease.Success(Since(clock.sent_at));
-    if (!co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})))) {
+    if (!co_await CommitStream(writer, headers, clock, lease)) {
       co_return RelayOutcome{true, {}};
     }
   }
