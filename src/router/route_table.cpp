@@ -33,17 +33,29 @@ Money CostPerToken(const Provider& provider, std::string_view model,
 }
 
 Deployment MakeDeployment(Provider* provider, std::string id, DeploymentConfig settings,
-                          HealthRegistry& health) {
+                          DeploymentHealth& health) {
   Deployment d;
   d.provider = provider;
   d.model = id.substr(id.find('/') + 1);
   d.local = IsLocalProviderKind(provider->config().kind);
   d.cost_per_token = CostPerToken(*provider, d.model, settings);
-  d.health = &health.For(id);
+  d.health = &health;
   settings.target = id;
   d.settings = std::move(settings);
   d.id = std::move(id);
   return d;
+}
+
+// A client's "provider/model" asked for directly: one deployment, retries but no fallback.
+Route DirectRoute(Provider* provider, const std::string& id, DeploymentHealth& health,
+                  const Config& config, bool zone_table) {
+  Route route;
+  route.name = id;
+  route.fallback = FallbackMode::kNone;
+  route.max_retries = config.router.max_retries;
+  route.deployments.push_back(MakeDeployment(provider, id, DeploymentConfig{}, health));
+  route.Finish(zone_table ? &config : nullptr);
+  return route;
 }
 
 }  // namespace
@@ -114,13 +126,7 @@ RouteTable RouteTable::Build(const Config& config,
     if (provider == nullptr || !seen.insert(id).second) {
       return false;
     }
-    Route route;
-    route.name = id;
-    route.fallback = FallbackMode::kNone;
-    route.max_retries = config.router.max_retries;
-    route.deployments.push_back(MakeDeployment(provider, id, DeploymentConfig{}, health));
-    route.Finish(&config);
-    table.routes_.emplace(id, std::move(route));
+    table.routes_.emplace(id, DirectRoute(provider, id, health.For(id), config, true));
     return true;
   };
   for (const auto& alias : config.models) {
@@ -135,7 +141,7 @@ RouteTable RouteTable::Build(const Config& config,
       if (provider == nullptr) {
         continue;  // rejected by config validation already
       }
-      route.deployments.push_back(MakeDeployment(provider, d.target, d, health));
+      route.deployments.push_back(MakeDeployment(provider, d.target, d, health.For(d.target)));
     }
     std::ranges::stable_sort(route.deployments, [](const Deployment& a, const Deployment& b) {
       return a.settings.priority < b.settings.priority;
@@ -154,7 +160,8 @@ RouteTable RouteTable::Build(const Config& config,
   automatic.max_retries = config.router.max_retries;
   for (const auto& id : priorities) {
     if (Provider* provider = provider_of(id)) {
-      automatic.deployments.push_back(MakeDeployment(provider, id, DeploymentConfig{}, health));
+      automatic.deployments.push_back(
+          MakeDeployment(provider, id, DeploymentConfig{}, health.For(id)));
     }
   }
   if (!automatic.deployments.empty() && !seen.contains(std::string(kAutoModel))) {
@@ -225,21 +232,8 @@ Result<const Route*> Snapshot::Resolve(std::string_view model, Route& scratch) c
   if (slash != std::string_view::npos && slash + 1 < model.size()) {
     auto it = routes_.providers_.find(std::string(model.substr(0, slash)));
     if (it != routes_.providers_.end()) {
-      std::string id(model);
-      scratch = Route{};
-      scratch.name = id;
-      scratch.fallback = FallbackMode::kNone;
-      scratch.max_retries = config_.router.max_retries;
-      Deployment d;
-      d.provider = it->second;
-      d.model = id.substr(slash + 1);
-      d.local = IsLocalProviderKind(d.provider->config().kind);
-      d.cost_per_token = CostPerToken(*d.provider, d.model, DeploymentConfig{});
-      d.health = routes_.unlisted_health_.at(d.provider->name());
-      d.settings.target = id;
-      d.id = std::move(id);
-      scratch.deployments.push_back(std::move(d));
-      scratch.Finish(nullptr);
+      scratch = DirectRoute(it->second, std::string(model),
+                            *routes_.unlisted_health_.at(it->second->name()), config_, false);
       return &scratch;
     }
   }
