@@ -11,7 +11,7 @@ pkgs=(
   clang-format-19 clang-tidy-19
   clang-19 libclang-rt-19-dev
   nodejs npm wrk nginx-light procps util-linux
-  postgresql
+  postgresql redis-server libhiredis-dev libsodium-dev prometheus
 )
 
 missing=()
