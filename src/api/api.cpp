@@ -287,7 +287,7 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
     std::erase_if(ids, [&caller](const std::string& id) { return !CheckCallerModel(caller, id); });
   }
   if (!request.Header("anthropic-version").empty()) {
-    HttpHeaders headers{{"request-id", "req_" + request.request_id}};
+    HttpHeaders headers{{"request-id", request.request_id}};
     co_await SendJson(writer, 200, AnthropicModelsJson(ids), std::move(headers));
     co_return;
   }

@@ -62,7 +62,7 @@ Awaitable<void> CountLocally(ResponseWriter& writer, const HttpRequest& request,
   int64_t n = tokens::CountRequestTokens(as_sent, d.provider->config().kind);
   HttpHeaders headers{{"x-baton-token-count", "local"}};
   if (dialect == Dialect::kAnthropic) {
-    headers.push_back({"request-id", "req_" + request.request_id});
+    headers.push_back({"request-id", request.request_id});
     co_await SendJson(writer, 200, CountJson("input_tokens", n), std::move(headers));
   } else {
     co_await SendJson(writer, 200, CountJson("totalTokens", n), std::move(headers));
@@ -117,7 +117,7 @@ Awaitable<void> CountTokens(const Snapshot& snapshot, HttpRequest& request, Resp
   }
   HttpHeaders headers{{"x-baton-provider", provider.name()}, {"x-baton-model", d.id}};
   if (dialect == Dialect::kAnthropic) {
-    headers.push_back({"request-id", "req_" + request.request_id});
+    headers.push_back({"request-id", request.request_id});
   }
   co_await SendJson(writer, upstream->status(), std::move(answer).value(), std::move(headers));
 }

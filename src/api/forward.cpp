@@ -21,6 +21,7 @@
 #include "dialects/json_scan.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "dialects/sse.hpp"
+#include "pipeline/limits.hpp"
 #include "router/plan.hpp"
 
 namespace baton {
@@ -82,7 +83,7 @@ void CopyPassThroughHeaders(const HttpHeaders& upstream, HttpHeaders& out) {
 
 void AddDialectHeaders(Dialect client, const HttpRequest& request, HttpHeaders& headers) {
   if (client == Dialect::kAnthropic) {
-    headers.push_back({"request-id", "req_" + request.request_id});
+    headers.push_back({"request-id", request.request_id});
   }
 }
 
@@ -181,7 +182,7 @@ canon::Usage ToCanonical(const openai::Usage& u) {
 Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders headers,
                                           UpstreamBody& upstream, bool client_wants_usage,
                                           AttemptClock clock, DeploymentLease& lease,
-                                          canon::Usage& usage) {
+                                          canon::Usage& usage, StreamTally& tally) {
   SseSplitter splitter;
   std::string out;
   bool done = false;
@@ -195,6 +196,7 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
     }
     if (ev.data == "[DONE]") {
       done = true;
+      tally.complete = true;
       content = true;
       out.append(ev.raw);
       return true;
@@ -212,9 +214,15 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
       if (auto u = openai::ParseUsage(ev.data); u.present) {
         usage = ToCanonical(u);
       }
-      if (!client_wants_usage && openai::IsUsageOnlyChunk(ev.data)) {
-        return true;
+      if (openai::IsUsageOnlyChunk(ev.data)) {
+        if (!client_wants_usage) {
+          return true;
+        }
+      } else {
+        ++tally.chunks;
       }
+    } else if (content) {
+      ++tally.chunks;  // about one token each: what a cut stream is billed for
     }
     out.append(ev.raw);
     return true;
@@ -309,7 +317,7 @@ Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders h
                                            UpstreamBody& upstream, canon::StreamDecoder& decoder,
                                            canon::StreamEncoder& encoder, bool passthrough,
                                            AttemptClock clock, DeploymentLease& lease,
-                                           canon::Usage& usage) {
+                                           canon::Usage& usage, StreamTally& tally) {
   canon::StreamEvents events;
   std::string out;
   bool ended = false;      // kEnd or kError has been encoded: nothing more goes to the client
@@ -332,6 +340,11 @@ Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders h
       }
       if (ev.type == canon::StreamEvent::Type::kUsage) {
         usage = ev.usage;  // decoders report the running total
+      } else if (ev.type == canon::StreamEvent::Type::kEnd) {
+        tally.complete = true;
+      } else if (IsContentEvent(ev.type)) {
+        ++tally.chunks;
+        tally.text_bytes += static_cast<int64_t>(ev.text.size());
       }
       bool terminal =
           ev.type == canon::StreamEvent::Type::kEnd || ev.type == canon::StreamEvent::Type::kError;
@@ -554,6 +567,12 @@ bool CapMaxTokens(Dialect dialect, Operation op, std::string& body, int64_t cap)
   return true;
 }
 
+int64_t UnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 void LogLine(const std::string& line) {
   std::fprintf(stderr, "baton: %s\n", line.c_str());
 }
@@ -570,8 +589,20 @@ class Forwarder {
         deadline_(std::chrono::steady_clock::now() + snapshot.config().server.request_timeout) {}
 
   Awaitable<void> Run();
+  // Settles the admission with the real cost and fills the exchange's accounting. Called once,
+  // after Run (also when the client went away); the destructor calls it when Run never ended.
+  void Account();
+  ~Forwarder() { Account(); }
+  Forwarder(const Forwarder&) = delete;
+  Forwarder& operator=(const Forwarder&) = delete;
 
  private:
+  // Checks and counts rate limits and budgets before anything is sent. False when the client
+  // was answered with a refusal.
+  Awaitable<bool> Admit(const Route& route);
+  // The client's max output tokens (0 = none given); nullopt when reading them failed (the
+  // client was answered).
+  Awaitable<std::optional<int64_t>> RequestedMaxTokens();
   // Runs one route's plan. Returns true once the client has been answered.
   Awaitable<bool> RunRoute(const Route& route);
   // One attempt on one deployment. Returns true once the client has been answered; otherwise
@@ -582,7 +613,9 @@ class Forwarder {
   Awaitable<void> SendError(const Error& error, HttpHeaders headers = {}) {
     co_await SendDialectError(writer_, ex_.client, request_, error, std::move(headers));
   }
-  HttpHeaders BatonHeaders(const Deployment& d) const;
+  // x-baton-provider/-model/-attempts and, when limits applied, the gateway's x-ratelimit-*
+  // (replacing the upstream's own) appended to `headers`.
+  void AddBatonHeaders(const Deployment& d, HttpHeaders& headers) const;
   // " (request R, zone Z, session S)": what ties a log line to its request.
   std::string LogTags() const;
   // The client's request in canonical form (parsed on first need); an error was sent when null.
@@ -604,14 +637,153 @@ class Forwarder {
   const Deployment* last_deployment_ = nullptr;
   int retry_after_s_ = 0;             // from the plan, when nothing could be tried
   int64_t last_prompt_estimate_ = 0;  // tokens the last attempt counted against its tpm
+  // Routes built per request (direct "provider/model" ids) live as long as the forwarder, so
+  // answered_ stays valid for the accounting at the end.
+  Route scratch_;
+  Route fallback_scratch_;
+  const Deployment* answered_ = nullptr;
+  // Limits and budgets (pipeline/limits.hpp): the scopes counted, the admission to settle.
+  std::vector<LimitScope> scopes_;
+  Admission admission_;
+  bool admitted_ = false;
+  int64_t prompt_estimate_ = 0;  // tokens: the client's body bytes / 4
+  int64_t output_cap_ = 0;       // max output tokens imposed by a budget (0 = none)
+  bool accounted_ = false;
 };
 
-HttpHeaders Forwarder::BatonHeaders(const Deployment& d) const {
-  HttpHeaders headers;
+void Forwarder::AddBatonHeaders(const Deployment& d, HttpHeaders& headers) const {
   headers.push_back({"x-baton-provider", d.provider->name()});
   headers.push_back({"x-baton-model", d.id});
   headers.push_back({"x-baton-attempts", std::to_string(attempts_)});
-  return headers;
+  if (admitted_) {
+    AddRateLimitHeaders(admission_.rate, headers);
+  }
+}
+
+// The output tokens the client allows at most (0 when it set no limit; embeddings produce none).
+Awaitable<std::optional<int64_t>> Forwarder::RequestedMaxTokens() {
+  if (ex_.operation != Operation::kChatCompletions) {
+    co_return std::optional<int64_t>(0);
+  }
+  std::vector<std::string_view> names;
+  if (!ex_.canonical) {
+    switch (ex_.client) {
+      case Dialect::kOpenAiChat:
+        names = {"max_completion_tokens", "max_tokens"};
+        break;
+      case Dialect::kAnthropic:
+        names = {"max_tokens"};
+        break;
+      case Dialect::kOpenAiResponses:
+        names = {"max_output_tokens"};
+        break;
+      default:
+        break;
+    }
+  }
+  if (names.empty()) {
+    // Gemini keeps it in generationConfig: read through the canonical form.
+    const canon::Request* canonical = co_await Canonical();
+    if (canonical == nullptr) {
+      co_return std::nullopt;  // answered with the parse error
+    }
+    co_return std::optional<int64_t>(canonical->max_tokens.value_or(0));
+  }
+  for (std::string_view name : names) {
+    if (auto span = FindTopLevelMember(ex_.body, name)) {
+      std::string text(ex_.body.substr(span->value_begin, span->value_end - span->value_begin));
+      char* end = nullptr;
+      const long long v = std::strtoll(text.c_str(), &end, 10);
+      if (end != text.c_str() && v > 0) {
+        co_return std::optional<int64_t>(v);
+      }
+    }
+  }
+  co_return std::optional<int64_t>(0);
+}
+
+Awaitable<bool> Forwarder::Admit(const Route& route) {
+  Counters* counters = snapshot_.counters();
+  if (counters == nullptr) {
+    co_return true;
+  }
+  const Config& config = snapshot_.config();
+  const int64_t now_ms = UnixMillis();
+  CollectLimitScopes(ex_.caller, zone_, route, config.budget, snapshot_.baselines(), now_ms / 1000,
+                     scopes_);
+  if (scopes_.empty()) {
+    co_return true;
+  }
+  prompt_estimate_ = static_cast<int64_t>(ex_.body.size() / 4);
+  Money worst_case = 0;
+  if (AnyBudget(scopes_)) {
+    std::optional<int64_t> max_tokens = co_await RequestedMaxTokens();
+    if (!max_tokens) {
+      co_return false;
+    }
+    int64_t max_output = *max_tokens;
+    if (max_output == 0 && ex_.operation == Operation::kChatCompletions) {
+      // No limit from the client: the budget's default bounds the answer (and its cost).
+      max_output = config.budget.default_max_tokens;
+      output_cap_ = config.budget.default_max_tokens;
+    }
+    worst_case = RouteWorstCase(route, prompt_estimate_, max_output);
+  }
+  AdmitRequest request;
+  request.scopes = scopes_;
+  request.worst_case = worst_case;
+  request.tokens = prompt_estimate_;
+  request.now_ms = now_ms;
+  admission_ = co_await counters->Admit(request);
+  if (admission_.refused) {
+    HttpHeaders headers;
+    if (admission_.retry_after_ms > 0) {
+      headers.push_back({"retry-after", std::to_string(std::max<int64_t>(
+                                            1, (admission_.retry_after_ms + 999) / 1000))});
+    }
+    AddRateLimitHeaders(admission_.rate, headers);
+    LogLine("refused: " + admission_.refused->message + LogTags());
+    co_await SendError(*admission_.refused, std::move(headers));
+    co_return false;
+  }
+  admitted_ = !admission_.open;
+  for (const BudgetLevel* level : CrossedWarnings(admission_, config.budget.warning_threshold)) {
+    LogLine("budget warning: " + std::string(ScopeKind(level->scope)) + " budget at $" +
+            ToUsdString(level->committed) + " of $" + ToUsdString(level->budget) + LogTags());
+  }
+  co_return true;
+}
+
+void Forwarder::Account() {
+  if (accounted_) {
+    return;
+  }
+  accounted_ = true;
+  ex_.attempts = attempts_;
+  TokenUsage billed;
+  if (answered_ != nullptr) {
+    const canon::Usage& reported = ex_.usage;
+    if (reported.present) {
+      billed.prompt = reported.input_tokens;
+      billed.completion = reported.output_tokens;
+      billed.cached_prompt = reported.cache_read_tokens;
+      billed.cache_write = reported.cache_creation_tokens;
+    }
+    if (billed.prompt <= 0) {
+      billed.prompt =
+          prompt_estimate_ > 0 ? prompt_estimate_ : static_cast<int64_t>(ex_.body.size() / 4);
+    }
+    if (ex_.stream && !ex_.tally.complete) {
+      // Cut mid-way: what reached the client, unless the upstream's count says more.
+      billed.completion = std::max({billed.completion, ex_.tally.chunks, ex_.tally.text_bytes / 4});
+    }
+    ex_.billed = billed;
+    ex_.cost = RequestCost(answered_->price, billed);
+  }
+  if (admitted_) {
+    const int64_t tokens = answered_ != nullptr ? billed.prompt + billed.completion : 0;
+    snapshot_.counters()->Settle(admission_, ex_.cost, tokens, UnixMillis());
+  }
 }
 
 std::string Forwarder::LogTags() const {
@@ -714,10 +886,12 @@ Awaitable<void> Forwarder::Run() {
       co_return;
     }
   }
-  Route scratch;
-  auto route = snapshot_.Resolve(ex_.model, scratch);
+  auto route = snapshot_.Resolve(ex_.model, scratch_);
   if (!route) {
     co_await SendError(route.error());
+    co_return;
+  }
+  if (!co_await Admit(**route)) {
     co_return;
   }
   if (co_await RunRoute(**route)) {
@@ -727,8 +901,7 @@ Awaitable<void> Forwarder::Run() {
     // The prompt is too long for this route: its context_fallbacks, in order.
     const std::vector<std::string> fallbacks = (*route)->context_fallbacks;
     for (const auto& name : fallbacks) {
-      Route fallback_scratch;
-      auto next = snapshot_.Resolve(name, fallback_scratch);
+      auto next = snapshot_.Resolve(name, fallback_scratch_);
       if (!next) {
         continue;
       }
@@ -789,6 +962,7 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
       Failure failure;
       if (co_await Attempt(d, pick.lease, failure)) {
         ex_.answered_by = d.id;
+        answered_ = &d;
         if (d.settings.tpm > 0 && ex_.usage.present) {
           // The prompt estimate counted at dispatch, replaced by what the upstream reported.
           d.health->AddTokens(
@@ -848,9 +1022,14 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
   call.stream = ex_.stream;
   call.model = d.model;
   call.client_headers = &request_.headers;
+  // The deployment's output cap, and the one a budget imposes on requests without max_tokens.
+  int64_t cap = d.settings.max_tokens;
+  if (output_cap_ > 0 && (cap <= 0 || output_cap_ < cap)) {
+    cap = output_cap_;
+  }
   if (same) {
     call.body = SpliceModel(ex_, d.model);
-    if (!CapMaxTokens(ex_.client, ex_.operation, call.body, d.settings.max_tokens)) {
+    if (!CapMaxTokens(ex_.client, ex_.operation, call.body, cap)) {
       same = false;  // the cap is applied through the canonical form instead
     }
   }
@@ -868,10 +1047,9 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
                             "unsupported_dialect");
       co_return false;
     }
-    if (d.settings.max_tokens > 0 &&
-        (!canonical->max_tokens || *canonical->max_tokens > d.settings.max_tokens)) {
+    if (cap > 0 && (!canonical->max_tokens || *canonical->max_tokens > cap)) {
       canon::Request capped = *canonical;
-      capped.max_tokens = d.settings.max_tokens;
+      capped.max_tokens = cap;
       call.body = upstream_codec.render_request(capped, d.model);
     } else {
       call.body = upstream_codec.render_request(*canonical, d.model);
@@ -931,15 +1109,13 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
   HttpHeaders headers;
   headers.reserve(12);
   CopyPassThroughHeaders(upstream->headers(), headers);
-  for (auto& h : BatonHeaders(d)) {
-    headers.push_back(std::move(h));
-  }
+  AddBatonHeaders(d, headers);
   AddDialectHeaders(ex_.client, request_, headers);
   if (ex_.stream && !IsJsonBody(*upstream)) {
     RelayOutcome outcome;
     if (same && ex_.client == Dialect::kOpenAiChat) {
       outcome = co_await RelayOpenAiStream(writer_, std::move(headers), *upstream,
-                                           ex_.include_usage, clock, lease, ex_.usage);
+                                           ex_.include_usage, clock, lease, ex_.usage, ex_.tally);
     } else {
       if (upstream_codec.make_decoder == nullptr || client_codec_.make_encoder == nullptr) {
         co_await SendError(Error(ErrorKind::kInternal, "stream translation not available"),
@@ -955,7 +1131,7 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
       }
       auto encoder = client_codec_.make_encoder(client_request);
       outcome = co_await RelayDecodedStream(writer_, std::move(headers), *upstream, *decoder,
-                                            *encoder, same, clock, lease, ex_.usage);
+                                            *encoder, same, clock, lease, ex_.usage, ex_.tally);
     }
     if (outcome.committed) {
       co_return true;
@@ -974,6 +1150,12 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
   if (same && !ex_.stream) {
     if (upstream_dialect == Dialect::kOpenAiChat || ex_.operation == Operation::kEmbeddings) {
       ex_.usage = ToCanonical(openai::FindUsage(*body));
+    } else if (upstream_codec.parse_response != nullptr) {
+      // Anthropic, Gemini, Ollama: their usage sits in dialect-specific members; the body
+      // still goes out untouched.
+      if (auto parsed = upstream_codec.parse_response(*body)) {
+        ex_.usage = parsed->usage;
+      }
     }
     co_await SendJson(writer_, 200, std::move(*body), std::move(headers));
     co_return true;
@@ -1016,9 +1198,7 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
 Awaitable<void> Forwarder::SendLastFailure() {
   HttpHeaders headers = last_.headers;
   if (last_deployment_ != nullptr) {
-    for (auto& h : BatonHeaders(*last_deployment_)) {
-      headers.push_back(std::move(h));
-    }
+    AddBatonHeaders(*last_deployment_, headers);
   }
   if (retry_after_s_ > 0 && FindHeader(headers, "retry-after").empty()) {
     headers.push_back({"retry-after", std::to_string(retry_after_s_)});
@@ -1120,6 +1300,7 @@ Awaitable<void> ForwardChat(const Snapshot& snapshot, HttpRequest& request, Resp
                             Exchange& ex) {
   Forwarder forwarder(snapshot, request, writer, ex);
   co_await forwarder.Run();
+  forwarder.Account();
 }
 
 }  // namespace baton

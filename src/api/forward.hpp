@@ -17,12 +17,21 @@
 #include <optional>
 
 #include "dialects/canonical.hpp"
+#include "money/cost.hpp"
 #include "pipeline/auth.hpp"
 #include "providers/provider.hpp"
 #include "router/route_table.hpp"
 #include "server/http.hpp"
 
 namespace baton {
+
+// What a stream delivered to the client, to bill a stream the upstream cut before its usage
+// report: for what was streamed, never for nothing and never for the whole.
+struct StreamTally {
+  int64_t chunks = 0;      // content events relayed (about one token each)
+  int64_t text_bytes = 0;  // text and tool-argument bytes among them (decoded streams only)
+  bool complete = false;   // the upstream ended the stream normally
+};
 
 struct Exchange {
   canon::Dialect client = canon::Dialect::kOpenAiChat;
@@ -47,6 +56,13 @@ struct Exchange {
   // Gemini and Ollama JSON answers are passed through unparsed).
   std::string answered_by;
   canon::Usage usage;
+  StreamTally tally;
+  // Accounting, set by ForwardChat when it returns: the tokens billed (the upstream's usage, or
+  // estimates where it reported none) and their cost in pico-USD at the answering deployment's
+  // price; the budget refusal or rate limit that stopped the request, if one did.
+  TokenUsage billed;
+  Money cost = 0;
+  int attempts = 0;
 };
 
 // Routes and forwards; always answers the client (or returns when it went away).

@@ -1,5 +1,7 @@
 #include "app/runtime.hpp"
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -143,7 +145,33 @@ Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(opt
       throw std::runtime_error("store: cannot load the keys: " + loaded.error().message);
     }
   }
-  current_.store(Snapshot::Build(std::move(config), RouterServices{health_, runtime_priorities_}));
+  current_.store(Snapshot::Build(std::move(config), Services(runtime_priorities_)));
+  if (store_ != nullptr) {
+    maintenance_ = std::jthread([this](const std::stop_token& stop) { Maintain(stop); });
+  }
+}
+
+void Runtime::Maintain(const std::stop_token& stop) {
+  std::mutex mu;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    // Budgets whose period ended start again at 0 (the request path already counts them in
+    // their next period; this makes the store agree and schedules the next reset).
+    auto reset = store_->ResetBudgets(now);
+    if (!reset) {
+      std::fprintf(stderr, "baton: budget reset failed (will retry): %s\n",
+                   reset.error().message.c_str());
+    } else if (!reset->key_hashes.empty() || !reset->team_ids.empty()) {
+      std::fprintf(stderr, "baton: budget period ended for %zu keys and %zu teams\n",
+                   reset->key_hashes.size(), reset->team_ids.size());
+      (void)ReloadKeys();
+    }
+    std::unique_lock lock(mu);
+    wake.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+  }
 }
 
 Status Runtime::ReloadKeys() {
@@ -165,8 +193,17 @@ Status Runtime::ReloadKeys() {
   return OkStatus();
 }
 
+RouterServices Runtime::Services(std::optional<std::vector<std::string>> priorities) const {
+  RouterServices services;
+  services.health = health_;
+  services.priorities = std::move(priorities);
+  services.counters = counters_;
+  services.baselines = baselines_;
+  return services;
+}
+
 void Runtime::Install(Config config) {
-  current_.store(Snapshot::Build(std::move(config), RouterServices{health_, runtime_priorities_}));
+  current_.store(Snapshot::Build(std::move(config), Services(runtime_priorities_)));
 }
 
 Result<ReloadReport> Runtime::Reload(std::string_view trigger) {
@@ -233,7 +270,7 @@ Result<PrioritiesView> Runtime::ApplyPriorities(std::vector<std::string> priorit
   auto current = current_.load();
   std::shared_ptr<const Snapshot> next;
   try {
-    next = Snapshot::Build(current->config(), RouterServices{health_, priorities});
+    next = Snapshot::Build(current->config(), Services(priorities));
   } catch (const std::exception& e) {
     return Error(ErrorKind::kInternal, std::string("cannot apply the priorities: ") + e.what());
   }

@@ -19,11 +19,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "admin/control.hpp"
 #include "config/config.hpp"
+#include "money/local_counters.hpp"
 #include "pipeline/keys.hpp"
 #include "router/discovery.hpp"
 #include "router/health.hpp"
@@ -70,6 +73,10 @@ class Runtime final : public AdminControl {
   Status ReloadKeys() override;
 
  private:
+  // The maintenance loop: once a second, budget periods that ended are reset in the store.
+  void Maintain(const std::stop_token& stop);
+  // What every snapshot shares, with `priorities` as the run-time `auto` list.
+  RouterServices Services(std::optional<std::vector<std::string>> priorities) const;
   // Swaps in a snapshot of `config` with the current services. mu_ held. Throws like Build.
   void Install(Config config);
   // Builds with `priorities` as the run-time list, persists it, then swaps. mu_ held.
@@ -81,12 +88,18 @@ class Runtime final : public AdminControl {
   StoreConfig running_store_;
   std::shared_ptr<HealthRegistry> health_ = std::make_shared<HealthRegistry>();
   ModelCatalog catalog_;
+  // Rate limits and budgets (pipeline/limits.hpp): in-process counters for one instance.
+  std::shared_ptr<Counters> counters_ = std::make_shared<LocalCounters>();
+  std::shared_ptr<const BudgetBaselines> baselines_ = std::make_shared<const BudgetBaselines>();
   mutable std::mutex mu_;  // serialises changes; guards runtime_priorities_
   std::optional<std::vector<std::string>> runtime_priorities_;
   std::atomic<std::shared_ptr<const Snapshot>> current_;
   std::unique_ptr<Store> store_;  // null without a master key
   std::mutex keys_mu_;            // serialises rebuilds, so an older one never wins
   std::atomic<std::shared_ptr<const KeyTable>> keys_;
+  // Background upkeep while a store is open (budget resets on schedule); stopped and joined
+  // first on destruction, before the store closes.
+  std::jthread maintenance_;
 };
 
 }  // namespace baton

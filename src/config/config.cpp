@@ -198,7 +198,8 @@ class Loader {
     }
     Config config;
     config.source = source_;
-    CheckKeys(root, "", {"server", "providers", "models", "router", "zones", "defaults", "store"});
+    CheckKeys(root, "",
+              {"server", "providers", "models", "router", "zones", "defaults", "store", "budget"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -226,6 +227,9 @@ class Loader {
     }
     if (const toml::node* store = root.get("store")) {
       LoadStore(Table(*store, "store"), config.store);
+    }
+    if (const toml::node* budget = root.get("budget")) {
+      LoadBudget(Table(*budget, "budget"), config.budget);
     }
     for (const ModelRef& ref : model_refs_) {
       CheckModelRef(ref, config);
@@ -808,6 +812,50 @@ class Loader {
     }
   }
 
+  bool Flag(const toml::node& node, const std::string& key) const {
+    if (const auto* b = node.as_boolean()) {
+      return b->get();
+    }
+    Fail(node, key, "must be true or false, not " + TypeName(node));
+  }
+
+  // A budget period as keys and teams write it (LiteLLM's syntax): a positive integer and one of
+  // s, m, h, d, mo.
+  std::string BudgetPeriod(const toml::node& node, const std::string& key) const {
+    std::string text = String(node, key);
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+      ++digits;
+    }
+    std::string_view unit = std::string_view(text).substr(digits);
+    const bool unit_ok = unit == "s" || unit == "m" || unit == "h" || unit == "d" || unit == "mo";
+    if (digits == 0 || digits > 9 || text[0] == '0' || !unit_ok) {
+      Fail(node, key, R"(must be a period like "30s", "12h", "1d", "30d" or "1mo")");
+    }
+    return text;
+  }
+
+  void LoadBudget(const toml::table& table, BudgetConfig& budget) const {
+    CheckKeys(table, "budget", {"daily", "hard_stop", "warning_threshold", "default_max_tokens"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string key = Join("budget", name);
+      if (name == "daily") {
+        budget.daily = NonNegativeNumber(node, key);
+      } else if (name == "hard_stop") {
+        budget.hard_stop = Flag(node, key);
+      } else if (name == "warning_threshold") {
+        budget.warning_threshold = NonNegativeNumber(node, key);
+        if (budget.warning_threshold > 1) {
+          Fail(node, key, "must be a fraction between 0 and 1 (0.8 = at 80 % of a budget)");
+        }
+      } else if (name == "default_max_tokens") {
+        budget.default_max_tokens = Integer(node, key, 0, 10'000'000);
+      }
+    }
+  }
+
   void LoadStore(const toml::table& table, StoreConfig& store) const {
     CheckKeys(table, "store", {"path", "url"});
     for (const Entry& e : InFileOrder(table)) {
@@ -914,8 +962,9 @@ class Loader {
            "\"provider/model\" directly without an alias)");
     }
     const toml::table& table = Table(node, path);
-    CheckKeys(table, path,
-              {"deployments", "strategy", "fallback", "max_retries", "context_fallbacks"});
+    CheckKeys(
+        table, path,
+        {"deployments", "strategy", "fallback", "max_retries", "context_fallbacks", "rpm", "tpm"});
     std::string key = path + ".deployments";
     const toml::node* deployments = table.get("deployments");
     if (deployments == nullptr) {
@@ -945,6 +994,12 @@ class Loader {
     if (const toml::node* n = table.get("max_retries")) {
       alias.max_retries = static_cast<int>(Integer(*n, path + ".max_retries", 0, kMaxRetries));
     }
+    if (const toml::node* n = table.get("rpm")) {
+      alias.rpm = Integer(*n, path + ".rpm", 0, kMaxInt64);
+    }
+    if (const toml::node* n = table.get("tpm")) {
+      alias.tpm = Integer(*n, path + ".tpm", 0, kMaxInt64);
+    }
     if (const toml::node* n = table.get("context_fallbacks")) {
       std::string list_key = path + ".context_fallbacks";
       for (auto& [item, model] :
@@ -970,7 +1025,9 @@ class Loader {
       Fail(header_line, path, "zone names may contain only letters, digits, '_', '-' and '.'");
     }
     const toml::table& table = Table(node, path);
-    CheckKeys(table, path, {"default_model", "allowed_providers", "allowed_models", "rpm"});
+    CheckKeys(table, path,
+              {"default_model", "allowed_providers", "allowed_models", "rpm", "tpm", "max_budget",
+               "budget_duration", "hard_stop"});
     for (const Entry& e : InFileOrder(table)) {
       std::string_view name = e.key->str();
       const toml::node& value = *e.node;
@@ -995,6 +1052,14 @@ class Loader {
         }
       } else if (name == "rpm") {
         zone.rpm = Integer(value, key, 0, kMaxInt64);
+      } else if (name == "tpm") {
+        zone.tpm = Integer(value, key, 0, kMaxInt64);
+      } else if (name == "max_budget") {
+        zone.max_budget = NonNegativeNumber(value, key);
+      } else if (name == "budget_duration") {
+        zone.budget_duration = BudgetPeriod(value, key);
+      } else if (name == "hard_stop") {
+        zone.hard_stop = Flag(value, key);
       }
     }
     return zone;

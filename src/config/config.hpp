@@ -138,6 +138,9 @@ struct ModelAlias {
   // Tried, in order, when a deployment refuses the prompt as too long for its context window
   // (or the prompt estimate exceeds a deployment's context_window): aliases or "provider/model".
   std::vector<std::string> context_fallbacks;
+  // Limits on the alias as a whole, over all its deployments and callers (docs/budgets.md).
+  int64_t rpm = 0;  // 0 = none
+  int64_t tpm = 0;
 };
 
 // [router]: defaults for every alias, retries, cooldowns, the `auto` model and discovery.
@@ -168,6 +171,22 @@ struct ZoneConfig {
   std::vector<std::string> allowed_providers;  // empty = all
   std::vector<std::string> allowed_models;     // aliases or "provider/model"; empty = all
   int64_t rpm = 0;                             // requests per minute in the zone; 0 = unlimited
+  int64_t tpm = 0;                             // tokens per minute in the zone; 0 = unlimited
+  double max_budget = -1;                      // USD per budget_duration; negative = none
+  std::string budget_duration = "1d";          // "30s", "12h", "1d", "1mo": periods from 1970 UTC
+  bool hard_stop = true;                       // false: warn and count, never refuse
+};
+
+// [budget]: the global daily budget and what every budget shares (docs/budgets.md).
+struct BudgetConfig {
+  double daily = -1;  // USD per UTC day over all requests; negative = none
+  bool hard_stop = true;
+  // Fraction of any budget (key, team, zone, global) at which a warning is raised once per period.
+  double warning_threshold = 0.8;
+  // A request without max_tokens that is subject to a budget is capped at this many output
+  // tokens, so its worst-case cost is bounded (0 = no cap; its worst case then assumes this
+  // many anyway and a longer answer can overshoot the budget).
+  int64_t default_max_tokens = 4096;
 };
 
 // [store]: where virtual keys, teams and spend live (issue 5). Only opened when a master key is
@@ -197,6 +216,7 @@ struct Config {
   std::vector<ZoneConfig> zones;      // in file order
   std::vector<TaskDefault> defaults;  // in file order
   StoreConfig store;
+  BudgetConfig budget;
 
   const ProviderConfig* FindProvider(std::string_view name) const;
   const ModelAlias* FindAlias(std::string_view name) const;

@@ -1416,3 +1416,48 @@ TEST(DefaultRouterStatePathTest, HonoursXdg) {
 
 }  // namespace
 }  // namespace baton
+
+namespace baton {
+namespace {
+
+TEST(BudgetConfigTest, GlobalZoneAndAliasLimits) {
+  Config config =
+      LoadConfigString(std::string(kTwoProviders) +
+                           "[models.m]\ndeployments = [\"p/x\"]\nrpm = 30\ntpm = 9000\n"
+                           "[zones.clinic]\nmax_budget = 12.5\nbudget_duration = \"1mo\"\n"
+                           "tpm = 100\nhard_stop = false\n"
+                           "[budget]\ndaily = 50\nhard_stop = false\n"
+                           "warning_threshold = 0.9\ndefault_max_tokens = 2048\n",
+                       "baton.toml");
+  EXPECT_EQ(config.models[0].rpm, 30);
+  EXPECT_EQ(config.models[0].tpm, 9000);
+  const ZoneConfig& zone = config.zones[0];
+  EXPECT_DOUBLE_EQ(zone.max_budget, 12.5);
+  EXPECT_EQ(zone.budget_duration, "1mo");
+  EXPECT_EQ(zone.tpm, 100);
+  EXPECT_FALSE(zone.hard_stop);
+  EXPECT_DOUBLE_EQ(config.budget.daily, 50);
+  EXPECT_FALSE(config.budget.hard_stop);
+  EXPECT_DOUBLE_EQ(config.budget.warning_threshold, 0.9);
+  EXPECT_EQ(config.budget.default_max_tokens, 2048);
+
+  Config defaults = LoadConfigString(kTwoProviders, "baton.toml");
+  EXPECT_LT(defaults.budget.daily, 0) << "no global budget unless configured";
+  EXPECT_TRUE(defaults.budget.hard_stop);
+  EXPECT_DOUBLE_EQ(defaults.budget.warning_threshold, 0.8);
+}
+
+TEST(BudgetConfigTest, Errors) {
+  ExpectRoutingError("[budget]\ndaily = -1\n", "budget.daily", 6, "must not be negative");
+  ExpectRoutingError("[budget]\nwarning_threshold = 1.5\n", "budget.warning_threshold", 6,
+                     "between 0 and 1");
+  ExpectRoutingError("[budget]\nhard_stop = \"yes\"\n", "budget.hard_stop", 6, "true or false");
+  ExpectRoutingError("[budget]\nmonthly = 3\n", "budget.monthly", 6, "");
+  ExpectRoutingError("[zones.z]\nbudget_duration = \"30\"\n", "zones.z.budget_duration", 6,
+                     "\"1mo\"");
+  ExpectRoutingError("[zones.z]\nbudget_duration = \"0d\"\n", "zones.z.budget_duration", 6,
+                     "\"1mo\"");
+}
+
+}  // namespace
+}  // namespace baton

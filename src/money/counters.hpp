@@ -45,9 +45,9 @@ struct LimitScope {
   // "key:<key hash>", "team:<team id>", "zone:<name>", "model:<name>" or "global". Printable
   // ASCII without spaces.
   std::string id;
-  int64_t rpm = 0;  // requests per minute; 0 = no limit
-  int64_t tpm = 0;  // tokens per minute; 0 = no limit
-  Money budget = 0;  // this period's budget; <= 0 = no budget (no account is kept)
+  int64_t rpm = 0;        // requests per minute; 0 = no limit
+  int64_t tpm = 0;        // tokens per minute; 0 = no limit
+  Money budget = 0;       // this period's budget; <= 0 = no budget (no account is kept)
   bool hard_stop = true;  // false: requests over the budget still pass (the spend is counted)
   // The budget period: the unix second it ends (the next reset), or 0 when it never resets. A
   // new value starts a new account; the old one is left to expire.
@@ -62,9 +62,12 @@ struct AdmitRequest {
   int64_t now_ms = 0;    // unix milliseconds
 };
 
+// "key", "team", "zone", "model" or "global" from a scope id ("key:…" → "key").
+std::string_view ScopeKind(std::string_view scope_id);
+
 // One budget account after an admission, for warning events and /budget/stats.
 struct BudgetLevel {
-  std::string scope;  // LimitScope::id
+  std::string scope;    // LimitScope::id
   Money committed = 0;  // including this request's reservation
   Money budget = 0;
 };
@@ -91,7 +94,7 @@ struct Admission {
   //                configured behaviour is to fail closed.
   std::optional<Error> refused;
   int64_t retry_after_ms = 0;  // with rate_limit_exceeded: when a retry can pass
-  RateStatus rate;
+  RateStatus rate;  // refused by a window: that window, remaining 0, reset = its retry time
   std::vector<BudgetLevel> budgets;  // every budget account of the request, after admission
   // What Settle needs (owned copies: the scopes need not outlive the admission).
   std::vector<LimitScope> scopes;
@@ -108,6 +111,15 @@ struct BudgetUsage {
   Money budget = 0;
   int64_t period_end = 0;
 };
+
+// What the store held at startup for the config's budgets (zone and global), per period: a
+// scope's new account starts there when its period matches, else at 0.
+struct BudgetBaseline {
+  std::string scope;  // "zone:NAME" or "global"
+  int64_t period_end = 0;
+  Money spend = 0;
+};
+using BudgetBaselines = std::vector<BudgetBaseline>;
 
 class Counters {
  public:

@@ -16,20 +16,20 @@ Error UnknownModel(std::string_view model) {
           "model_not_found", "model"};
 }
 
-// Input + output price per token in pico-USD: the deployment's configured prices over the
-// built-in catalog (src/money); 0 for local servers; unknown remote prices sort last.
-Money CostPerToken(const Provider& provider, std::string_view model,
-                   const DeploymentConfig& settings) {
+// The deployment's price: configured per-token prices over the built-in catalog (src/money);
+// nullopt for a remote model neither knows. Local servers cost 0.
+std::optional<ModelPrice> DeploymentPrice(const Provider& provider, std::string_view model,
+                                          const DeploymentConfig& settings) {
   PriceOverride prices;
   prices.input_cost_per_token = settings.input_cost_per_token;
   prices.output_cost_per_token = settings.output_cost_per_token;
   const bool local = IsLocalProviderKind(provider.config().kind);
   const ModelPrice* catalog = local ? nullptr : FindPrice(model);
   auto price = ApplyPriceOverride(catalog, prices);
-  if (!price) {
-    return local ? 0 : kMoneyMax;
+  if (!price && local) {
+    return ModelPrice{};
   }
-  return SaturatingAdd(price->input, price->output);
+  return price;
 }
 
 Deployment MakeDeployment(Provider* provider, std::string id, DeploymentConfig settings,
@@ -38,7 +38,14 @@ Deployment MakeDeployment(Provider* provider, std::string id, DeploymentConfig s
   d.provider = provider;
   d.model = id.substr(id.find('/') + 1);
   d.local = IsLocalProviderKind(provider->config().kind);
-  d.cost_per_token = CostPerToken(*provider, d.model, settings);
+  // "lowest-cost" ranks by input + output per token; unknown remote prices sort last.
+  if (auto price = DeploymentPrice(*provider, d.model, settings)) {
+    d.price = *price;
+    d.price_known = true;
+    d.cost_per_token = SaturatingAdd(price->input, price->output);
+  } else {
+    d.cost_per_token = kMoneyMax;
+  }
   d.health = &health;
   settings.target = id;
   d.settings = std::move(settings);
@@ -62,6 +69,7 @@ Route DirectRoute(Provider* provider, const std::string& id, DeploymentHealth& h
 
 void Route::Finish(const Config* config) {
   slots.clear();
+  worst_price = ModelPrice{};
   slots.reserve(deployments.size());
   for (const Deployment& d : deployments) {
     RouteSlot slot;
@@ -73,6 +81,10 @@ void Route::Finish(const Config* config) {
     slot.weight = d.settings.weight;
     slot.available = d.provider->config().available;
     slots.push_back(slot);
+    worst_price.input = std::max(worst_price.input, d.price.input);
+    worst_price.output = std::max(worst_price.output, d.price.output);
+    worst_price.cached_input = std::max(worst_price.cached_input, d.price.cached_input);
+    worst_price.cache_write = std::max(worst_price.cache_write, d.price.cache_write);
   }
   zone_allowed.clear();
   zones = nullptr;
@@ -136,6 +148,8 @@ RouteTable RouteTable::Build(const Config& config,
     route.fallback = alias.fallback;
     route.max_retries = alias.max_retries >= 0 ? alias.max_retries : config.router.max_retries;
     route.context_fallbacks = alias.context_fallbacks;
+    route.rpm = alias.rpm;
+    route.tpm = alias.tpm;
     for (const auto& d : alias.deployments) {
       Provider* provider = provider_of(d.target);
       if (provider == nullptr) {
@@ -212,6 +226,9 @@ std::shared_ptr<const Snapshot> Snapshot::Build(Config config, RouterServices se
   snapshot->config_ = std::move(config);
   snapshot->health_ =
       services.health ? std::move(services.health) : std::make_shared<HealthRegistry>();
+  snapshot->counters_ = std::move(services.counters);
+  snapshot->baselines_ = services.baselines ? std::move(services.baselines)
+                                            : std::make_shared<const BudgetBaselines>();
   snapshot->priorities_ =
       services.priorities ? std::move(*services.priorities) : snapshot->config_.router.priorities;
   for (const auto& p : snapshot->config_.providers) {

@@ -18,6 +18,8 @@
 
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "money/catalog.hpp"
+#include "money/counters.hpp"
 #include "money/money.hpp"
 #include "providers/provider.hpp"
 #include "router/health.hpp"
@@ -33,6 +35,10 @@ struct Deployment {
   // Price per token (input + output, pico-USD) for "lowest-cost": configured, else the built-in
   // catalog's; 0 for local servers; kMoneyMax when unknown (tried last).
   Money cost_per_token = 0;
+  // The per-token prices spend is computed with (configured over the catalog's; all 0 for local
+  // servers and for remote models whose price is unknown, which price_known tells apart).
+  ModelPrice price;
+  bool price_known = false;
   bool local = false;  // a server on this machine or LAN (ollama, lmstudio, vllm, echo)
 };
 
@@ -56,6 +62,11 @@ struct Route {
   FallbackMode fallback = FallbackMode::kPriority;
   int max_retries = 2;
   std::vector<std::string> context_fallbacks;  // aliases or "provider/model"
+  int64_t rpm = 0;  // the alias's own limits over all its deployments ([models.NAME] rpm, tpm)
+  int64_t tpm = 0;
+  // The highest price of each kind over the deployments, for worst-case budget reservations
+  // (a fallback may land on any of them). Filled by Finish.
+  ModelPrice worst_price;
   // Zone policy worked out at build time: zone_allowed[z * deployments.size() + i] for the
   // config's zones[z] (empty for routes built per request; the plan then checks by name).
   const ZoneConfig* zones = nullptr;
@@ -98,6 +109,10 @@ struct RouterServices {
   // The `auto` priority list changed at run time (admin API); null or empty-optional = the
   // config's [router] priorities.
   std::optional<std::vector<std::string>> priorities;
+  // Rate limits and budgets (issue 5): null = nothing is counted (no limits apply).
+  std::shared_ptr<Counters> counters;
+  // The store's spend of the config budgets' current periods at startup; null = none.
+  std::shared_ptr<const BudgetBaselines> baselines;
 };
 
 // Names under which clients ask for the automatic choice.
@@ -113,6 +128,8 @@ class Snapshot {
   const RouteTable& routes() const { return routes_; }
   const std::vector<std::unique_ptr<Provider>>& providers() const { return providers_; }
   HealthRegistry& health() const { return *health_; }
+  Counters* counters() const { return counters_.get(); }
+  const BudgetBaselines& baselines() const { return *baselines_; }
   // The `auto` list in effect ("provider/model" entries).
   const std::vector<std::string>& priorities() const { return priorities_; }
   // Resolves a model, including "provider/model" ids not listed in the config (those are built
@@ -123,6 +140,8 @@ class Snapshot {
   Config config_;
   std::vector<std::unique_ptr<Provider>> providers_;
   std::shared_ptr<HealthRegistry> health_;
+  std::shared_ptr<Counters> counters_;
+  std::shared_ptr<const BudgetBaselines> baselines_;
   std::vector<std::string> priorities_;
   RouteTable routes_;
 };

@@ -68,6 +68,8 @@ class ResponseWriter {
 
   // True after Send() or Begin().
   virtual bool started() const = 0;
+  // The status of the answer once started (0 before), for request records.
+  virtual int status() const { return 0; }
   // True once a write failed or the peer closed the connection.
   virtual bool client_gone() const = 0;
 };

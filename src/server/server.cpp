@@ -209,6 +209,7 @@ class ConnectionWriter final : public ResponseWriter {
       co_return false;
     }
     started_ = true;
+    status_ = status;
     std::string head = Head(status, headers);
     head += "content-length: ";
     head += std::to_string(body.size());
@@ -225,6 +226,7 @@ class ConnectionWriter final : public ResponseWriter {
       co_return false;
     }
     started_ = true;
+    status_ = status;
     chunked_ = true;
     pending_head_ = Head(status, headers);
     pending_head_ += "transfer-encoding: chunked\r\n\r\n";
@@ -272,6 +274,7 @@ class ConnectionWriter final : public ResponseWriter {
   }
 
   bool started() const override { return started_; }
+  int status() const override { return status_; }
   bool client_gone() const override { return gone_; }
 
   bool keep_alive() const { return keep_alive_ && !gone_ && (!chunked_ || ended_); }
@@ -362,6 +365,7 @@ class ConnectionWriter final : public ResponseWriter {
   bool keep_alive_;
   bool head_only_;
   bool started_ = false;
+  int status_ = 0;
   bool chunked_ = false;
   bool ended_ = false;
   bool gone_ = false;

@@ -1,0 +1,196 @@
+// Budgets and rate limits on one instance (issue 5, items 4 and 6): worst-case reservations hold a
+// key's budget under 200 concurrent requests, refusals are 429 in the client's dialect with
+// nothing sent upstream, rpm/tpm windows per key, alias and zone with retry-after and
+// x-ratelimit-* headers, budget periods that reset on schedule, zone and global budgets, and the
+// output cap a budget puts on requests without max_tokens.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {
+  assertOpenAIError, batonConfig, pollUntil, postJSON, sleep, startBaton, startMock, tempDir, toToml,
+} from './support/harness.mjs';
+
+const MASTER = 'sk-master-budgets-e2e-1';
+const AUTH = { authorization: `Bearer ${MASTER}` };
+// USD per token of the priced alias: every cost below is a whole number of micro-dollars.
+const IN = 0.000001;
+const OUT = 0.000002;
+
+function config(mockPort, extra = {}) {
+  return batonConfig({
+    mockPort,
+    server: { master_key: MASTER },
+    models: {
+      priced: { deployments: [{ target: 'mock/mock-gpt', input_cost_per_token: IN, output_cost_per_token: OUT }] },
+      limited: { deployments: ['mock/mock-gpt'], rpm: 4 },
+    },
+  }) + toToml(extra);
+}
+
+async function start(extra = {}, mockArgs = []) {
+  const mock = await startMock(mockArgs);
+  const home = tempDir('baton-e2e-budget-home-');
+  const env = { HOME: home, XDG_DATA_HOME: path.join(home, 'data') };
+  const baton = await startBaton(config(mock.port, extra), { env });
+  return { mock, baton };
+}
+
+async function newKey(baton, body) {
+  const res = await postJSON(`${baton.url}/key/generate`, body, { headers: AUTH });
+  assert.equal(res.status, 200, res.text);
+  return res.json.key;
+}
+
+const ask = (baton, key, body, headers = {}) => postJSON(`${baton.url}/v1/chat/completions`, {
+  messages: [{ role: 'user', content: 'hello there' }],
+  ...body,
+}, { headers: { authorization: `Bearer ${key}`, ...headers } });
+
+// Micro-dollars of one answer at the priced alias's prices.
+const microCost = (usage) => usage.prompt_tokens * 1 + usage.completion_tokens * 2;
+
+describe('budgets', () => {
+  test('200 concurrent requests worth 5x the budget: spend stays within it, the rest get 429 and never reach the upstream', async () => {
+    const { mock, baton } = await start();
+    // One answer's real cost, to size the budget at a fifth of 200 answers.
+    const probeKey = await newKey(baton, {});
+    const probe = await ask(baton, probeKey, { model: 'priced', max_tokens: 16 });
+    assert.equal(probe.status, 200, probe.text);
+    const one = microCost(probe.json.usage);
+    assert.ok(one > 0);
+    const budgetMicro = (200 * one) / 5;
+    const key = await newKey(baton, { max_budget: budgetMicro / 1e6 });
+    const upstreamBefore = (await mock.chatRequests()).length;
+
+    const results = await Promise.all(Array.from({ length: 200 }, () => ask(baton, key, { model: 'priced', max_tokens: 16 })));
+    const ok = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status !== 200);
+    for (const r of refused) assertOpenAIError(r, 429, { code: 'budget_exceeded', what: 'over budget' });
+    const spent = ok.reduce((sum, r) => sum + microCost(r.json.usage), 0);
+    assert.ok(spent <= budgetMicro, `spent ${spent} µ$ of a ${budgetMicro} µ$ budget`);
+    // Reservations are worst cases (prompt estimate + max_tokens), so not every dollar is used,
+    // but most: at least 60 % of the budget with these sizes.
+    assert.ok(ok.length >= Math.floor((0.6 * budgetMicro) / one), `${ok.length} answered`);
+    assert.ok(refused.length >= 100, `${refused.length} refused`);
+    const upstream = (await mock.chatRequests()).length - upstreamBefore;
+    assert.equal(upstream, ok.length, 'only admitted requests reached the upstream');
+    assert.match(refused[0].json.error.message, /Budget exceeded for this key: the budget is \$/);
+    assert.ok(!refused[0].text.includes(key), 'the key is never echoed');
+  });
+
+  test('an Anthropic client over budget gets an Anthropic rate_limit_error', async () => {
+    const { baton } = await start();
+    const key = await newKey(baton, { max_budget: 0 });
+    const res = await postJSON(`${baton.url}/v1/messages`, {
+      model: 'priced', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }],
+    }, { headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' } });
+    assert.equal(res.status, 429, res.text);
+    assert.equal(res.json.type, 'error');
+    assert.equal(res.json.error.type, 'rate_limit_error');
+    assert.match(res.json.error.message, /Budget exceeded/);
+  });
+
+  test('a budget period resets on schedule (budget_duration)', async () => {
+    const { baton } = await start();
+    const probeKey = await newKey(baton, {});
+    const probe = await ask(baton, probeKey, { model: 'priced', max_tokens: 16 });
+    const one = microCost(probe.json.usage);
+    // Room for about two answers' worst case per 3 s period.
+    const key = await newKey(baton, { max_budget: (one * 6) / 1e6, budget_duration: '3s' });
+    let first429 = null;
+    for (let i = 0; i < 20 && !first429; i++) {
+      const r = await ask(baton, key, { model: 'priced', max_tokens: 16 });
+      if (r.status === 429) first429 = r;
+    }
+    assert.ok(first429, 'the budget ran out');
+    assertOpenAIError(first429, 429, { code: 'budget_exceeded' });
+    assert.ok(Number(first429.headers.get('retry-after')) <= 3, `retry-after ${first429.headers.get('retry-after')}`);
+    await sleep(3200);
+    const again = await ask(baton, key, { model: 'priced', max_tokens: 16 });
+    assert.equal(again.status, 200, `a new period: ${again.text}`);
+  });
+
+  test('zone and global budgets: hard stop refuses, soft only warns', async () => {
+    {
+      const { baton } = await start({ 'zones.clinic': { max_budget: 0 }, budget: { daily: 1000 } });
+      const r = await ask(baton, MASTER, { model: 'priced', max_tokens: 8 }, { 'x-maestro-zone': 'clinic' });
+      assertOpenAIError(r, 429, { code: 'budget_exceeded' });
+      assert.match(r.json.error.message, /this zone/);
+      const outside = await ask(baton, MASTER, { model: 'priced', max_tokens: 8 });
+      assert.equal(outside.status, 200, outside.text);
+    }
+    {
+      const { baton } = await start({ budget: { daily: 0.000001 } });
+      const r = await ask(baton, MASTER, { model: 'priced', max_tokens: 8 });
+      assertOpenAIError(r, 429, { code: 'budget_exceeded' });
+      assert.match(r.json.error.message, /the gateway/);
+    }
+    {
+      const { baton } = await start({ budget: { daily: 0.000001, hard_stop: false } });
+      const r = await ask(baton, MASTER, { model: 'priced', max_tokens: 8 });
+      assert.equal(r.status, 200, r.text);
+      await pollUntil(() => /budget warning: global budget/.test(baton.stderrText()));
+    }
+  });
+
+  test('a request without max_tokens under a budget is capped upstream at default_max_tokens', async () => {
+    const { mock, baton } = await start({ budget: { daily: 100, default_max_tokens: 321 } });
+    const r = await ask(baton, MASTER, { model: 'priced' });
+    assert.equal(r.status, 200, r.text);
+    const sent = JSON.parse((await mock.lastChatRequest()).body);
+    assert.equal(sent.max_tokens ?? sent.max_completion_tokens, 321);
+    const own = await ask(baton, MASTER, { model: 'priced', max_tokens: 12 });
+    assert.equal(own.status, 200);
+    const sent2 = JSON.parse((await mock.lastChatRequest()).body);
+    assert.equal(sent2.max_tokens, 12, 'a smaller limit of the client stays');
+  });
+});
+
+describe('rate limits', () => {
+  test('key rpm: the window admits rpm requests, then 429 with retry-after and x-ratelimit-* headers', async () => {
+    const { mock, baton } = await start();
+    const key = await newKey(baton, { rpm_limit: 5 });
+    const statuses = [];
+    let last;
+    for (let i = 0; i < 8; i++) {
+      last = await ask(baton, key, { model: 'demo' });
+      statuses.push(last.status);
+      if (i === 0) {
+        assert.equal(last.headers.get('x-ratelimit-limit-requests'), '5');
+        assert.equal(last.headers.get('x-ratelimit-remaining-requests'), '4', 'the gateway\'s window, not the upstream\'s');
+      }
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
+    assertOpenAIError(last, 429, { code: 'rate_limit_exceeded' });
+    assert.match(last.json.error.message, /this key: 5 requests per minute/);
+    const wait = Number(last.headers.get('retry-after'));
+    assert.ok(wait >= 1 && wait <= 120, `retry-after ${wait}`);
+    assert.equal(last.headers.get('x-ratelimit-remaining-requests'), '0');
+    assert.equal((await mock.chatRequests()).length, 5, 'refused requests never reach the upstream');
+    // Another key has its own window.
+    const other = await newKey(baton, { rpm_limit: 5 });
+    assert.equal((await ask(baton, other, { model: 'demo' })).status, 200);
+  });
+
+  test('key tpm: a prompt bigger than what is left of the window is refused', async () => {
+    const { baton } = await start();
+    const key = await newKey(baton, { tpm_limit: 400 });
+    const big = 'word '.repeat(240);  // ~1200 bytes ≈ 300 tokens estimated
+    const first = await ask(baton, key, { model: 'demo', messages: [{ role: 'user', content: big }] });
+    assert.equal(first.status, 200, first.text);
+    const second = await ask(baton, key, { model: 'demo', messages: [{ role: 'user', content: big }] });
+    assertOpenAIError(second, 429, { code: 'rate_limit_exceeded' });
+    assert.match(second.json.error.message, /tokens per minute/);
+    assert.equal(second.headers.get('x-ratelimit-limit-tokens'), '400');
+  });
+
+  test('alias rpm counts every caller; concurrency does not overshoot', async () => {
+    const { baton } = await start();
+    const results = await Promise.all(Array.from({ length: 12 }, () => ask(baton, MASTER, { model: 'limited' })));
+    assert.equal(results.filter((r) => r.status === 200).length, 4);
+    for (const r of results.filter((x) => x.status !== 200)) {
+      assertOpenAIError(r, 429, { code: 'rate_limit_exceeded' });
+      assert.match(r.json.error.message, /this model: 4 requests per minute/);
+    }
+  });
+});
