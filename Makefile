@@ -24,21 +24,23 @@ run: build
 e2e-deps:
 	cd tests/e2e && (test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund --silent)
 
+# Unit and e2e tests run with a throwaway PostgreSQL (scripts/with-postgres.sh sets
+# BATON_TEST_PG_URL), so the Store contract suite and the shared-store tests cover both backends.
 unit: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	./scripts/with-postgres.sh sh -c 'cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)'
 
 e2e: build e2e-deps
 	BATON_BIN=$(abspath $(BUILD_DIR))/baton BATON_MOCK_BIN=$(abspath $(BUILD_DIR))/baton-mock \
-	  node --test --test-concurrency=1 tests/e2e/
+	  ./scripts/with-postgres.sh node --test --test-concurrency=1 tests/e2e/
 
 # The same suites against an ASan+UBSan build (coroutine lifetimes, buffers): DESIGN.md §11.
 SAN_DIR ?= build-asan
 sanitize: deps e2e-deps
 	cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBATON_SANITIZE=ON
 	cmake --build $(SAN_DIR) -j $(JOBS) --target baton baton-mock baton_unit_tests
-	ASAN_OPTIONS=detect_leaks=1 ./$(SAN_DIR)/baton_unit_tests --gtest_brief=1
+	ASAN_OPTIONS=detect_leaks=1 ./scripts/with-postgres.sh ./$(SAN_DIR)/baton_unit_tests --gtest_brief=1
 	BATON_BIN=$(abspath $(SAN_DIR))/baton BATON_MOCK_BIN=$(abspath $(SAN_DIR))/baton-mock \
-	  node --test --test-concurrency=1 tests/e2e/
+	  ./scripts/with-postgres.sh node --test --test-concurrency=1 tests/e2e/
 
 # libFuzzer targets (fuzz/README.md): a clang-19 build of the parsers with ASan+UBSan in its own
 # dir, then every target replays fuzz/regressions/ and fuzzes for FUZZ_SECONDS over its corpus.
@@ -52,9 +54,7 @@ fuzz: deps
 
 test: unit e2e sanitize fuzz
 
-# The Store contract suite against a throwaway PostgreSQL 15 from Debian's packages (started and
-# stopped by scripts/with-postgres.sh); without it the PostgreSQL cases are skipped. Not yet part
-# of `make test`: it joins when the store is wired into the gateway (issue 5).
+# Only the Store contract suite against a throwaway PostgreSQL 15 (also part of `make unit`).
 test-postgres: build
 	./scripts/with-postgres.sh ./$(BUILD_DIR)/baton_unit_tests --gtest_filter='*Contract*:*Postgres*' --gtest_brief=1
 

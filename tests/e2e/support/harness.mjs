@@ -916,3 +916,33 @@ export async function mockRequestsFor(mock, model) {
     }
   });
 }
+
+// A throwaway redis-server (Debian's package) on 127.0.0.1 and a free port, without persistence.
+// Returns { url, port, proc, stop() }. Fails clearly when redis-server is not installed.
+export async function startRedis() {
+  const bin = '/usr/bin/redis-server';
+  assert.ok(fs.existsSync(bin), 'redis-server is not installed (scripts/install-deps.sh installs it)');
+  const port = await freePort();
+  const proc = new Proc('redis-server', bin,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+    cleanEnv());
+  await proc.waitFor(/Ready to accept connections/);
+  proc.started = true;
+  return { url: `redis://127.0.0.1:${port}`, port, proc, stop: (sig = 'SIGTERM') => proc.stop(sig) };
+}
+
+// A new, empty PostgreSQL database on the server scripts/with-postgres.sh started (make unit/e2e
+// run under it); its URL. Skips the calling test (returns null) when no server is available.
+export async function pgDatabase(t, prefix = 'baton_e2e') {
+  const base = process.env.BATON_TEST_PG_URL;
+  if (!base) {
+    t.skip('BATON_TEST_PG_URL is not set (make e2e runs under scripts/with-postgres.sh)');
+    return null;
+  }
+  const name = `${prefix}_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  const r = await runBinary('/usr/bin/psql', [base, '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${name}`]);
+  assert.equal(r.code, 0, `createdb: ${r.stderr}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
