@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/app.hpp"
+#include "app/logs_cli.hpp"
 
 namespace {
 
@@ -28,6 +29,24 @@ int Run(int argc, char** argv) {
   auto* check_cmd = config_cmd->add_subcommand("check", "Validate a config file and exit");
   check_cmd->add_option("path", check_path, "baton.toml to check")->required();
 
+  auto* logs_cmd = cli.add_subcommand("logs", "Read the request log");
+  logs_cmd->require_subcommand(1);
+  baton::LogsOptions logs;
+  auto add_logs_options = [&logs](CLI::App* cmd) {
+    cmd->add_option("-c,--config", logs.config_path,
+                    "Config file for [log] dir and encrypt_key (default: "
+                    "~/.config/baton/baton.toml when it exists)");
+    cmd->add_option("--dir", logs.dir, "Log folder (overrides [log] dir)");
+    cmd->add_option("--key", logs.key_ref,
+                    "Decryption key as a secret reference: env:NAME, file:PATH, ... "
+                    "(overrides [log] encrypt_key)");
+  };
+  auto* logs_cat_cmd = logs_cmd->add_subcommand("cat", "Print the records as JSON lines, in order");
+  add_logs_options(logs_cat_cmd);
+  auto* logs_verify_cmd =
+      logs_cmd->add_subcommand("verify", "Check the hash chain; exit 1 at the first break");
+  add_logs_options(logs_verify_cmd);
+
   cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
@@ -40,6 +59,12 @@ int Run(int argc, char** argv) {
       serve.port = static_cast<uint16_t>(port);
     }
     return baton::RunServe(serve);
+  }
+  if (logs_cat_cmd->parsed()) {
+    return baton::RunLogsCat(logs);
+  }
+  if (logs_verify_cmd->parsed()) {
+    return baton::RunLogsVerify(logs);
   }
   if (check_cmd->parsed()) {
     return baton::RunConfigCheck(check_path);

@@ -199,7 +199,8 @@ class Loader {
     Config config;
     config.source = source_;
     CheckKeys(root, "",
-              {"server", "providers", "models", "router", "zones", "defaults", "store", "budget"});
+              {"server", "providers", "models", "router", "zones", "defaults", "store", "budget",
+               "log"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -230,6 +231,9 @@ class Loader {
     }
     if (const toml::node* budget = root.get("budget")) {
       LoadBudget(Table(*budget, "budget"), config.budget);
+    }
+    if (const toml::node* log = root.get("log")) {
+      LoadLog(Table(*log, "log"), config.log);
     }
     for (const ModelRef& ref : model_refs_) {
       CheckModelRef(ref, config);
@@ -886,6 +890,68 @@ class Loader {
     if (store.url_configured && !store.path.empty()) {
       Fail(LineOf(table.source()), "store",
            "set either path (SQLite) or url (PostgreSQL), not both");
+    }
+  }
+
+  bool Bool(const toml::node& node, const std::string& key) const {
+    if (const auto* value = node.as_boolean()) {
+      return value->get();
+    }
+    Fail(node, key, "must be true or false, not " + TypeName(node));
+  }
+
+  void LoadLog(const toml::table& table, LogConfig& log) const {
+    CheckKeys(table, "log",
+              {"dir", "enabled", "max_size", "rotate_daily", "content", "encrypt_key", "queue",
+               "on_failure", "fsync"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string key = Join("log", name);
+      if (name == "dir") {
+        // Empty = the default location, resolved by the app (DefaultLogDir).
+        std::string text = String(node, key);
+        log.dir = text.empty() ? "" : Path(text);
+      } else if (name == "enabled") {
+        log.enabled = Bool(node, key);
+      } else if (name == "max_size") {
+        log.max_size = Size(node, key);
+        if (log.max_size < 4096) {
+          Fail(node, key, "must be at least 4KiB");
+        }
+      } else if (name == "rotate_daily") {
+        log.rotate_daily = Bool(node, key);
+      } else if (name == "content") {
+        log.content = Bool(node, key);
+      } else if (name == "encrypt_key") {
+        ResolvedSecret secret = Secret(node, key);
+        log.encrypt_key_ref = secret.ref;
+        if (node.as_string()->get().empty()) {
+          continue;  // "" = no encryption, like absent
+        }
+        log.encrypt_key_configured = true;
+        log.encrypt_key = secret.value;
+        log.encrypt_key_unset_reason = secret.unset;
+        // Never echo the value: it is the key.
+        if (!log.encrypt_key.empty() && !IsValidLogKeyText(log.encrypt_key)) {
+          Fail(node, key,
+               "must be a 32-byte key written as 64 hex characters or base64 (e.g. the output "
+               "of `openssl rand -hex 32`)");
+        }
+      } else if (name == "queue") {
+        log.queue = static_cast<std::size_t>(Integer(node, key, 1, 100'000'000));
+      } else if (name == "on_failure") {
+        std::string mode = String(node, key);
+        if (mode == "refuse") {
+          log.on_failure = LogFailureMode::kRefuse;
+        } else if (mode == "serve") {
+          log.on_failure = LogFailureMode::kServe;
+        } else {
+          Fail(node, key, "unknown mode " + Quote(mode) + " (valid: refuse, serve)");
+        }
+      } else if (name == "fsync") {
+        log.fsync = Bool(node, key);
+      }
     }
   }
 

@@ -201,6 +201,29 @@ struct StoreConfig {
   std::string url_unset_reason;  // when url_configured and url is empty: why (no secret)
 };
 
+// [log]: the request log (docs/request-log.md; telemetry/request_log.hpp).
+enum class LogFailureMode {
+  kRefuse,  // "refuse": answer new requests 503 while the log cannot be written (default)
+  kServe,   // "serve": keep serving; records wait in the queue (up to its bound)
+};
+struct LogConfig {
+  std::string dir;  // empty = DefaultLogDir() ($XDG_STATE_HOME/baton/logs)
+  bool enabled = true;
+  std::size_t max_size = 100'000'000;  // rotate before a file would pass it
+  bool rotate_daily = true;            // new file at UTC midnight
+  bool content = false;                // log (redacted) prompt/response text
+  // Encryption at rest: the resolved secret (64 hex characters or base64 of 32 bytes, checked at
+  // load); empty = no encryption.
+  std::string encrypt_key;
+  std::string encrypt_key_ref;           // as written, for messages ("env:NAME", ...)
+  bool encrypt_key_configured = false;   // an encrypt_key entry exists and is non-empty
+  std::string encrypt_key_unset_reason;  // configured but its variable/file is unset (the app
+                                         // refuses to start rather than log in clear)
+  std::size_t queue = 65536;             // records waiting to be written, at most
+  LogFailureMode on_failure = LogFailureMode::kRefuse;
+  bool fsync = false;  // fdatasync each batch before a record counts as written
+};
+
 // [defaults]: task name (header X-Baton-Task) → model, e.g. vitals = "gpt-4o".
 struct TaskDefault {
   std::string task;
@@ -217,6 +240,7 @@ struct Config {
   std::vector<TaskDefault> defaults;  // in file order
   StoreConfig store;
   BudgetConfig budget;
+  LogConfig log;
 
   const ProviderConfig* FindProvider(std::string_view name) const;
   const ModelAlias* FindAlias(std::string_view name) const;
@@ -242,6 +266,11 @@ std::string DefaultRouterStatePath();
 // Where [store] path defaults to: `$XDG_DATA_HOME/baton/baton.db`, else
 // `~/.local/share/baton/baton.db`.
 std::string DefaultStorePath();
+// Where [log] dir defaults to: `$XDG_STATE_HOME/baton/logs`, else `~/.local/state/baton/logs`.
+std::string DefaultLogDir();
+// Whether text is a valid [log] encrypt_key value: 64 hex characters, or base64 (standard or
+// URL-safe, padding optional) of exactly 32 bytes.
+bool IsValidLogKeyText(std::string_view text);
 
 // Known provider presets: kind → OpenAI-compatible base URL and the env var holding its key.
 struct ProviderPreset {

@@ -1414,6 +1414,90 @@ TEST(DefaultRouterStatePathTest, HonoursXdg) {
   }
 }
 
+// --- [log] ---
+
+TEST(LogConfigTest, Defaults) {
+  Config config = LoadConfigString("", "baton.toml");
+  EXPECT_EQ(config.log.dir, "");  // resolved by the app: DefaultLogDir()
+  EXPECT_TRUE(config.log.enabled);
+  EXPECT_EQ(config.log.max_size, 100'000'000U);
+  EXPECT_TRUE(config.log.rotate_daily);
+  EXPECT_FALSE(config.log.content);
+  EXPECT_FALSE(config.log.encrypt_key_configured);
+  EXPECT_EQ(config.log.queue, 65536U);
+  EXPECT_EQ(config.log.on_failure, LogFailureMode::kRefuse);
+  EXPECT_FALSE(config.log.fsync);
+}
+
+TEST(LogConfigTest, ParsesEveryKey) {
+  const std::string key(64, 'a');
+  ScopedEnv env("BATON_TEST_LOG_KEY", key.c_str());
+  Config config = LoadConfigString(
+      "[log]\ndir = \"logs\"\nenabled = false\nmax_size = \"1MiB\"\nrotate_daily = false\n"
+      "content = true\nencrypt_key = \"env:BATON_TEST_LOG_KEY\"\nqueue = 10\n"
+      "on_failure = \"serve\"\nfsync = true\n",
+      "baton.toml", "/cfg");
+  EXPECT_EQ(config.log.dir, "/cfg/logs");
+  EXPECT_FALSE(config.log.enabled);
+  EXPECT_EQ(config.log.max_size, 1U << 20);
+  EXPECT_FALSE(config.log.rotate_daily);
+  EXPECT_TRUE(config.log.content);
+  EXPECT_TRUE(config.log.encrypt_key_configured);
+  EXPECT_EQ(config.log.encrypt_key, key);
+  EXPECT_EQ(config.log.encrypt_key_ref, "env:BATON_TEST_LOG_KEY");
+  EXPECT_EQ(config.log.queue, 10U);
+  EXPECT_EQ(config.log.on_failure, LogFailureMode::kServe);
+  EXPECT_TRUE(config.log.fsync);
+}
+
+TEST(LogConfigTest, EncryptKeyForms) {
+  EXPECT_TRUE(IsValidLogKeyText(std::string(64, 'F')));
+  EXPECT_TRUE(IsValidLogKeyText("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+  EXPECT_TRUE(IsValidLogKeyText("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+  EXPECT_TRUE(IsValidLogKeyText("q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="));
+  EXPECT_FALSE(IsValidLogKeyText(std::string(63, 'a')));
+  EXPECT_FALSE(IsValidLogKeyText(std::string(64, 'g')));
+  EXPECT_FALSE(IsValidLogKeyText("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB="));  // spare bits
+  EXPECT_FALSE(IsValidLogKeyText("hunter2"));
+  // Unset variable: configured, empty, with a reason (the app refuses to log in clear).
+  ScopedEnv env("BATON_TEST_LOG_KEY", nullptr);
+  Config unset = LoadConfigString("[log]\nencrypt_key = \"env:BATON_TEST_LOG_KEY\"\n", "b.toml");
+  EXPECT_TRUE(unset.log.encrypt_key_configured);
+  EXPECT_EQ(unset.log.encrypt_key, "");
+  EXPECT_NE(unset.log.encrypt_key_unset_reason.find("BATON_TEST_LOG_KEY"), std::string::npos);
+  Config none = LoadConfigString("[log]\nencrypt_key = \"\"\n", "b.toml");
+  EXPECT_FALSE(none.log.encrypt_key_configured);
+}
+
+TEST(LogConfigTest, Errors) {
+  ConfigError bad_key = LoadError("[log]\nencrypt_key = \"hunter2-not-a-key\"\n");
+  EXPECT_EQ(bad_key.key(), "log.encrypt_key");
+  EXPECT_EQ(bad_key.line(), 2);
+  EXPECT_EQ(std::string(bad_key.what()).find("hunter2"), std::string::npos) << bad_key.what();
+  ConfigError mode = LoadError("[log]\non_failure = \"ignore\"\n");
+  EXPECT_EQ(mode.key(), "log.on_failure");
+  EXPECT_NE(std::string(mode.what()).find("refuse, serve"), std::string::npos);
+  EXPECT_EQ(LoadError("[log]\nmax_size = \"1KB\"\n").key(), "log.max_size");
+  EXPECT_EQ(LoadError("[log]\nmax_size = \"lots\"\n").key(), "log.max_size");
+  EXPECT_EQ(LoadError("[log]\nqueue = 0\n").key(), "log.queue");
+  EXPECT_EQ(LoadError("[log]\nenabled = \"yes\"\n").key(), "log.enabled");
+  ConfigError unknown = LoadError("[log]\nrotate = true\n");
+  EXPECT_EQ(unknown.key(), "log.rotate");
+  EXPECT_EQ(unknown.line(), 2);
+}
+
+TEST(DefaultLogDirTest, HonoursXdg) {
+  {
+    ScopedEnv xdg("XDG_STATE_HOME", "/state");
+    EXPECT_EQ(DefaultLogDir(), "/state/baton/logs");
+  }
+  {
+    ScopedEnv xdg("XDG_STATE_HOME", nullptr);
+    ScopedEnv home("HOME", "/home/u");
+    EXPECT_EQ(DefaultLogDir(), "/home/u/.local/state/baton/logs");
+  }
+}
+
 }  // namespace
 }  // namespace baton
 

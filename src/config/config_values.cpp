@@ -344,6 +344,55 @@ std::string DefaultStorePath() {
   return ".local/share/baton/baton.db";
 }
 
+std::string DefaultLogDir() {
+  // Same rules as DefaultConfigPath: a relative XDG_STATE_HOME is ignored.
+  const char* xdg = GetEnv("XDG_STATE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') {
+    return std::string(xdg) + "/baton/logs";
+  }
+  const char* home = GetEnv("HOME");
+  if (home != nullptr && home[0] != '\0') {
+    return std::string(home) + "/.local/state/baton/logs";
+  }
+  return ".local/state/baton/logs";
+}
+
+bool IsValidLogKeyText(std::string_view text) {
+  auto is_hex = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  if (text.size() == 64 && std::ranges::all_of(text, is_hex)) {
+    return true;
+  }
+  // base64 of 32 bytes: 43 characters (+ one '=' padding); the last one carries 2 spare bits.
+  std::string_view body = text;
+  if (body.size() == 44 && body.back() == '=') {
+    body.remove_suffix(1);
+  }
+  if (body.size() != 43) {
+    return false;
+  }
+  bool std_alpha = false;
+  bool url_alpha = false;
+  for (char c : body) {
+    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (c == '+' || c == '/') {
+      std_alpha = true;
+    } else if (c == '-' || c == '_') {
+      url_alpha = true;
+    } else if (!alnum) {
+      return false;
+    }
+  }
+  if (std_alpha && url_alpha) {
+    return false;
+  }
+  // The final character encodes 4 bits of data and 2 zero bits: one of A E I M Q U Y c g k o s w
+  // 0 4 8.
+  constexpr std::string_view kLast = "AEIMQUYcgkosw048";
+  return kLast.find(body.back()) != std::string_view::npos;
+}
+
 std::optional<RouteStrategy> ParseRouteStrategy(std::string_view name) {
   for (RouteStrategy s :
        {RouteStrategy::kPriority, RouteStrategy::kWeighted, RouteStrategy::kLeastBusy,

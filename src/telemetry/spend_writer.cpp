@@ -1,0 +1,201 @@
+#include "telemetry/spend_writer.hpp"
+
+#include <cstdio>
+#include <vector>
+
+namespace baton {
+
+SpendWriter::SpendWriter(Store& store, SpendWriterOptions options)
+    : store_(store), options_(std::move(options)) {
+  if (options_.max_batch == 0) {
+    options_.max_batch = 1;
+  }
+}
+
+SpendWriter::~SpendWriter() {
+  Close();
+}
+
+void SpendWriter::Attach(RequestLog& log) {
+  log.OnWrittenBatch([this](const WrittenBatch& batch) { OnBatch(batch); });
+}
+
+void SpendWriter::OnBatch(const WrittenBatch& batch) {
+  // On the log's writer thread: convert and queue, nothing more.
+  std::vector<Item> items;
+  items.reserve(batch.records.size());
+  for (std::size_t i = 0; i < batch.records.size(); ++i) {
+    items.push_back(Item{ToSpendRecord(batch.records[i]), batch.positions[i], batch.hashes[i]});
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (Item& item : items) {
+      pending_.push_back(std::move(item));
+    }
+    handed_ += items.size();
+    stats_.received += items.size();
+  }
+  cv_.notify_one();
+}
+
+Status SpendWriter::StoreBatch(std::span<const SpendRecord> records, const LogPosition& last,
+                               const std::string& last_hash) {
+  auto result = store_.AppendSpend(records);
+  if (!result.ok()) {
+    std::lock_guard lock(mu_);
+    ++stats_.store_errors;
+    return result.error();
+  }
+  Status cp = WriteCheckpoint(options_.log_dir, ChainAnchor{last, last_hash});
+  if (!cp.ok()) {
+    // Not fatal: the next checkpoint (or a replay from an older one) covers it.
+    std::fprintf(stderr, "baton: spend writer: %s\n", cp.error().message.c_str());
+  }
+  std::lock_guard lock(mu_);
+  stats_.stored += records.size();
+  stats_.inserted += static_cast<uint64_t>(result->inserted);
+  return OkStatus();
+}
+
+Result<uint64_t> SpendWriter::Start() {
+  if (started_) {
+    return uint64_t{0};
+  }
+  std::optional<ChainAnchor> checkpoint = ReadCheckpoint(options_.log_dir);
+  LogPosition from = checkpoint ? checkpoint->position : LogPosition{};
+  const LogKey* key = options_.key ? &*options_.key : nullptr;
+  std::vector<SpendRecord> batch;
+  LogPosition last;
+  std::string last_hash;
+  uint64_t replayed = 0;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) {
+      return OkStatus();
+    }
+    for (int attempt = 1;; ++attempt) {
+      Status s = StoreBatch(batch, last, last_hash);
+      if (s.ok()) {
+        break;
+      }
+      if (attempt >= options_.replay_attempts) {
+        return Error(s.error().kind,
+                     "replaying the request log into the store: " + s.error().message,
+                     s.error().code);
+      }
+      std::this_thread::sleep_for(options_.retry_interval);
+    }
+    replayed += batch.size();
+    batch.clear();
+    return OkStatus();
+  };
+  Status s = ReadRequestLog(options_.log_dir, key, from, [&](const LogLine& line) -> Status {
+    batch.push_back(ToSpendRecord(line.record));
+    last = {line.file, line.end_offset};
+    last_hash = Sha256Hex(line.stored);
+    if (batch.size() >= options_.max_batch) {
+      return flush();
+    }
+    return OkStatus();
+  });
+  if (s.ok()) {
+    s = flush();
+  }
+  if (!s.ok()) {
+    return s.error();
+  }
+  {
+    std::lock_guard lock(mu_);
+    stats_.replayed += replayed;
+  }
+  started_ = true;
+  thread_ = std::thread([this] { Run(); });
+  return replayed;
+}
+
+void SpendWriter::Run() {
+  std::vector<SpendRecord> batch;
+  for (;;) {
+    LogPosition last;
+    std::string last_hash;
+    bool closing = false;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return !pending_.empty() || closing_; });
+      if (pending_.empty()) {
+        break;  // closing with nothing left
+      }
+      // Group: wait for a full batch or max_delay, unless flushing or closing.
+      auto deadline = std::chrono::steady_clock::now() + options_.max_delay;
+      cv_.wait_until(lock, deadline, [this] {
+        return pending_.size() >= options_.max_batch || closing_ || flush_;
+      });
+      std::size_t n = std::min(pending_.size(), options_.max_batch);
+      batch.clear();
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(pending_[i].record);
+      }
+      last = pending_[n - 1].position;
+      last_hash = pending_[n - 1].hash;
+      closing = closing_;
+    }
+    Status s = StoreBatch(batch, last, last_hash);
+    std::unique_lock lock(mu_);
+    if (s.ok()) {
+      pending_.erase(pending_.begin(),
+                     pending_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+      settled_ += batch.size();
+      if (pending_.empty()) {
+        flush_ = false;
+      }
+      done_cv_.notify_all();
+      continue;
+    }
+    if (closing) {
+      // The records stay in the log; the next Start() replays them from the checkpoint.
+      std::fprintf(stderr,
+                   "baton: spend writer: closing with %zu records not stored (%s); they are "
+                   "replayed from the request log at the next start\n",
+                   pending_.size(), s.error().message.c_str());
+      settled_ += pending_.size();
+      pending_.clear();
+      done_cv_.notify_all();
+      break;
+    }
+    if (stats_.store_errors == 1) {
+      std::fprintf(stderr, "baton: spend writer: %s; retrying\n", s.error().message.c_str());
+    }
+    cv_.wait_for(lock, options_.retry_interval, [this] { return closing_; });
+  }
+}
+
+void SpendWriter::Flush() {
+  std::unique_lock lock(mu_);
+  if (!started_ || !thread_.joinable()) {
+    return;
+  }
+  uint64_t target = handed_;
+  flush_ = true;
+  cv_.notify_one();
+  done_cv_.wait(lock, [&] { return settled_ >= target || !thread_.joinable(); });
+}
+
+SpendWriterStats SpendWriter::Stats() const {
+  std::lock_guard lock(mu_);
+  SpendWriterStats s = stats_;
+  s.pending = pending_.size();
+  return s;
+}
+
+void SpendWriter::Close() {
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+  done_cv_.notify_all();
+}
+
+}  // namespace baton
