@@ -23,6 +23,7 @@
 #include "dialects/sse.hpp"
 #include "pipeline/limits.hpp"
 #include "router/plan.hpp"
+#include "telemetry/request_log.hpp"
 
 namespace baton {
 
@@ -163,8 +164,10 @@ Error NoContentInTime() {
 // The first content event arrived: the attempt counts as a success (time to first token) and the
 // response head goes out. False when the client has gone.
 Awaitable<bool> CommitStream(ResponseWriter& writer, HttpHeaders& headers,
-                             const AttemptClock& clock, DeploymentLease& lease) {
+                             const AttemptClock& clock, DeploymentLease& lease,
+                             StreamTally& tally) {
   lease.Success(Since(clock.sent_at));
+  tally.first_content = SteadyClockNow();
   co_return co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})));
 }
 
@@ -258,7 +261,7 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
         continue;
       }
       committed = true;
-      if (!co_await CommitStream(writer, headers, clock, lease)) {
+      if (!co_await CommitStream(writer, headers, clock, lease, tally)) {
         co_return RelayOutcome{true, {}};
       }
     }
@@ -286,7 +289,7 @@ Awaitable<RelayOutcome> RelayOpenAiStream(ResponseWriter& writer, HttpHeaders he
       co_return RelayOutcome{false,
                              CutBeforeContent("the upstream ended the stream before any content")};
     }
-    if (!co_await CommitStream(writer, headers, clock, lease)) {
+    if (!co_await CommitStream(writer, headers, clock, lease, tally)) {
       co_return RelayOutcome{true, {}};
     }
   }
@@ -392,7 +395,7 @@ Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders h
         continue;
       }
       committed = true;
-      if (!co_await CommitStream(writer, headers, clock, lease)) {
+      if (!co_await CommitStream(writer, headers, clock, lease, tally)) {
         co_return RelayOutcome{true, {}};
       }
     }
@@ -422,7 +425,7 @@ Awaitable<RelayOutcome> RelayDecodedStream(ResponseWriter& writer, HttpHeaders h
       co_return RelayOutcome{false,
                              CutBeforeContent("the upstream ended the stream before any content")};
     }
-    if (!co_await CommitStream(writer, headers, clock, lease)) {
+    if (!co_await CommitStream(writer, headers, clock, lease, tally)) {
       co_return RelayOutcome{true, {}};
     }
   }
@@ -592,7 +595,14 @@ class Forwarder {
   // Settles the admission with the real cost and fills the exchange's accounting. Called once,
   // after Run (also when the client went away); the destructor calls it when Run never ended.
   void Account();
-  ~Forwarder() { Account(); }
+  // Hands the request's record to the request log (once; after Account). With `wait`, returns
+  // only once the record is written, so a client never sees an answer whose record a crash
+  // could lose.
+  Awaitable<void> Record(bool wait, int status = 0);
+  ~Forwarder() {
+    Account();
+    (void)RecordNow();
+  }
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
 
@@ -600,6 +610,8 @@ class Forwarder {
   // Checks and counts rate limits and budgets before anything is sent. False when the client
   // was answered with a refusal.
   Awaitable<bool> Admit(const Route& route);
+  // Appends the record without waiting; its sequence number (0 = no log, or not taken).
+  uint64_t RecordNow(int status = 0);
   // The client's max output tokens (0 = none given); nullopt when reading them failed (the
   // client was answered).
   Awaitable<std::optional<int64_t>> RequestedMaxTokens();
@@ -611,6 +623,7 @@ class Forwarder {
   // Answers with the last failure (every deployment tried).
   Awaitable<void> SendLastFailure();
   Awaitable<void> SendError(const Error& error, HttpHeaders headers = {}) {
+    error_code_ = error.code.empty() ? std::string(ErrorKindName(error.kind)) : error.code;
     co_await SendDialectError(writer_, ex_.client, request_, error, std::move(headers));
   }
   // x-baton-provider/-model/-attempts and, when limits applied, the gateway's x-ratelimit-*
@@ -649,6 +662,12 @@ class Forwarder {
   int64_t prompt_estimate_ = 0;  // tokens: the client's body bytes / 4
   int64_t output_cap_ = 0;       // max output tokens imposed by a budget (0 = none)
   bool accounted_ = false;
+  // The request record (telemetry/request_log.hpp).
+  const SteadyTime started_ = SteadyClockNow();
+  std::string model_asked_;  // before task and zone defaults replaced it
+  int fallbacks_ = 0;
+  std::string error_code_;  // of the last error answered, "" on success
+  bool recorded_ = false;
 };
 
 void Forwarder::AddBatonHeaders(const Deployment& d, HttpHeaders& headers) const {
@@ -827,6 +846,13 @@ Awaitable<const canon::Request*> Forwarder::Canonical() {
 
 Awaitable<void> Forwarder::Run() {
   const Config& config = snapshot_.config();
+  model_asked_ = ex_.model;
+  if (RequestLog* log = snapshot_.request_log();
+      log != nullptr && config.log.on_failure == LogFailureMode::kRefuse && !log->Healthy()) {
+    // No record could be kept: refuse rather than serve unaccounted (docs/request-log.md).
+    co_await SendError(log->UnavailableError());
+    co_return;
+  }
   ex_.session = std::string(FindHeader(request_.headers, "x-maestro-session"));
   ex_.task = std::string(FindHeader(request_.headers, "x-baton-task"));
   std::string zone_name(FindHeader(request_.headers, "x-maestro-zone"));
@@ -937,6 +963,7 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
     const Deployment& d = *pick.deployment;
     if (previous != nullptr) {
       previous->health->CountFallback();
+      ++fallbacks_;
       LogLine("fallback " + previous->id + " -> " + d.id + " for \"" + route.name +
               "\": " + last_.error.message + LogTags());
     }
@@ -1157,6 +1184,9 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
         ex_.usage = parsed->usage;
       }
     }
+    answered_ = &d;
+    Account();
+    co_await Record(true, 200);
     co_await SendJson(writer_, 200, std::move(*body), std::move(headers));
     co_return true;
   }
@@ -1190,8 +1220,11 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
     co_await writer_.WriteAndEnd(out);
     co_return true;
   }
-  co_await SendJson(writer_, 200, client_codec_.render_response(response, client_request),
-                    std::move(headers));
+  std::string rendered = client_codec_.render_response(response, client_request);
+  answered_ = &d;
+  Account();
+  co_await Record(true, 200);
+  co_await SendJson(writer_, 200, std::move(rendered), std::move(headers));
   co_return true;
 }
 
@@ -1211,6 +1244,7 @@ Awaitable<void> Forwarder::SendLastFailure() {
     if (status < 500 && upstream_dialect == ex_.client && !last_.body.empty() &&
         last_.body.front() == '{' && last_.body.find("\"error\"") != std::string::npos) {
       AddDialectHeaders(ex_.client, request_, headers);
+      error_code_ = last_.error.code.empty() ? "upstream_error" : last_.error.code;
       co_await SendJson(writer_, status, std::move(last_.body), std::move(headers));
       co_return;
     }
@@ -1296,11 +1330,79 @@ canon::StreamEvents ResponseToEvents(const canon::Response& response) {
   return events;
 }
 
+uint64_t Forwarder::RecordNow(int status) {
+  RequestLog* log = snapshot_.request_log();
+  if (recorded_ || log == nullptr) {
+    return 0;
+  }
+  recorded_ = true;
+  RequestRecord r;
+  r.time_ms = UnixMillis();
+  r.request_id = request_.request_id;
+  if (ex_.caller != nullptr && ex_.caller->key.key != nullptr) {
+    const KeyRecord& key = *ex_.caller->key.key;
+    r.key_alias = key.alias;
+    r.key_hash = key.key_hash;
+    r.key_prefix = key.key_prefix;
+    r.team_id = key.team_id;
+  }
+  r.zone = ex_.zone;
+  r.session = ex_.session;
+  r.dialect = canon::DialectName(ex_.client);
+  r.operation = ex_.operation == Operation::kEmbeddings ? "embeddings" : "chat";
+  r.model_asked = model_asked_;
+  if (answered_ != nullptr) {
+    r.model_used = answered_->id;
+    r.provider = answered_->provider->name();
+  }
+  r.attempts = attempts_;
+  r.fallbacks = fallbacks_;
+  if (status == 0) {
+    status = writer_.status() != 0 ? writer_.status() : 499;  // 499: the client went away
+  }
+  r.status = status;
+  r.latency_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClockNow() - started_).count();
+  if (ex_.stream && ex_.tally.first_content != SteadyTime{}) {
+    r.ttft_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(ex_.tally.first_content - started_)
+            .count();
+  }
+  r.prompt_tokens = ex_.billed.prompt;
+  r.completion_tokens = ex_.billed.completion;
+  r.cached_tokens = ex_.billed.cached_prompt;
+  r.cost = ex_.cost;
+  r.error = error_code_;
+  if (r.error.empty() && ex_.stream && answered_ != nullptr && !ex_.tally.complete) {
+    r.error = "stream_cut";
+  }
+  r.stream = ex_.stream;
+  if (snapshot_.config().log.content) {
+    r.content = Redact(ex_.body);
+  }
+  auto seq = log->Append(std::move(r));
+  if (!seq) {
+    LogLine("request record lost: " + seq.error().message + LogTags());
+    return 0;
+  }
+  return *seq;
+}
+
+Awaitable<void> Forwarder::Record(bool wait, int status) {
+  const uint64_t seq = RecordNow(status);
+  if (wait && seq != 0) {
+    // A failing log keeps the record queued and writes it on recovery; this answer still goes
+    // out (the next requests are refused while it fails).
+    (void)co_await snapshot_.request_log()->Written(seq);
+  }
+}
+
 Awaitable<void> ForwardChat(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
                             Exchange& ex) {
   Forwarder forwarder(snapshot, request, writer, ex);
   co_await forwarder.Run();
   forwarder.Account();
+  co_await forwarder.Record(false);
 }
 
 }  // namespace baton

@@ -145,9 +145,57 @@ Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(opt
       throw std::runtime_error("store: cannot load the keys: " + loaded.error().message);
     }
   }
+  OpenRequestLog(config);
   current_.store(Snapshot::Build(std::move(config), Services(runtime_priorities_)));
   if (store_ != nullptr) {
     maintenance_ = std::jthread([this](const std::stop_token& stop) { Maintain(stop); });
+  }
+}
+
+void Runtime::OpenRequestLog(const Config& config) {
+  const LogConfig& log = config.log;
+  if (!log.enabled) {
+    return;
+  }
+  RequestLogOptions options;
+  options.dir = log.dir.empty() ? DefaultLogDir() : log.dir;
+  options.max_size = log.max_size;
+  options.rotate_daily = log.rotate_daily;
+  options.queue = log.queue;
+  options.fsync = log.fsync;
+  if (log.encrypt_key_configured) {
+    if (log.encrypt_key.empty()) {
+      // Never fall back to writing in clear what was meant to be encrypted.
+      throw std::runtime_error("log.encrypt_key: " + log.encrypt_key_unset_reason);
+    }
+    auto key = ParseLogKey(log.encrypt_key);
+    if (!key) {
+      throw std::runtime_error("log.encrypt_key: " + key.error().message);
+    }
+    options.encrypt_key = *key;
+  }
+  request_log_ = std::make_unique<RequestLog>(options);
+  if (store_ != nullptr) {
+    SpendWriterOptions spend;
+    spend.log_dir = options.dir;
+    spend.key = options.encrypt_key;
+    spend_writer_ = std::make_unique<SpendWriter>(*store_, spend);
+    spend_writer_->Attach(*request_log_);
+  }
+  request_log_->Start();
+  if (spend_writer_ != nullptr) {
+    // Before serving: whatever the log holds beyond the store's checkpoint (a crash, kill -9)
+    // goes into the store first, so spend and budgets start from every finished request.
+    auto replayed = spend_writer_->Start();
+    if (!replayed) {
+      throw std::runtime_error("spend records: cannot replay the request log into the store: " +
+                               replayed.error().message);
+    }
+    if (*replayed > 0) {
+      std::fprintf(stderr, "baton: %llu request records replayed into the store\n",
+                   static_cast<unsigned long long>(*replayed));
+      (void)ReloadKeys();  // their spend is in the key and team records now
+    }
   }
 }
 
@@ -199,6 +247,7 @@ RouterServices Runtime::Services(std::optional<std::vector<std::string>> priorit
   services.priorities = std::move(priorities);
   services.counters = counters_;
   services.baselines = baselines_;
+  services.request_log = request_log_.get();
   return services;
 }
 

@@ -32,6 +32,8 @@
 #include "router/health.hpp"
 #include "router/route_table.hpp"
 #include "store/store.hpp"
+#include "telemetry/request_log.hpp"
+#include "telemetry/spend_writer.hpp"
 
 namespace baton {
 
@@ -73,6 +75,9 @@ class Runtime final : public AdminControl {
   Status ReloadKeys() override;
 
  private:
+  // Opens the request log ([log]) and, with a store, the spend writer fed by it, replaying what
+  // the store is missing. Throws (startup) on an unusable encryption key or a failed replay.
+  void OpenRequestLog(const Config& config);
   // The maintenance loop: once a second, budget periods that ended are reset in the store.
   void Maintain(const std::stop_token& stop);
   // What every snapshot shares, with `priorities` as the run-time `auto` list.
@@ -95,7 +100,11 @@ class Runtime final : public AdminControl {
   std::optional<std::vector<std::string>> runtime_priorities_;
   std::atomic<std::shared_ptr<const Snapshot>> current_;
   std::unique_ptr<Store> store_;  // null without a master key
-  std::mutex keys_mu_;            // serialises rebuilds, so an older one never wins
+  // Declared after the store and destroyed before it, the log first: closing the log drains
+  // its queue into the spend writer, which then stores what is pending.
+  std::unique_ptr<SpendWriter> spend_writer_;  // null without a store
+  std::unique_ptr<RequestLog> request_log_;    // null with [log] enabled = false
+  std::mutex keys_mu_;                         // serialises rebuilds, so an older one never wins
   std::atomic<std::shared_ptr<const KeyTable>> keys_;
   // Background upkeep while a store is open (budget resets on schedule); stopped and joined
   // first on destruction, before the store closes.

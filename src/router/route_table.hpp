@@ -26,6 +26,8 @@
 
 namespace baton {
 
+class RequestLog;
+
 struct Deployment {
   Provider* provider = nullptr;
   std::string model;                   // the upstream's model name
@@ -113,6 +115,8 @@ struct RouterServices {
   std::shared_ptr<Counters> counters;
   // The store's spend of the config budgets' current periods at startup; null = none.
   std::shared_ptr<const BudgetBaselines> baselines;
+  // Where finished requests are recorded (owned by the App); null = [log] enabled = false.
+  RequestLog* request_log = nullptr;
 };
 
 // Names under which clients ask for the automatic choice.
@@ -130,6 +134,7 @@ class Snapshot {
   HealthRegistry& health() const { return *health_; }
   Counters* counters() const { return counters_.get(); }
   const BudgetBaselines& baselines() const { return *baselines_; }
+  RequestLog* request_log() const { return request_log_; }
   // The `auto` list in effect ("provider/model" entries).
   const std::vector<std::string>& priorities() const { return priorities_; }
   // Resolves a model, including "provider/model" ids not listed in the config (those are built
@@ -142,6 +147,7 @@ class Snapshot {
   std::shared_ptr<HealthRegistry> health_;
   std::shared_ptr<Counters> counters_;
   std::shared_ptr<const BudgetBaselines> baselines_;
+  RequestLog* request_log_ = nullptr;
   std::vector<std::string> priorities_;
   RouteTable routes_;
 };
