@@ -12,42 +12,6 @@ namespace {
 
 constexpr int64_t kDay = 86'400;
 
-// A key's or team's budget as a scope: its period from the record's reset schedule.
-void AddRecordScope(std::string id, const std::optional<int64_t>& max_budget, int64_t rpm,
-                    int64_t tpm, std::string_view duration, const std::optional<int64_t>& reset_at,
-                    Money spend, int64_t now, std::vector<LimitScope>& out) {
-  const bool budget = max_budget.has_value();
-  if (!budget && rpm <= 0 && tpm <= 0) {
-    return;
-  }
-  LimitScope scope;
-  scope.id = std::move(id);
-  scope.rpm = rpm;
-  scope.tpm = tpm;
-  if (budget) {
-    scope.budget = *max_budget;
-    scope.period_spend = spend;
-    if (reset_at) {
-      scope.period_end = *reset_at;
-      if (*reset_at <= now) {
-        // The period is over but the store has not reset it yet: the next one, nothing spent.
-        if (auto d = ParseBudgetDuration(duration)) {
-          scope.period_end = NextBudgetReset(*reset_at, *d, now);
-        } else {
-          scope.period_end = now + kDay;
-        }
-        scope.period_spend = 0;
-      }
-    }
-    if (*max_budget <= 0) {
-      // A budget of 0 allows only what costs nothing (a scope without budget has none at all).
-      scope.budget = 1;
-      scope.period_spend = std::max<Money>(scope.period_spend, 1);
-    }
-  }
-  out.push_back(std::move(scope));
-}
-
 Money BaselineSpend(const BudgetBaselines& baselines, std::string_view scope, int64_t period_end) {
   for (const BudgetBaseline& b : baselines) {
     if (b.scope == scope && b.period_end == period_end) {
@@ -74,6 +38,95 @@ std::string ResetText(int64_t ms) {
 
 }  // namespace
 
+namespace {
+
+// A key's or team's limits as a scope; its budget period from the record's reset schedule.
+std::optional<LimitScope> RecordScope(std::string id, const std::optional<int64_t>& max_budget,
+                                      int64_t rpm, int64_t tpm, std::string_view duration,
+                                      const std::optional<int64_t>& reset_at, Money spend,
+                                      int64_t now) {
+  const bool budget = max_budget.has_value();
+  if (!budget && rpm <= 0 && tpm <= 0) {
+    return std::nullopt;
+  }
+  LimitScope scope;
+  scope.id = std::move(id);
+  scope.rpm = rpm;
+  scope.tpm = tpm;
+  if (budget) {
+    scope.budget = *max_budget;
+    scope.period_spend = spend;
+    if (reset_at) {
+      scope.period_end = *reset_at;
+      if (*reset_at <= now) {
+        // The period is over but the store has not reset it yet: the next one, nothing spent.
+        if (auto d = ParseBudgetDuration(duration)) {
+          scope.period_end = NextBudgetReset(*reset_at, *d, now);
+        } else {
+          scope.period_end = now + kDay;
+        }
+        scope.period_spend = 0;
+      }
+    }
+    if (*max_budget <= 0) {
+      // A budget of 0 allows only what costs nothing (a scope without budget has none at all).
+      scope.budget = 1;
+      scope.period_spend = std::max<Money>(scope.period_spend, 1);
+    }
+  }
+  return scope;
+}
+
+}  // namespace
+
+std::optional<LimitScope> KeyScope(const KeyRecord& key, int64_t now) {
+  return RecordScope("key:" + key.key_hash, key.max_budget, key.rpm, key.tpm, key.budget_duration,
+                     key.budget_reset_at, key.spend, now);
+}
+
+std::optional<LimitScope> TeamScope(const TeamRecord& team, int64_t now) {
+  return RecordScope("team:" + team.team_id, team.max_budget, team.rpm, team.tpm,
+                     team.budget_duration, team.budget_reset_at, team.spend, now);
+}
+
+std::optional<LimitScope> ZoneScope(const ZoneConfig& zone, const BudgetBaselines& baselines,
+                                    int64_t now) {
+  if (zone.rpm <= 0 && zone.tpm <= 0 && zone.max_budget < 0) {
+    return std::nullopt;
+  }
+  LimitScope scope;
+  scope.id = "zone:" + zone.name;
+  scope.rpm = zone.rpm;
+  scope.tpm = zone.tpm;
+  if (zone.max_budget >= 0) {
+    scope.budget = std::max<Money>(1, FromUsd(zone.max_budget));
+    scope.hard_stop = zone.hard_stop;
+    scope.period_end = EpochPeriodEnd(zone.budget_duration, now);
+    scope.period_spend = BaselineSpend(baselines, scope.id, scope.period_end);
+    if (zone.max_budget == 0) {
+      scope.period_spend = std::max<Money>(scope.period_spend, 1);
+    }
+  }
+  return scope;
+}
+
+std::optional<LimitScope> GlobalScope(const BudgetConfig& budget, const BudgetBaselines& baselines,
+                                      int64_t now) {
+  if (budget.daily < 0) {
+    return std::nullopt;
+  }
+  LimitScope scope;
+  scope.id = "global";
+  scope.budget = std::max<Money>(1, FromUsd(budget.daily));
+  scope.hard_stop = budget.hard_stop;
+  scope.period_end = ((now / kDay) + 1) * kDay;
+  scope.period_spend = BaselineSpend(baselines, scope.id, scope.period_end);
+  if (budget.daily == 0) {
+    scope.period_spend = std::max<Money>(scope.period_spend, 1);
+  }
+  return scope;
+}
+
 int64_t EpochPeriodEnd(std::string_view duration, int64_t now) {
   auto d = ParseBudgetDuration(duration);
   if (!d || now < 0) {
@@ -98,30 +151,19 @@ void CollectLimitScopes(const Caller* caller, const ZoneConfig* zone, const Rout
                         const BudgetConfig& budget, const BudgetBaselines& baselines, int64_t now,
                         std::vector<LimitScope>& out) {
   out.clear();
+  auto add = [&out](std::optional<LimitScope> scope) {
+    if (scope) {
+      out.push_back(std::move(*scope));
+    }
+  };
   if (caller != nullptr && caller->key.key != nullptr) {
-    const KeyRecord& key = *caller->key.key;
-    AddRecordScope("key:" + key.key_hash, key.max_budget, key.rpm, key.tpm, key.budget_duration,
-                   key.budget_reset_at, key.spend, now, out);
+    add(KeyScope(*caller->key.key, now));
     if (const TeamRecord* team = caller->key.team) {
-      AddRecordScope("team:" + team->team_id, team->max_budget, team->rpm, team->tpm,
-                     team->budget_duration, team->budget_reset_at, team->spend, now, out);
+      add(TeamScope(*team, now));
     }
   }
-  if (zone != nullptr && (zone->rpm > 0 || zone->tpm > 0 || zone->max_budget >= 0)) {
-    LimitScope scope;
-    scope.id = "zone:" + zone->name;
-    scope.rpm = zone->rpm;
-    scope.tpm = zone->tpm;
-    if (zone->max_budget >= 0) {
-      scope.budget = std::max<Money>(1, FromUsd(zone->max_budget));
-      scope.hard_stop = zone->hard_stop;
-      scope.period_end = EpochPeriodEnd(zone->budget_duration, now);
-      scope.period_spend = BaselineSpend(baselines, scope.id, scope.period_end);
-      if (zone->max_budget == 0) {
-        scope.period_spend = std::max<Money>(scope.period_spend, 1);
-      }
-    }
-    out.push_back(std::move(scope));
+  if (zone != nullptr) {
+    add(ZoneScope(*zone, baselines, now));
   }
   if (route.rpm > 0 || route.tpm > 0) {
     LimitScope scope;
@@ -130,18 +172,7 @@ void CollectLimitScopes(const Caller* caller, const ZoneConfig* zone, const Rout
     scope.tpm = route.tpm;
     out.push_back(std::move(scope));
   }
-  if (budget.daily >= 0) {
-    LimitScope scope;
-    scope.id = "global";
-    scope.budget = std::max<Money>(1, FromUsd(budget.daily));
-    scope.hard_stop = budget.hard_stop;
-    scope.period_end = ((now / kDay) + 1) * kDay;
-    scope.period_spend = BaselineSpend(baselines, scope.id, scope.period_end);
-    if (budget.daily == 0) {
-      scope.period_spend = std::max<Money>(scope.period_spend, 1);
-    }
-    out.push_back(std::move(scope));
-  }
+  add(GlobalScope(budget, baselines, now));
 }
 
 bool AnyBudget(const std::vector<LimitScope>& scopes) {
