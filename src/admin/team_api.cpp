@@ -45,7 +45,7 @@ std::string RandomUuid() {
 
 Result<TeamPatch> ParseTeamFields(const json::object& obj) {
   TeamPatch p;
-  for (Status s : {OptString(obj, "team_alias", p.alias), OptModels(obj, "models", p.models),
+  for (const Status& s : {OptString(obj, "team_alias", p.alias), OptModels(obj, "models", p.models),
                    OptBudget(obj, "max_budget", p.max_budget),
                    OptString(obj, "budget_duration", p.budget_duration),
                    OptLimit(obj, "rpm_limit", p.rpm), OptLimit(obj, "tpm_limit", p.tpm),
