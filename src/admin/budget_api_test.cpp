@@ -26,7 +26,9 @@ class FakeControl final : public AdminControl {
  public:
   Result<ReloadReport> Reload(std::string_view) override { return ReloadReport{}; }
   PrioritiesView Priorities() const override { return PrioritiesView{}; }
-  Result<PrioritiesView> SetPriority(const std::string&, int64_t) override { return PrioritiesView{}; }
+  Result<PrioritiesView> SetPriority(const std::string&, int64_t) override {
+    return PrioritiesView{};
+  }
   Result<PrioritiesView> RemovePriority(const std::string&) override { return PrioritiesView{}; }
   ModelCatalog& catalog() override { return catalog_; }
 
@@ -55,7 +57,9 @@ class DefaultControl final : public AdminControl {
  public:
   Result<ReloadReport> Reload(std::string_view) override { return ReloadReport{}; }
   PrioritiesView Priorities() const override { return PrioritiesView{}; }
-  Result<PrioritiesView> SetPriority(const std::string&, int64_t) override { return PrioritiesView{}; }
+  Result<PrioritiesView> SetPriority(const std::string&, int64_t) override {
+    return PrioritiesView{};
+  }
   Result<PrioritiesView> RemovePriority(const std::string&) override { return PrioritiesView{}; }
   ModelCatalog& catalog() override { return catalog_; }
 

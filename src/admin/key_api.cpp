@@ -96,9 +96,10 @@ Result<KeyPatch> ParseKeyFields(const json::object& obj, int64_t now, bool updat
       return s.error();
     }
   }
-  for (const Status& s : {OptModels(obj, "models", p.models), OptBudget(obj, "max_budget", p.max_budget),
-                   OptLimit(obj, "rpm_limit", p.rpm), OptLimit(obj, "tpm_limit", p.tpm),
-                   OptMetadata(obj, "metadata", p.metadata), OptBool(obj, "blocked", p.blocked)}) {
+  for (const Status& s :
+       {OptModels(obj, "models", p.models), OptBudget(obj, "max_budget", p.max_budget),
+        OptLimit(obj, "rpm_limit", p.rpm), OptLimit(obj, "tpm_limit", p.tpm),
+        OptMetadata(obj, "metadata", p.metadata), OptBool(obj, "blocked", p.blocked)}) {
     if (!s) {
       return s.error();
     }

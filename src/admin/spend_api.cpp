@@ -123,7 +123,7 @@ std::optional<int64_t> ParseDateTime(std::string_view s, bool& date_only) {
   if (check.tm_mday != day || check.tm_mon != month - 1) {
     return std::nullopt;
   }
-  return seconds * 1000 + ms;
+  return (seconds * 1000) + ms;
 }
 
 void AppendTotals(std::string& out, const SpendTotal& t) {

@@ -116,7 +116,8 @@ TEST_F(SpendApiTest, LogsPageByCursorHeaderAndByPage) {
   std::vector<std::string> seen;
   std::string cursor;
   for (int pages = 0; pages < 10; ++pages) {
-    AdminResponse r = Get("/spend/logs", "page_size=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    AdminResponse r =
+        Get("/spend/logs", "page_size=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
     ASSERT_EQ(r.status, 200) << r.body;
     const json::value parsed = json::parse(r.body);
     for (const auto& row : parsed.as_array()) {
@@ -145,8 +146,7 @@ TEST_F(SpendApiTest, LogsPageByCursorHeaderAndByPage) {
 }
 
 TEST_F(SpendApiTest, DateRanges) {
-  std::vector<SpendRecord> recs = {Rec("d1", kJune2 - 1, "k", "", 1),
-                                   Rec("d2", kJune2, "k", "", 1),
+  std::vector<SpendRecord> recs = {Rec("d1", kJune2 - 1, "k", "", 1), Rec("d2", kJune2, "k", "", 1),
                                    Rec("d3", kJune2 + kDay - 1, "k", "", 1),
                                    Rec("d4", kJune2 + kDay, "k", "", 1)};
   ASSERT_TRUE(store_->AppendSpend(recs));

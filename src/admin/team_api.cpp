@@ -45,11 +45,12 @@ std::string RandomUuid() {
 
 Result<TeamPatch> ParseTeamFields(const json::object& obj) {
   TeamPatch p;
-  for (const Status& s : {OptString(obj, "team_alias", p.alias), OptModels(obj, "models", p.models),
-                   OptBudget(obj, "max_budget", p.max_budget),
-                   OptString(obj, "budget_duration", p.budget_duration),
-                   OptLimit(obj, "rpm_limit", p.rpm), OptLimit(obj, "tpm_limit", p.tpm),
-                   OptBool(obj, "blocked", p.blocked), OptMetadata(obj, "metadata", p.metadata)}) {
+  for (const Status& s :
+       {OptString(obj, "team_alias", p.alias), OptModels(obj, "models", p.models),
+        OptBudget(obj, "max_budget", p.max_budget),
+        OptString(obj, "budget_duration", p.budget_duration), OptLimit(obj, "rpm_limit", p.rpm),
+        OptLimit(obj, "tpm_limit", p.tpm), OptBool(obj, "blocked", p.blocked),
+        OptMetadata(obj, "metadata", p.metadata)}) {
     if (!s) {
       return s.error();
     }

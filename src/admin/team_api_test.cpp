@@ -129,8 +129,8 @@ TEST_F(TeamApiTest, UpdateChangesOnlyGivenFields) {
 
 TEST_F(TeamApiTest, InfoListsTheTeamsKeys) {
   New(R"({"team_id":"core","team_alias":"c"})");
-  AdminResponse k = HandleKeyApi(*store_, "POST", "/key/generate",
-                                 "", R"({"team_id":"core","key_alias":"bot"})", kNow);
+  AdminResponse k = HandleKeyApi(*store_, "POST", "/key/generate", "",
+                                 R"({"team_id":"core","key_alias":"bot"})", kNow);
   ASSERT_EQ(k.status, 200) << k.body;
   const std::string key(json::parse(k.body).at("key").as_string());
 
