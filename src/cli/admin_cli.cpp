@@ -5,10 +5,10 @@
 #include "cli/admin_cli.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string_view>
@@ -43,7 +43,7 @@ struct Reply {
 std::string BaseUrl(const Options& o) {
   std::string url = o.url;
   if (url.empty()) {
-    const char* env = std::getenv("BATON_URL");
+    const char* env = std::getenv("BATON_URL");  // NOLINT(concurrency-mt-unsafe): main only
     url = env != nullptr && *env != '\0' ? env : kDefaultUrl;
   }
   while (url.ends_with('/')) {
@@ -56,7 +56,7 @@ std::string MasterKey(const Options& o) {
   if (!o.master_key.empty()) {
     return o.master_key;
   }
-  const char* env = std::getenv("BATON_MASTER_KEY");
+  const char* env = std::getenv("BATON_MASTER_KEY");  // NOLINT(concurrency-mt-unsafe): main only
   return env != nullptr ? env : "";
 }
 
@@ -72,6 +72,15 @@ Awaitable<void> Exchange(UpstreamClient& client, UpstreamRequest request, Result
     co_return;
   }
   out = Reply{(*opened)->status(), std::move(*body)};
+}
+
+// One exchange, then the io_context stops: the client's pool timer and the kept-alive
+// connection would otherwise keep run() going for seconds.
+Awaitable<void> ExchangeAndStop(boost::asio::io_context& ioc, UpstreamClient& client,
+                                UpstreamRequest request, Result<Reply>& out) {
+  co_await Exchange(client, std::move(request), out);
+  client.CloseIdle();
+  ioc.stop();
 }
 
 // One request to the admin API; a transport failure is an Error, any HTTP status a Reply.
@@ -97,7 +106,8 @@ Result<Reply> Call(const Options& o, std::string method, std::string target, std
     request.headers.push_back({"content-type", "application/json"});
   }
   Result<Reply> out = Error(ErrorKind::kInternal, "no answer");
-  boost::asio::co_spawn(ioc, Exchange(client, std::move(request), out), boost::asio::detached);
+  boost::asio::co_spawn(ioc, ExchangeAndStop(ioc, client, std::move(request), out),
+                        boost::asio::detached);
   ioc.run();
   client.Stop();
   if (!out) {
@@ -361,8 +371,8 @@ int KeysCreate(const Options& o) {
 int KeysList(const Options& o) {
   json::array all;
   for (int64_t page = 1;; ++page) {
-    std::string target = "/key/list?return_full_object=true&size=" +
-                         std::to_string(kListPageSize) + "&page=" + std::to_string(page);
+    std::string target = "/key/list?return_full_object=true&size=" + std::to_string(kListPageSize) +
+                         "&page=" + std::to_string(page);
     if (!o.team.empty()) {
       target += "&team_id=" + PercentEncode(o.team);
     }
@@ -391,9 +401,9 @@ int KeysList(const Options& o) {
                     Field(k, "max_budget"), Field(k, "models"), Field(k, "expires"),
                     Field(k, "blocked")});
   }
-  PrintTable({"KEY", "ALIAS", "HASH", "TEAM", "ZONE", "SPEND", "BUDGET", "MODELS", "EXPIRES",
-              "BLOCKED"},
-             rows);
+  PrintTable(
+      {"KEY", "ALIAS", "HASH", "TEAM", "ZONE", "SPEND", "BUDGET", "MODELS", "EXPIRES", "BLOCKED"},
+      rows);
   return 0;
 }
 
@@ -440,8 +450,8 @@ void PrintTeams(const json::array& teams) {
                     Field(t, "max_budget"), Field(t, "budget_duration"), Field(t, "rpm_limit"),
                     Field(t, "tpm_limit"), Field(t, "models"), Field(t, "blocked")});
   }
-  PrintTable(
-      {"TEAM", "ALIAS", "SPEND", "BUDGET", "DURATION", "RPM", "TPM", "MODELS", "BLOCKED"}, rows);
+  PrintTable({"TEAM", "ALIAS", "SPEND", "BUDGET", "DURATION", "RPM", "TPM", "MODELS", "BLOCKED"},
+             rows);
 }
 
 int TeamsCreate(const Options& o) {
@@ -486,8 +496,9 @@ int TeamsUpdate(const Options& o) {
     return Failure(body.error().message);
   }
   if (json::parse(*body).as_object().size() == 1) {
-    return Failure("nothing to update: pass --budget, --duration, --models, --rpm, --tpm, "
-                   "--block or --unblock");
+    return Failure(
+        "nothing to update: pass --budget, --duration, --models, --rpm, --tpm, "
+        "--block or --unblock");
   }
   auto answer = CallJson(o, "POST", "/team/update", *body);
   if (!answer) {
@@ -650,8 +661,7 @@ void AddLimits(CLI::App* cmd, Options& o) {
 
 AdminCommands::AdminCommands(CLI::App& app) {
   Options& o = opts_;
-  auto add = [&](CLI::App* parent, const char* name, const char* help,
-                 int (*run)(const Options&)) {
+  auto add = [&](CLI::App* parent, const char* name, const char* help, int (*run)(const Options&)) {
     CLI::App* cmd = parent->add_subcommand(name, help);
     AddCommon(cmd, o);
     commands_.emplace_back(cmd, run);

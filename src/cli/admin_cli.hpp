@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's own spelling
 class App;
 }
 
@@ -57,8 +57,8 @@ class AdminCommands {
     std::string expires;
     bool block = false;
     bool unblock = false;
-    std::string key;     // keys info/revoke KEY, budget reset --key
-    std::string name;    // teams create NAME, client setup NAME, teams update TEAM
+    std::string key;   // keys info/revoke KEY, budget reset --key
+    std::string name;  // teams create NAME, client setup NAME, teams update TEAM
     bool global = false;
     std::string monthly_budget;
   };
