@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -10,7 +11,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "admin/blocking_pool.hpp"
+#include "admin/budget_api.hpp"
 #include "admin/key_api.hpp"
+#include "admin/spend_api.hpp"
+#include "admin/team_api.hpp"
 #include "core/json_text.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "pipeline/auth.hpp"
@@ -25,6 +30,9 @@ constexpr std::string_view kAdminPrefix = "/api/admin/";
 constexpr std::string_view kPrioritiesPath = "/api/admin/priorities";
 // How long POST /api/admin/models/refresh waits for the providers (fetched concurrently).
 constexpr std::chrono::milliseconds kRefreshWait{5'000};
+// Threads running store calls for the admin endpoints (admin traffic is light; two keep one
+// slow query from holding up everything else).
+constexpr std::size_t kStorePoolThreads = 2;
 
 Awaitable<bool> SendBody(ResponseWriter& writer, int status, std::string body,
                          HttpHeaders headers = {}) {
@@ -155,11 +163,46 @@ Result<PlaceRequest> ParsePlaceRequest(std::string_view body) {
   return place;
 }
 
+// The LiteLLM-shaped endpoints over the store: keys, teams, spend, budgets.
+bool IsStoreApiPath(std::string_view path) {
+  return IsKeyApiPath(path) || IsTeamApiPath(path) || IsSpendApiPath(path) || IsBudgetApiPath(path);
+}
+
+// Serves one store endpoint and, after a change, rebuilds the key table. Blocking: runs on the
+// AdminApi's pool. `store` is null only for /budget/* (keys off).
+AdminResponse ServeStoreApi(AdminControl& control, Store* store, const HttpRequest& request,
+                            int64_t now) {
+  const std::string_view path = request.path;
+  AdminResponse answer;
+  if (IsBudgetApiPath(path)) {
+    answer = HandleBudgetApi(control, store, request.method, path, request.body);
+  } else if (IsKeyApiPath(path)) {
+    answer = HandleKeyApi(*store, request.method, path, request.query, request.body, now);
+  } else if (IsTeamApiPath(path)) {
+    answer = HandleTeamApi(*store, request.method, path, request.query, request.body, now);
+  } else {
+    answer = HandleSpendApi(*store, request.method, path, request.query);
+  }
+  if (answer.changed) {
+    // The change is durable; a failed rebuild leaves the old table (logged) until the next
+    // change, so the admin is told rather than answered 200 with stale enforcement.
+    if (Status rebuilt = control.ReloadKeys(); !rebuilt) {
+      return Fail(rebuilt.error());
+    }
+  }
+  return answer;
+}
+
 }  // namespace
+
+AdminApi::AdminApi(AdminControl* control)
+    : control_(control), pool_(std::make_unique<BlockingPool>(kStorePoolThreads)) {}
+
+AdminApi::~AdminApi() = default;
 
 bool IsAdminPath(std::string_view path) {
   return path == "/health/deployments" || path.starts_with(kAdminPrefix) || path == "/api/admin" ||
-         IsKeyApiPath(path);
+         IsStoreApiPath(path);
 }
 
 std::string DeploymentsHealthJson(const Snapshot& snapshot) {
@@ -258,12 +301,12 @@ Awaitable<void> AdminApi::Handle(std::shared_ptr<const Snapshot> snapshot, HttpR
     co_return;
   }
 
-  if (IsKeyApiPath(path)) {
+  if (IsStoreApiPath(path)) {
     Store* store = control_->store();
-    if (store == nullptr) {
+    if (store == nullptr && !IsBudgetApiPath(path)) {
       const Error off(ErrorKind::kNotFound,
-                      "Virtual keys are off: set [server] master_key to use /key/* (keys are "
-                      "kept in [store]).",
+                      "Virtual keys are off: set [server] master_key to use /key/*, /team/* and "
+                      "/spend/* (kept in [store]).",
                       "keys_disabled");
       co_await SendError(writer, off);
       co_return;
@@ -271,18 +314,16 @@ Awaitable<void> AdminApi::Handle(std::shared_ptr<const Snapshot> snapshot, HttpR
     const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    // Store I/O on the worker thread: admin traffic only, milliseconds on SQLite (a dedicated
-    // store thread is future work, see the report on h/keys).
-    KeyApiResponse answer = HandleKeyApi(*store, method, path, request.query, request.body, now);
-    if (answer.changed) {
-      // The change is durable; a failed rebuild leaves the old table (logged) until the next
-      // change, so the admin is told rather than answered 200 with stale enforcement.
-      if (Status rebuilt = control_->ReloadKeys(); !rebuilt) {
-        co_await SendError(writer, rebuilt.error());
-        co_return;
-      }
-    }
-    HttpHeaders headers;
+    // Store I/O blocks: it runs on the pool, and this coroutine resumes on its io thread after.
+    AdminResponse answer;
+    AdminControl& control = *control_;
+    const HttpRequest& req = request;
+    // g++ 12 and temporaries inside co_await expressions: a named function object.
+    std::function<void()> serve = [&answer, &control, store, &req, now] {
+      answer = ServeStoreApi(control, store, req, now);
+    };
+    co_await pool_->Run(std::move(serve));
+    HttpHeaders headers = std::move(answer.headers);
     if (!answer.allow.empty()) {
       headers.push_back({"allow", answer.allow});
     }

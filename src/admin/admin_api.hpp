@@ -11,9 +11,15 @@
 //   DELETE /api/admin/priorities/{p/m}    remove
 //   /key/generate|info|list|update|delete  virtual keys (key_api.hpp; master key only, even
 //                                          though LiteLLM lets a key read its own /key/info)
+//   /team/new|update|info|list|delete      teams (team_api.hpp)
+//   /spend/logs|keys|teams                 spend records and totals (spend_api.hpp)
+//   /budget/stats|reset                    live budget accounts (budget_api.hpp)
+// The key, team, spend and budget endpoints do store I/O: they run on the AdminApi's own small
+// thread pool (blocking_pool.hpp), never on an io thread.
 //
-// Thread-safety: an AdminApi is shared by every worker thread; it holds no state of its own.
-// Lifetime: owned by the Api; the AdminControl it points to outlives it.
+// Thread-safety: an AdminApi is shared by every worker thread; its only state is the pool.
+// Lifetime: owned by the Api; the AdminControl it points to outlives it. Destroying it joins the
+// pool's threads (after the io threads stopped).
 #pragma once
 
 #include <memory>
@@ -26,7 +32,10 @@
 
 namespace baton {
 
-// True for the paths served here: /health/deployments, everything under /api/admin/ and /key/.
+class BlockingPool;
+
+// True for the paths served here: /health/deployments, everything under /api/admin/, /key/,
+// /team/, /spend/ and /budget/.
 bool IsAdminPath(std::string_view path);
 
 // The body of GET /health/deployments for a snapshot: HealthRegistry::Views plus the aliases
@@ -37,7 +46,10 @@ std::string DeploymentsHealthJson(const Snapshot& snapshot);
 class AdminApi {
  public:
   // control may be null (no run-time services): only /health/deployments is served then.
-  explicit AdminApi(AdminControl* control) : control_(control) {}
+  explicit AdminApi(AdminControl* control);
+  ~AdminApi();
+  AdminApi(const AdminApi&) = delete;
+  AdminApi& operator=(const AdminApi&) = delete;
 
   // Handles a request whose path IsAdminPath(); always answers.
   Awaitable<void> Handle(std::shared_ptr<const Snapshot> snapshot, HttpRequest& request,
@@ -45,6 +57,7 @@ class AdminApi {
 
  private:
   AdminControl* control_;
+  std::unique_ptr<BlockingPool> pool_;
 };
 
 }  // namespace baton

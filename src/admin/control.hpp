@@ -66,6 +66,20 @@ class AdminControl {
   // Rebuilds the key table from the store; called after every key or team change. On a store
   // error the previous table stays in effect and the error is returned.
   virtual Status ReloadKeys() { return OkStatus(); }
+
+  // Budgets (issue 5, item 4). The live budget accounts (key, team, zone, global) of the running
+  // counters, as the JSON object GET /budget/stats answers: {"budgets":[...]}. The default (no
+  // budgets) is an empty list.
+  virtual Result<std::string> BudgetStatsJson() { return std::string("{\"budgets\":[]}"); }
+  // Zeroes one live budget account: scope_kind "key" (id = the key hash), "team" (team id),
+  // "zone" (zone name) or "global" (id empty). Called by POST /budget/reset after the store's
+  // spend for a key or team was set to 0, and before ReloadKeys. kNotFound when there is no such
+  // account; the default answers kNotFound code "budgets_off".
+  virtual Status ResetBudget(std::string_view scope_kind, std::string_view id) {
+    (void)scope_kind;
+    (void)id;
+    return Error(ErrorKind::kNotFound, "budgets are off", "budgets_off");
+  }
 };
 
 }  // namespace baton

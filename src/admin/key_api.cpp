@@ -30,61 +30,6 @@ namespace {
 constexpr int64_t kDefaultListSize = 10;
 constexpr int64_t kMaxListSize = 100;
 
-KeyApiResponse Fail(const Error& error, int status = 0) {
-  KeyApiResponse r;
-  r.status = status != 0 ? status : openai::ErrorStatus(error);
-  r.body = openai::RenderError(error);
-  return r;
-}
-
-Error BadRequest(std::string message, std::string param = {}) {
-  return {ErrorKind::kBadRequest, std::move(message), "invalid_request", std::move(param)};
-}
-
-std::string QueryParam(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    std::size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-      return PercentDecode(pair.substr(name.size() + 1));
-    }
-    if (amp == std::string_view::npos) {
-      break;
-    }
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
-// A key as an admin names it: a raw key is hashed, anything else is taken as the hash.
-std::string KeyHashOf(std::string_view key) {
-  return key.starts_with("sk-") ? HashKey(key) : std::string(key);
-}
-
-void AppendNullableString(std::string& out, std::string_view s) {
-  if (s.empty()) {
-    out += "null";
-  } else {
-    AppendJsonString(out, s);
-  }
-}
-
-void AppendNullableTime(std::string& out, const std::optional<int64_t>& t) {
-  if (t) {
-    AppendJsonString(out, IsoTime(*t));
-  } else {
-    out += "null";
-  }
-}
-
-void AppendNullableMoney(std::string& out, const std::optional<int64_t>& m) {
-  out += m ? ToUsdString(*m) : "null";
-}
-
-void AppendNullableInt(std::string& out, int64_t v) {
-  out += v > 0 ? std::to_string(v) : "null";
-}
-
 // The record's members (no braces), LiteLLM's names.
 void AppendKeyMembers(std::string& out, const KeyRecord& k) {
   out += R"("token":)";
@@ -97,14 +42,9 @@ void AppendKeyMembers(std::string& out, const KeyRecord& k) {
   AppendNullableString(out, k.alias);
   out += R"(,"team_id":)";
   AppendNullableString(out, k.team_id);
-  out += R"(,"models":[)";
-  for (std::size_t i = 0; i < k.models.size(); ++i) {
-    if (i > 0) {
-      out += ',';
-    }
-    AppendJsonString(out, k.models[i]);
-  }
-  out += R"(],"zone":)";
+  out += R"(,"models":)";
+  AppendStringList(out, k.models);
+  out += R"(,"zone":)";
   AppendNullableString(out, k.zone);
   out += R"(,"expires":)";
   AppendNullableTime(out, k.expires_at);
@@ -129,86 +69,6 @@ void AppendKeyMembers(std::string& out, const KeyRecord& k) {
   AppendJsonString(out, IsoTime(k.updated_at));
 }
 
-std::string KeyJson(const KeyRecord& k) {
-  std::string out = "{";
-  AppendKeyMembers(out, k);
-  out += '}';
-  return out;
-}
-
-Result<json::object> ParseObject(std::string_view body) {
-  boost::system::error_code ec;
-  json::value root = json::parse(body.empty() ? std::string_view("{}") : body, ec);
-  if (ec || !root.is_object()) {
-    return BadRequest("The body must be a JSON object.");
-  }
-  return std::move(root.as_object());
-}
-
-// A member that is absent or null.
-bool Unset(const json::object& obj, std::string_view name) {
-  const json::value* v = obj.if_contains(name);
-  return v == nullptr || v->is_null();
-}
-
-Result<std::string> StringField(const json::object& obj, std::string_view name) {
-  const json::value& v = obj.at(name);
-  if (!v.is_string()) {
-    return BadRequest("\"" + std::string(name) + "\" must be a string.", std::string(name));
-  }
-  return std::string(v.get_string());
-}
-
-Result<int64_t> LimitField(const json::object& obj, std::string_view name) {
-  const json::value& v = obj.at(name);
-  if (v.is_int64() && v.get_int64() >= 0) {
-    return v.get_int64();
-  }
-  return BadRequest("\"" + std::string(name) + "\" must be an integer >= 0.", std::string(name));
-}
-
-Result<int64_t> BudgetField(const json::object& obj, std::string_view name) {
-  const json::value& v = obj.at(name);
-  double usd = 0;
-  if (v.is_double()) {
-    usd = v.get_double();
-  } else if (v.is_int64()) {
-    usd = static_cast<double>(v.get_int64());
-  } else if (v.is_uint64()) {
-    usd = static_cast<double>(v.get_uint64());
-  } else {
-    return BadRequest("\"" + std::string(name) + "\" must be a number (USD).", std::string(name));
-  }
-  if (!(usd >= 0)) {
-    return BadRequest("\"" + std::string(name) + "\" must be >= 0.", std::string(name));
-  }
-  bool saturated = false;
-  Money m = FromUsd(usd, &saturated);
-  if (saturated) {
-    return BadRequest("\"" + std::string(name) + "\" is too large.", std::string(name));
-  }
-  return m;
-}
-
-Result<std::vector<std::string>> ModelsField(const json::object& obj, std::string_view name) {
-  const json::value& v = obj.at(name);
-  std::vector<std::string> out;
-  if (v.is_array()) {
-    for (const json::value& item : v.get_array()) {
-      if (!item.is_string() || item.get_string().empty()) {
-        out.clear();
-        break;
-      }
-      out.emplace_back(item.get_string());
-    }
-    if (out.size() == v.get_array().size()) {
-      return out;
-    }
-  }
-  return BadRequest("\"" + std::string(name) + "\" must be a list of model names.",
-                    std::string(name));
-}
-
 // "30d" etc. → the expiry; "-1" → never (only where `allow_never`).
 Result<std::optional<int64_t>> ExpiryField(const json::object& obj, int64_t now, bool allow_never) {
   auto text = StringField(obj, "duration");
@@ -229,45 +89,19 @@ Result<std::optional<int64_t>> ExpiryField(const json::object& obj, int64_t now,
 // The fields generate and update share, as a patch. `now` for the expiry.
 Result<KeyPatch> ParseKeyFields(const json::object& obj, int64_t now, bool update) {
   KeyPatch p;
-  auto str = [&](std::string_view name, std::optional<std::string>& into) -> Status {
-    if (Unset(obj, name)) {
-      return OkStatus();
-    }
-    auto s = StringField(obj, name);
-    if (!s) {
-      return s.error();
-    }
-    into = std::move(*s);
-    return OkStatus();
-  };
   for (auto [name, into] :
        {std::pair{"key_alias", &p.alias}, std::pair{"team_id", &p.team_id},
         std::pair{"zone", &p.zone}, std::pair{"budget_duration", &p.budget_duration}}) {
-    if (Status s = str(name, *into); !s) {
+    if (Status s = OptString(obj, name, *into); !s) {
       return s.error();
     }
   }
-  if (!Unset(obj, "models")) {
-    auto m = ModelsField(obj, "models");
-    if (!m) {
-      return m.error();
-    }
-    p.models = std::move(*m);
-  }
-  if (!Unset(obj, "max_budget")) {
-    auto b = BudgetField(obj, "max_budget");
-    if (!b) {
-      return b.error();
-    }
-    p.max_budget = std::optional<int64_t>(*b);
-  }
-  for (auto [name, into] : {std::pair{"rpm_limit", &p.rpm}, std::pair{"tpm_limit", &p.tpm}}) {
-    if (!Unset(obj, name)) {
-      auto v = LimitField(obj, name);
-      if (!v) {
-        return v.error();
-      }
-      *into = *v;
+  for (const Status& s :
+       {OptModels(obj, "models", p.models), OptBudget(obj, "max_budget", p.max_budget),
+        OptLimit(obj, "rpm_limit", p.rpm), OptLimit(obj, "tpm_limit", p.tpm),
+        OptMetadata(obj, "metadata", p.metadata), OptBool(obj, "blocked", p.blocked)}) {
+    if (!s) {
+      return s.error();
     }
   }
   if (!Unset(obj, "duration")) {
@@ -276,20 +110,6 @@ Result<KeyPatch> ParseKeyFields(const json::object& obj, int64_t now, bool updat
       return e.error();
     }
     p.expires_at = *e;
-  }
-  if (!Unset(obj, "metadata")) {
-    const json::value& m = obj.at("metadata");
-    if (!m.is_object()) {
-      return BadRequest("\"metadata\" must be a JSON object.", "metadata");
-    }
-    p.metadata = json::serialize(m);
-  }
-  if (!Unset(obj, "blocked")) {
-    const json::value& b = obj.at("blocked");
-    if (!b.is_bool()) {
-      return BadRequest("\"blocked\" must be true or false.", "blocked");
-    }
-    p.blocked = b.get_bool();
   }
   return p;
 }
@@ -360,22 +180,6 @@ KeyApiResponse Info(Store& store, std::string_view query) {
   AppendJsonString(r.body, key);
   r.body += R"(,"info":)" + KeyJson(*found) + "}";
   return r;
-}
-
-Result<int64_t> PositiveParam(std::string_view query, std::string_view name, int64_t fallback,
-                              int64_t max) {
-  std::string text = QueryParam(query, name);
-  if (text.empty()) {
-    return fallback;
-  }
-  char* end = nullptr;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (end == text.c_str() || *end != '\0' || v < 1 || v > max) {
-    return BadRequest(
-        "\"" + std::string(name) + "\" must be an integer from 1 to " + std::to_string(max) + ".",
-        std::string(name));
-  }
-  return static_cast<int64_t>(v);
 }
 
 KeyApiResponse List(Store& store, std::string_view query) {
@@ -509,29 +313,17 @@ KeyApiResponse Delete(Store& store, std::string_view body) {
   return r;
 }
 
-KeyApiResponse MethodNotAllowed(std::string_view method, std::string_view path, const char* allow) {
-  KeyApiResponse r =
-      Fail(Error(ErrorKind::kBadRequest,
-                 "Method " + std::string(method) + " is not allowed for " + std::string(path) + ".",
-                 "method_not_allowed"),
-           405);
-  r.allow = allow;
-  return r;
-}
-
 }  // namespace
 
 bool IsKeyApiPath(std::string_view path) {
   return path.starts_with("/key/");
 }
 
-std::string IsoTime(int64_t unix_seconds) {
-  auto t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::array<char, 32> buf{};
-  std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return {buf.data(), n};
+std::string KeyJson(const KeyRecord& k) {
+  std::string out = "{";
+  AppendKeyMembers(out, k);
+  out += '}';
+  return out;
 }
 
 KeyApiResponse HandleKeyApi(Store& store, std::string_view method, std::string_view path,
@@ -553,9 +345,7 @@ KeyApiResponse HandleKeyApi(Store& store, std::string_view method, std::string_v
     }
     return path == "/key/info" ? Info(store, query) : List(store, query);
   }
-  return Fail(Error(ErrorKind::kNotFound,
-                    "Unknown admin URL: " + std::string(method) + " " + std::string(path) + ".",
-                    "unknown_url"));
+  return UnknownUrl(method, path);
 }
 
 }  // namespace baton

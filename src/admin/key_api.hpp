@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "admin/api_fields.hpp"
 #include "store/store.hpp"
 
 namespace baton {
@@ -30,18 +31,14 @@ namespace baton {
 // path, answered with 404 so typos are visible).
 bool IsKeyApiPath(std::string_view path);
 
-struct KeyApiResponse {
-  int status = 200;
-  std::string body;      // JSON
-  std::string allow;     // set with 405: the allowed method
-  bool changed = false;  // keys were created, changed or deleted: rebuild the key table
-};
+// changed = keys were created, changed or deleted: rebuild the key table.
+using KeyApiResponse = AdminResponse;
 
 // Serves one /key/* request. `now` is unix seconds (expiry = now + duration).
 KeyApiResponse HandleKeyApi(Store& store, std::string_view method, std::string_view path,
                             std::string_view query, std::string_view body, int64_t now);
 
-// Unix seconds as "2025-06-02T10:00:00Z".
-std::string IsoTime(int64_t unix_seconds);
+// A key record in LiteLLM's row shape ("token" = the hash; never the key itself).
+std::string KeyJson(const KeyRecord& key);
 
 }  // namespace baton

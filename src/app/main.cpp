@@ -1,4 +1,4 @@
-// The `baton` command line. Subcommands dispatch to app/ (and later cli/) functions.
+// The `baton` command line. Subcommands dispatch to app/ and cli/ functions.
 #include <cstdio>
 #include <exception>
 
@@ -6,6 +6,7 @@
 
 #include "app/app.hpp"
 #include "app/logs_cli.hpp"
+#include "cli/admin_cli.hpp"
 
 namespace {
 
@@ -49,8 +50,14 @@ int Run(int argc, char** argv) {
 
   cli.add_subcommand("version", "Print the version");
 
+  // keys, teams, budget, client: against a running server's admin API.
+  baton::AdminCommands admin(cli);
+
   CLI11_PARSE(cli, argc, argv);
 
+  if (admin.parsed()) {
+    return admin.Run();
+  }
   if (serve_cmd->parsed()) {
     if (!host.empty()) {
       serve.host = host;

@@ -118,6 +118,10 @@ CREATE INDEX spend_logs_key_time ON spend_logs(key_hash, time DESC, id DESC);
 CREATE INDEX spend_logs_team_time ON spend_logs(team_id, time DESC, id DESC);
 CREATE INDEX spend_logs_time ON spend_logs(time DESC, id DESC);
 )sql",
+      // 2: SumSpend by zone over a time range (the zone budgets' startup total).
+      R"sql(
+CREATE INDEX spend_logs_zone_time ON spend_logs(zone, time);
+)sql",
   };
   return list;
 }
@@ -1264,6 +1268,42 @@ Result<std::vector<SpendTotal>> PostgresStore::SpendByTeam(const SpendAggregateF
     return std::move(q).error();
   }
   return Run([&](Conn& c) { return Aggregate(c, q->first, q->second); });
+}
+
+Result<SpendTotal> PostgresStore::SumSpend(const SpendSumFilter& f) {
+  Params p;
+  std::string sql =
+      "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0)::bigint,"
+      " COALESCE(SUM(completion_tokens), 0)::bigint, COALESCE(SUM(cached_tokens), 0)::bigint,"
+      " COALESCE(SUM(cost), 0)::bigint FROM spend_logs WHERE TRUE";
+  if (!f.zone.empty()) {
+    sql += " AND zone = " + p.Add(f.zone);
+  }
+  if (!f.key_hash.empty()) {
+    sql += " AND key_hash = " + p.Add(f.key_hash);
+  }
+  if (!f.team_id.empty()) {
+    sql += " AND team_id = " + p.Add(f.team_id);
+  }
+  if (f.from_ms) {
+    sql += " AND time >= " + p.Add(*f.from_ms);
+  }
+  if (f.to_ms) {
+    sql += " AND time < " + p.Add(*f.to_ms);
+  }
+  return Run([&](Conn& c) -> Result<SpendTotal> {
+    auto r = c.Exec(sql, p, "sum spend");
+    if (!r) {
+      return std::move(r).error();
+    }
+    SpendTotal t;
+    t.requests = r->Int(0, 0);
+    t.prompt_tokens = r->Int(0, 1);
+    t.completion_tokens = r->Int(0, 2);
+    t.cached_tokens = r->Int(0, 3);
+    t.cost = r->Int(0, 4);
+    return t;
+  });
 }
 
 // ---- budgets, schema ----

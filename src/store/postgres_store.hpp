@@ -71,6 +71,7 @@ class PostgresStore final : public Store {
   Result<SpendPage> QuerySpend(const SpendQuery& query) override;
   Result<std::vector<SpendTotal>> SpendByKey(const SpendAggregateFilter& filter) override;
   Result<std::vector<SpendTotal>> SpendByTeam(const SpendAggregateFilter& filter) override;
+  Result<SpendTotal> SumSpend(const SpendSumFilter& filter) override;
 
   Result<BudgetResetResult> ResetBudgets(int64_t now) override;
   Result<SchemaInfo> Schema() override;

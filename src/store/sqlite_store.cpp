@@ -101,6 +101,10 @@ CREATE INDEX spend_logs_key_time ON spend_logs(key_hash, time DESC, id DESC);
 CREATE INDEX spend_logs_team_time ON spend_logs(team_id, time DESC, id DESC);
 CREATE INDEX spend_logs_time ON spend_logs(time DESC, id DESC);
 )sql",
+      // 2: SumSpend by zone over a time range (the zone budgets' startup total).
+      R"sql(
+CREATE INDEX spend_logs_zone_time ON spend_logs(zone, time);
+)sql",
   };
   return list;
 }
@@ -1042,6 +1046,48 @@ Result<std::vector<SpendTotal>> SqliteStore::SpendByKey(const SpendAggregateFilt
 
 Result<std::vector<SpendTotal>> SqliteStore::SpendByTeam(const SpendAggregateFilter& filter) {
   return Aggregate("team_id", filter);
+}
+
+Result<SpendTotal> SqliteStore::SumSpend(const SpendSumFilter& f) {
+  std::string sql =
+      "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),"
+      " COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(cost), 0) FROM spend_logs WHERE 1=1";
+  if (!f.zone.empty()) {
+    sql += " AND zone = :zone";
+  }
+  if (!f.key_hash.empty()) {
+    sql += " AND key_hash = :key";
+  }
+  if (!f.team_id.empty()) {
+    sql += " AND team_id = :team";
+  }
+  if (f.from_ms) {
+    sql += " AND time >= :from";
+  }
+  if (f.to_ms) {
+    sql += " AND time < :to";
+  }
+  std::lock_guard lock(mu_);
+  auto p = Prepare(sql);
+  if (!p) {
+    return std::move(p).error();
+  }
+  Stmt s(*p);
+  s.Text(":zone", f.zone);
+  s.Text(":key", f.key_hash);
+  s.Text(":team", f.team_id);
+  s.Int(":from", f.from_ms.value_or(0));
+  s.Int(":to", f.to_ms.value_or(0));
+  if (int rc = s.Step(); rc != SQLITE_ROW) {
+    return DbError(rc, "sum spend");
+  }
+  SpendTotal t;
+  t.requests = s.ColInt(0);
+  t.prompt_tokens = s.ColInt(1);
+  t.completion_tokens = s.ColInt(2);
+  t.cached_tokens = s.ColInt(3);
+  t.cost = s.ColInt(4);
+  return t;
 }
 
 // ---- budgets, schema ----

@@ -179,6 +179,16 @@ struct SpendAggregateFilter {
   int64_t limit = 1000;  // 1..kMaxPageSize
 };
 
+// The total over every spend record matching all the set fields, in [from_ms, to_ms): what the
+// zone and global daily budgets start from. Empty strings match any value.
+struct SpendSumFilter {
+  std::string zone;
+  std::string key_hash;
+  std::string team_id;
+  std::optional<int64_t> from_ms;  // inclusive
+  std::optional<int64_t> to_ms;    // exclusive
+};
+
 struct SpendTotal {
   std::string id;  // key_hash or team_id
   int64_t requests = 0;
@@ -241,6 +251,8 @@ class Store {
   virtual Result<SpendPage> QuerySpend(const SpendQuery& query) = 0;
   virtual Result<std::vector<SpendTotal>> SpendByKey(const SpendAggregateFilter& filter) = 0;
   virtual Result<std::vector<SpendTotal>> SpendByTeam(const SpendAggregateFilter& filter) = 0;
+  // One total (id empty; zeros when nothing matches) over the records SpendSumFilter selects.
+  virtual Result<SpendTotal> SumSpend(const SpendSumFilter& filter) = 0;
 
   // For every key and team whose budget_reset_at <= now (unix seconds): spend = 0 and the next
   // reset is the first time after now on the schedule budget_reset_at + k * budget_duration (a

@@ -725,6 +725,57 @@ TEST_P(StoreContractTest, SpendAggregatesByKeyAndTeam) {
   EXPECT_EQ((*teams)[0], (SpendTotal{"t1", 3, 30, 15, 4, 130}));
 }
 
+TEST_P(StoreContractTest, SumSpendTotalsMatchingRecords) {
+  std::vector<SpendRecord> recs = {
+      Spend("s1", 100, "k1", "t1", 10),   Spend("s2", 200, "k1", "t1", 20),
+      Spend("s3", 300, "k2", "t2", 100),  Spend("s4", 400, "", "", 7),
+      Spend("s5", 500, "k2", "t2", 1000),
+  };
+  recs[0].zone = "eu";
+  recs[1].zone = "eu";
+  recs[2].zone = "us";
+  recs[3].zone = "eu";
+  recs[3].cached_tokens = 3;
+  ASSERT_TRUE(store_->AppendSpend(recs).ok());
+
+  auto all = store_->SumSpend({});
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ(*all, (SpendTotal{"", 5, 50, 25, 3, 1137}));
+
+  SpendSumFilter eu;
+  eu.zone = "eu";
+  auto zone = store_->SumSpend(eu);
+  ASSERT_TRUE(zone.ok());
+  EXPECT_EQ(*zone, (SpendTotal{"", 3, 30, 15, 3, 37}));
+
+  eu.from_ms = 200;  // inclusive
+  eu.to_ms = 400;    // exclusive
+  zone = store_->SumSpend(eu);
+  ASSERT_TRUE(zone.ok());
+  EXPECT_EQ(*zone, (SpendTotal{"", 1, 10, 5, 0, 20}));
+
+  SpendSumFilter key;
+  key.key_hash = "k2";
+  key.to_ms = 500;
+  auto by_key = store_->SumSpend(key);
+  ASSERT_TRUE(by_key.ok());
+  EXPECT_EQ(by_key->cost, 100);
+  EXPECT_EQ(by_key->requests, 1);
+
+  SpendSumFilter team;
+  team.team_id = "t1";
+  team.zone = "eu";
+  auto by_team = store_->SumSpend(team);
+  ASSERT_TRUE(by_team.ok());
+  EXPECT_EQ(by_team->cost, 30);
+
+  SpendSumFilter none;
+  none.zone = "ap";
+  auto empty = store_->SumSpend(none);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, SpendTotal{});
+}
+
 // ---- budgets ----
 
 TEST_P(StoreContractTest, ResetBudgetsOnSchedule) {
