@@ -9,7 +9,11 @@
 
 #include <sys/stat.h>
 
+#include "admin/api_fields.hpp"
 #include "admin/router_state.hpp"
+#include "core/json_text.hpp"
+#include "money/money.hpp"
+#include "pipeline/limits.hpp"
 #include "store/postgres_store.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -146,6 +150,7 @@ Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(opt
     }
   }
   OpenRequestLog(config);
+  LoadBaselines(config);
   current_.store(Snapshot::Build(std::move(config), Services(runtime_priorities_)));
   if (store_ != nullptr) {
     maintenance_ = std::jthread([this](const std::stop_token& stop) { Maintain(stop); });
@@ -197,6 +202,135 @@ void Runtime::OpenRequestLog(const Config& config) {
       (void)ReloadKeys();  // their spend is in the key and team records now
     }
   }
+}
+
+namespace {
+
+int64_t UnixSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::vector<LimitScope> Runtime::BudgetScopes(int64_t now) const {
+  std::vector<LimitScope> scopes;
+  auto add = [&scopes](std::optional<LimitScope> scope) {
+    if (scope && scope->budget > 0) {
+      scopes.push_back(std::move(*scope));
+    }
+  };
+  if (auto table = keys_.load()) {
+    for (const KeyRecord& key : table->keys()) {
+      add(KeyScope(key, now));
+    }
+    for (const TeamRecord& team : table->teams()) {
+      add(TeamScope(team, now));
+    }
+  }
+  const auto snapshot = current_.load();
+  for (const ZoneConfig& zone : snapshot->config().zones) {
+    add(ZoneScope(zone, *baselines_, now));
+  }
+  add(GlobalScope(snapshot->config().budget, *baselines_, now));
+  return scopes;
+}
+
+Result<std::string> Runtime::BudgetStatsJson() {
+  const int64_t now = UnixSeconds();
+  std::vector<LimitScope> scopes = BudgetScopes(now);
+  auto usage = counters_->Usage(scopes);
+  if (!usage) {
+    return usage.error();
+  }
+  auto table = keys_.load();
+  std::string out = R"({"budgets":[)";
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    const LimitScope& scope = scopes[i];
+    const BudgetUsage& u = (*usage)[i];
+    const std::string_view kind = ScopeKind(scope.id);
+    const std::string_view id =
+        std::string_view(scope.id).substr(kind.size() + (kind == "global" ? 0 : 1));
+    out += i == 0 ? "{" : ",{";
+    out += R"("scope":)";
+    AppendJsonString(out, kind);
+    out += R"(,"id":)";
+    AppendJsonString(out, id);
+    if (kind == "key" && table != nullptr) {
+      if (const KeyRecord* key = table->FindByHash(id); key != nullptr) {
+        out += R"(,"key_alias":)";
+        AppendJsonString(out, key->alias);
+        out += R"(,"key_name":)";
+        AppendJsonString(out, key->key_prefix);
+      }
+    }
+    const Money remaining = std::max<Money>(0, scope.budget - u.committed);
+    out += R"(,"max_budget":)" + ToUsdString(scope.budget);
+    out += R"(,"spend":)" + ToUsdString(u.committed);
+    out += R"(,"remaining":)" + ToUsdString(remaining);
+    out += R"(,"used_fraction":)" +
+           std::to_string(static_cast<double>(u.committed) / static_cast<double>(scope.budget));
+    out += R"(,"hard_stop":)";
+    out += scope.hard_stop ? "true" : "false";
+    out += R"(,"period_end":)";
+    if (scope.period_end > 0) {
+      AppendJsonString(out, IsoTime(scope.period_end));
+    } else {
+      out += "null";
+    }
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+Status Runtime::ResetBudget(std::string_view scope_kind, std::string_view id) {
+  const std::string wanted = scope_kind == "global"
+                                 ? std::string("global")
+                                 : std::string(scope_kind) + ":" + std::string(id);
+  for (const LimitScope& scope : BudgetScopes(UnixSeconds())) {
+    if (scope.id == wanted) {
+      return counters_->ResetBudget(scope);
+    }
+  }
+  return Error(ErrorKind::kNotFound, "no budget is set for this " + std::string(scope_kind),
+               "budget_not_found");
+}
+
+void Runtime::LoadBaselines(const Config& config) {
+  if (store_ == nullptr) {
+    return;
+  }
+  const int64_t now = UnixSeconds();
+  auto baselines = std::make_shared<BudgetBaselines>();
+  auto add = [&](const std::optional<LimitScope>& scope, int64_t period_start,
+                 const std::string& zone) {
+    if (!scope || scope->budget <= 0) {
+      return;
+    }
+    SpendSumFilter filter;
+    filter.zone = zone;
+    filter.from_ms = period_start * 1000;
+    auto total = store_->SumSpend(filter);
+    if (!total) {
+      throw std::runtime_error("store: cannot read the spend of budget \"" + scope->id +
+                               "\": " + total.error().message);
+    }
+    baselines->push_back({scope->id, scope->period_end, total->cost});
+  };
+  const BudgetBaselines none;
+  for (const ZoneConfig& zone : config.zones) {
+    auto scope = ZoneScope(zone, none, now);
+    if (scope && scope->budget > 0) {
+      add(scope, EpochPeriodStart(zone.budget_duration, now), zone.name);
+    }
+  }
+  auto global = GlobalScope(config.budget, none, now);
+  if (global) {
+    add(global, global->period_end - 86'400, "");
+  }
+  baselines_ = std::move(baselines);
 }
 
 void Runtime::Maintain(const std::stop_token& stop) {

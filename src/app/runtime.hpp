@@ -73,11 +73,18 @@ class Runtime final : public AdminControl {
   Store* store() override { return store_.get(); }
   std::shared_ptr<const KeyTable> Keys() const override { return keys_.load(); }
   Status ReloadKeys() override;
+  Result<std::string> BudgetStatsJson() override;
+  Status ResetBudget(std::string_view scope_kind, std::string_view id) override;
 
  private:
   // Opens the request log ([log]) and, with a store, the spend writer fed by it, replaying what
   // the store is missing. Throws (startup) on an unusable encryption key or a failed replay.
   void OpenRequestLog(const Config& config);
+  // The scopes of every budget in effect (keys, teams, zones, global) at `now` (unix seconds).
+  std::vector<LimitScope> BudgetScopes(int64_t now) const;
+  // The store's spend in the current period of the config's zone and global budgets, read once
+  // at startup (after the log replay), so a restart does not forget what today already cost.
+  void LoadBaselines(const Config& config);
   // The maintenance loop: once a second, budget periods that ended are reset in the store.
   void Maintain(const std::stop_token& stop);
   // What every snapshot shares, with `priorities` as the run-time `auto` list.

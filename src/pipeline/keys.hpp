@@ -50,6 +50,8 @@ class KeyTable {
                                                std::vector<TeamRecord> teams);
 
   std::size_t size() const { return keys_.size(); }
+  const std::vector<KeyRecord>& keys() const { return keys_; }
+  const std::vector<TeamRecord>& teams() const { return teams_; }
   const KeyRecord* FindByHash(std::string_view hash) const;
 
   // The decision for one request presenting `presented` for `model` at `now_unix` seconds.

@@ -147,6 +147,26 @@ int64_t EpochPeriodEnd(std::string_view duration, int64_t now) {
   return sys_days{end}.time_since_epoch().count() * kDay;
 }
 
+int64_t EpochPeriodStart(std::string_view duration, int64_t now) {
+  auto d = ParseBudgetDuration(duration);
+  if (!d || now < 0) {
+    return 0;
+  }
+  if (d->months == 0) {
+    return (now / d->seconds) * d->seconds;
+  }
+  using std::chrono::days;
+  using std::chrono::sys_days;
+  const std::chrono::year_month_day date{sys_days{days{now / kDay}}};
+  const int64_t months_since = ((static_cast<int64_t>(static_cast<int>(date.year())) - 1970) * 12) +
+                               static_cast<int64_t>(static_cast<unsigned>(date.month())) - 1;
+  const int64_t start_index = (months_since / d->months) * d->months;
+  const std::chrono::year_month_day start{
+      std::chrono::year{static_cast<int>(1970 + (start_index / 12))},
+      std::chrono::month{static_cast<unsigned>((start_index % 12) + 1)}, std::chrono::day{1}};
+  return sys_days{start}.time_since_epoch().count() * kDay;
+}
+
 void CollectLimitScopes(const Caller* caller, const ZoneConfig* zone, const Route& route,
                         const BudgetConfig& budget, const BudgetBaselines& baselines, int64_t now,
                         std::vector<LimitScope>& out) {

@@ -31,6 +31,8 @@ namespace baton {
 // The end (unix seconds) of the period containing `now` for a duration in budget syntax ("30s",
 // "12h", "1d", "1mo") counted from 1970-01-01 UTC; 0 for an invalid duration.
 int64_t EpochPeriodEnd(std::string_view duration, int64_t now);
+// The start of that period (0 for an invalid duration).
+int64_t EpochPeriodStart(std::string_view duration, int64_t now);
 
 // One scope each, or nullopt when it has no limit at all. A key's or team's period comes from
 // its record; a zone's and the global budget's from `now` (their spend at startup from
@@ -39,8 +41,8 @@ std::optional<LimitScope> KeyScope(const KeyRecord& key, int64_t now);
 std::optional<LimitScope> TeamScope(const TeamRecord& team, int64_t now);
 std::optional<LimitScope> ZoneScope(const ZoneConfig& zone, const BudgetBaselines& baselines,
                                     int64_t now);
-std::optional<LimitScope> GlobalScope(const BudgetConfig& budget,
-                                      const BudgetBaselines& baselines, int64_t now);
+std::optional<LimitScope> GlobalScope(const BudgetConfig& budget, const BudgetBaselines& baselines,
+                                      int64_t now);
 
 // The scopes that apply, appended to `out` (cleared first): key and team (when the caller has a
 // virtual key and they carry limits or a budget), zone (when it has limits or a budget), the

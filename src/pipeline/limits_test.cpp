@@ -16,6 +16,10 @@ TEST(EpochPeriodEndTest, FixedDurationsAndCalendarMonths) {
   EXPECT_EQ(EpochPeriodEnd("2mo", kNow), 1'767'225'600);  // Nov–Dec
   EXPECT_EQ(EpochPeriodEnd("12mo", kNow), 1'767'225'600);
   EXPECT_EQ(EpochPeriodEnd("bogus", kNow), 0);
+  EXPECT_EQ(EpochPeriodStart("1d", kNow), 1'764'547'200);
+  EXPECT_EQ(EpochPeriodStart("1mo", kNow), 1'764'547'200);  // 2025-12-01
+  EXPECT_EQ(EpochPeriodStart("3mo", kNow), 1'759'276'800);  // 2025-10-01
+  EXPECT_EQ(EpochPeriodStart("30s", 95), 90);
 }
 
 Route RouteNamed(std::string name, int64_t rpm = 0, int64_t tpm = 0) {

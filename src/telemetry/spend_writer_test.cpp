@@ -232,6 +232,7 @@ class FlakyStore final : public Store {
   Result<std::vector<SpendTotal>> SpendByTeam(const SpendAggregateFilter& f) override {
     return inner_.SpendByTeam(f);
   }
+  Result<SpendTotal> SumSpend(const SpendSumFilter& f) override { return inner_.SumSpend(f); }
   Result<BudgetResetResult> ResetBudgets(int64_t now) override { return inner_.ResetBudgets(now); }
   Result<SchemaInfo> Schema() override { return inner_.Schema(); }
 

@@ -194,3 +194,45 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('budget stats and reset', () => {
+  test('/budget/stats shows the live accounts; /budget/reset frees a key; zone spend survives a restart', async () => {
+    const mock = await startMock();
+    const home = tempDir('baton-e2e-budget-stats-');
+    const env = { HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_STATE_HOME: path.join(home, 'state') };
+    const extra = { 'zones.clinic': { max_budget: 100, budget_duration: '1d' }, budget: { daily: 500 } };
+    let baton = await startBaton(config(mock.port, extra), { env });
+    const key = await newKey(baton, { key_alias: 'stats', max_budget: 0.0001 });
+    let spent = 0;
+    let refused = null;
+    for (let i = 0; i < 10 && !refused; i++) {
+      const r = await ask(baton, key, { model: 'priced', max_tokens: 8 }, { 'x-maestro-zone': 'clinic' });
+      if (r.status === 200) spent += microCost(r.json.usage);
+      else refused = r;
+    }
+    assert.ok(refused && spent > 0);
+    const stats = await (await fetch(`${baton.url}/budget/stats`, { headers: AUTH })).json();
+    const byScope = (scope, id) => stats.budgets.find((b) => b.scope === scope && (id === undefined || b.id === id));
+    const k = byScope('key');
+    assert.ok(k, JSON.stringify(stats));
+    assert.equal(k.key_alias, 'stats');
+    assert.equal(Math.round(k.spend * 1e6), spent, 'settled spend of the key');
+    assert.equal(k.max_budget, 0.0001);
+    assert.equal(Math.round(byScope('zone', 'clinic').spend * 1e6), spent);
+    assert.equal(Math.round(byScope('global', '').spend * 1e6), spent);
+    assert.ok(!JSON.stringify(stats).includes(key), 'never the key');
+
+    const reset = await postJSON(`${baton.url}/budget/reset`, { key }, { headers: AUTH });
+    assert.equal(reset.status, 200, reset.text);
+    assert.equal((await ask(baton, key, { model: 'priced', max_tokens: 8 })).status, 200, 'room again after the reset');
+
+    // A restart reads the zone's and the day's spend back from the store.
+    await baton.stop();
+    baton = await startBaton(config(mock.port, extra), { env });
+    const after = await (await fetch(`${baton.url}/budget/stats`, { headers: AUTH })).json();
+    const zone = after.budgets.find((b) => b.scope === 'zone');
+    assert.equal(Math.round(zone.spend * 1e6), spent, `zone spend after restart: ${JSON.stringify(zone)}`);
+    const global = after.budgets.find((b) => b.scope === 'global');
+    assert.ok(Math.round(global.spend * 1e6) > spent, 'the global budget also counts the request after the reset');
+  });
+});
