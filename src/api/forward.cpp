@@ -600,8 +600,12 @@ class Forwarder {
   // could lose.
   Awaitable<void> Record(bool wait, int status = 0);
   ~Forwarder() {
-    Account();
-    (void)RecordNow();
+    // Run never ended (the server is shutting down): settle and record what is known.
+    try {
+      Account();
+      (void)RecordNow();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing can be done in a destructor
+    }
   }
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
@@ -643,31 +647,30 @@ class Forwarder {
   const canon::Codec& client_codec_;
   const SteadyTime deadline_;
   const ZoneConfig* zone_ = nullptr;
-  int attempts_ = 0;
-  bool context_exceeded_ = false;
+  const Deployment* last_deployment_ = nullptr;
+  int64_t last_prompt_estimate_ = 0;             // tokens the last attempt counted against its tpm
+  const Deployment* answered_ = nullptr;         // the deployment whose answer the client got
+  int64_t prompt_estimate_ = 0;                  // tokens: the client's body bytes / 4
+  int64_t output_cap_ = 0;                       // max output tokens imposed by a budget (0 = none)
+  const SteadyTime started_ = SteadyClockNow();  // for the record's latency
+  // Limits and budgets (pipeline/limits.hpp): the scopes counted, the admission to settle.
+  std::vector<LimitScope> scopes_;
+  std::string model_asked_;  // before task and zone defaults replaced it
+  std::string error_code_;   // of the last error answered, "" on success
   // The last failure, for the answer when everything failed.
   Failure last_;
-  const Deployment* last_deployment_ = nullptr;
-  int retry_after_s_ = 0;             // from the plan, when nothing could be tried
-  int64_t last_prompt_estimate_ = 0;  // tokens the last attempt counted against its tpm
   // Routes built per request (direct "provider/model" ids) live as long as the forwarder, so
   // answered_ stays valid for the accounting at the end.
   Route scratch_;
   Route fallback_scratch_;
-  const Deployment* answered_ = nullptr;
-  // Limits and budgets (pipeline/limits.hpp): the scopes counted, the admission to settle.
-  std::vector<LimitScope> scopes_;
   Admission admission_;
-  bool admitted_ = false;
-  int64_t prompt_estimate_ = 0;  // tokens: the client's body bytes / 4
-  int64_t output_cap_ = 0;       // max output tokens imposed by a budget (0 = none)
-  bool accounted_ = false;
-  // The request record (telemetry/request_log.hpp).
-  const SteadyTime started_ = SteadyClockNow();
-  std::string model_asked_;  // before task and zone defaults replaced it
+  int attempts_ = 0;
+  int retry_after_s_ = 0;  // from the plan, when nothing could be tried
   int fallbacks_ = 0;
-  std::string error_code_;  // of the last error answered, "" on success
-  bool recorded_ = false;
+  bool context_exceeded_ = false;
+  bool admitted_ = false;
+  bool accounted_ = false;
+  bool recorded_ = false;  // the request log has this request's record
 };
 
 void Forwarder::AddBatonHeaders(const Deployment& d, HttpHeaders& headers) const {

@@ -28,10 +28,10 @@ namespace baton {
 // What a stream delivered to the client, to bill a stream the upstream cut before its usage
 // report: for what was streamed, never for nothing and never for the whole.
 struct StreamTally {
-  int64_t chunks = 0;          // content events relayed (about one token each)
-  int64_t text_bytes = 0;      // text and tool-argument bytes among them (decoded streams only)
-  bool complete = false;       // the upstream ended the stream normally
-  SteadyTime first_content{};  // when the response head went out (time to first token)
+  int64_t chunks = 0;        // content events relayed (about one token each)
+  int64_t text_bytes = 0;    // text and tool-argument bytes among them (decoded streams only)
+  bool complete = false;     // the upstream ended the stream normally
+  SteadyTime first_content;  // when the response head went out (time to first token)
 };
 
 struct Exchange {
