@@ -1,14 +1,14 @@
 // Teams, spend and budget admin endpoints (issue 5, item 2) in LiteLLM's shapes, against a real
 // baton with a master key and its SQLite store: /team/new|update|info|list|delete (team keys
-// follow their team), /spend/logs|keys|teams (shapes; the store has no spend rows until the
-// spend writer is wired, so rows are checked at unit level), /budget/stats|reset; every one of
-// them refuses virtual keys and callers without a key.
+// follow their team), /spend/logs|keys|teams (the rows of requests made through the gateway with
+// a team key, paging by the x-next-cursor header), /budget/stats|reset; every one of them refuses
+// virtual keys and callers without a key.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import OpenAI from 'openai';
 import {
-  assertOpenAIError, batonConfig, getJSON, postJSON, startBaton, startMock, tempDir,
+  assertOpenAIError, batonConfig, getJSON, pollUntil, postJSON, startBaton, startMock, tempDir,
 } from './support/harness.mjs';
 
 const MASTER = 'sk-master-admin-api-e2e-1';
@@ -17,8 +17,14 @@ const AUTH = { authorization: `Bearer ${MASTER}` };
 async function start() {
   const mock = await startMock();
   const home = tempDir('baton-e2e-admin-home-');
-  const env = { HOME: home, XDG_DATA_HOME: path.join(home, 'data') };
-  const baton = await startBaton(batonConfig({ mockPort: mock.port, server: { master_key: MASTER } }), { env });
+  const env = { HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_STATE_HOME: path.join(home, 'state') };
+  const baton = await startBaton(batonConfig({
+    mockPort: mock.port,
+    server: { master_key: MASTER },
+    models: {
+      priced: { deployments: [{ target: 'mock/mock-gpt', input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }] },
+    },
+  }), { env });
   return { mock, baton };
 }
 
@@ -101,35 +107,86 @@ describe('admin API: teams, spend, budgets', () => {
     assert.equal((await post(baton, '/team/delete', { team_ids: [team.team_id] })).status, 404);
   });
 
-  test('spend endpoints answer LiteLLM-shaped arrays; dates and paging are validated', async () => {
+  test('spend endpoints: rows of gateway requests, newest first, cursor paging, totals per key and team', async () => {
     const { baton } = await start();
-    const gen = await post(baton, '/key/generate', { key_alias: 'spender' });
-    const { key, token } = gen.json;
-    const client = new OpenAI({ apiKey: key, baseURL: `${baton.url}/v1`, maxRetries: 0 });
-    await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'hi' }] });
-
-    for (const q of ['', `?api_key=${key}`, `?api_key=${token}&start_date=2025-01-01&end_date=2099-12-31`,
-      '?team_id=t&page_size=10&page=1', '?start_date=2025-06-02T10:00:00Z&end_date=2025-06-03T00:00:00%2B02:00']) {
-      const res = await get(baton, `/spend/logs${q}`);
-      assert.equal(res.status, 200, `${q}: ${res.text}`);
-      assert.ok(Array.isArray(res.json), `${q}: a bare array`);
-      for (const row of res.json) {
-        for (const field of ['request_id', 'api_key', 'spend', 'total_tokens', 'prompt_tokens', 'completion_tokens',
-          'startTime', 'endTime', 'model', 'model_group', 'metadata']) {
-          assert.ok(field in row, `${field} in a spend row`);
-        }
-      }
-    }
-    for (const p of ['/spend/keys', '/spend/keys?start_date=2025-01-01&team_id=x', '/spend/teams', '/spend/teams?end_date=2099-01-01']) {
+    // Empty store: bare empty arrays.
+    for (const p of ['/spend/logs', '/spend/keys', '/spend/teams']) {
       const res = await get(baton, p);
       assert.equal(res.status, 200, `${p}: ${res.text}`);
-      assert.ok(Array.isArray(res.json), p);
+      assert.deepEqual(res.json, [], p);
     }
+    await post(baton, '/team/new', { team_id: 'payers', team_alias: 'Payers' });
+    const gen = await post(baton, '/key/generate', { key_alias: 'spender', team_id: 'payers' });
+    const { key, token } = gen.json;
+    const client = new OpenAI({ apiKey: key, baseURL: `${baton.url}/v1`, maxRetries: 0 });
+    const usages = [];
+    for (let i = 0; i < 3; i += 1) {
+      const done = await client.chat.completions.create({ model: 'priced', max_tokens: 8, messages: [{ role: 'user', content: `hi ${i}` }] });
+      usages.push(done.usage);
+    }
+    const expectedMicro = usages.reduce((sum, u) => sum + u.prompt_tokens + 2 * u.completion_tokens, 0);
+
+    // The spend writer is batched: wait for the three rows.
+    let rows = [];
+    await pollUntil(async () => {
+      rows = (await get(baton, `/spend/logs?api_key=${key}`)).json;
+      return rows.length === 3;
+    }, { timeoutMs: 5000 });
+    assert.equal(rows.length, 3, JSON.stringify(rows));
+    const times = rows.map((r) => Date.parse(r.endTime));
+    assert.deepEqual([...times].sort((x, y) => y - x), times, 'newest first');
+    let micro = 0;
+    for (const row of rows) {
+      assert.equal(row.api_key, token, 'the hash, never the key');
+      assert.equal(row.team_id, 'payers');
+      assert.equal(row.model_group, 'priced');
+      assert.equal(row.model, 'mock-gpt');
+      assert.equal(row.metadata.deployment, 'mock/mock-gpt');
+      assert.equal(row.metadata.status, 200);
+      assert.equal(typeof row.metadata.latency_ms, 'number');
+      assert.equal(row.total_tokens, row.prompt_tokens + row.completion_tokens);
+      assert.ok(row.prompt_tokens > 0 && row.completion_tokens > 0, JSON.stringify(row));
+      assert.ok(Date.parse(row.startTime) <= Date.parse(row.endTime));
+      assert.equal(typeof row.spend, 'number');
+      micro += Math.round(row.spend * 1e6);
+      assert.ok(!JSON.stringify(row).includes(key));
+    }
+    assert.equal(micro, expectedMicro, 'spend per row = the deployment prices × the tokens');
+
+    // By hash, by team, by date; other filters find nothing.
+    assert.equal((await get(baton, `/spend/logs?key=${token}`)).json.length, 3);
+    assert.equal((await get(baton, '/spend/logs?team_id=payers')).json.length, 3);
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal((await get(baton, `/spend/logs?start_date=${today}&end_date=${today}`)).json.length, 3);
+    assert.equal((await get(baton, '/spend/logs?end_date=2020-01-01')).json.length, 0);
+    assert.equal((await get(baton, '/spend/logs?team_id=other')).json.length, 0);
+
+    // Cursor paging through the x-next-cursor header.
+    let res = await get(baton, '/spend/logs?page_size=2');
+    assert.equal(res.json.length, 2);
+    const cursor = res.headers.get('x-next-cursor');
+    assert.ok(cursor, 'a next cursor when more rows match');
+    res = await get(baton, `/spend/logs?page_size=2&cursor=${encodeURIComponent(cursor)}`);
+    assert.equal(res.json.length, 1);
+    assert.equal(res.headers.get('x-next-cursor'), null);
+    assert.deepEqual(res.json[0], rows[2]);
+
+    res = await get(baton, '/spend/keys');
+    assert.equal(res.status, 200, res.text);
+    const mine = res.json.find((k) => k.api_key === token);
+    assert.ok(mine, res.text);
+    assert.equal(mine.key_alias, 'spender');
+    assert.equal(mine.requests, 3);
+    assert.equal(Math.round(mine.spend * 1e6), expectedMicro);
+    res = await get(baton, '/spend/teams');
+    assert.deepEqual(res.json.map((t) => [t.team_id, t.team_alias, t.requests]), [['payers', 'Payers', 3]]);
+    assert.equal((await get(baton, `/spend/keys?team_id=payers&start_date=${today}`)).json.length, 1);
+
     for (const q of ['?start_date=yesterday', '?end_date=2025-13-01', '?page_size=0', '?page_size=5000', '?cursor=nope']) {
       const res = await get(baton, `/spend/logs${q}`);
       assertOpenAIError(res, 400);
     }
-    const res = await postJSON(`${baton.url}/spend/logs`, {}, { headers: AUTH });
+    res = await postJSON(`${baton.url}/spend/logs`, {}, { headers: AUTH });
     assert.equal(res.status, 405);
     assert.equal(res.headers.get('allow'), 'GET');
   });
