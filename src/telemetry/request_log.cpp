@@ -60,6 +60,7 @@ RequestLog::RequestLog(RequestLogOptions options) : options_(std::move(options))
   if (options_.max_batch == 0) {
     options_.max_batch = 1;
   }
+  incoming_.reserve(1024);  // Append rarely reallocates (the writer swaps the buffers)
 }
 
 RequestLog::~RequestLog() {
@@ -175,6 +176,13 @@ void RequestLog::Close() {
   }
   CloseFile();
   {
+    // Never started: what was queued cannot be written; count it.
+    std::lock_guard lock(mu_);
+    stats_.dropped += incoming_.size();
+    queued_ -= incoming_.size();
+    incoming_.clear();
+  }
+  {
     std::lock_guard lock(mu_);
     writer_done_ = true;
   }
@@ -236,6 +244,8 @@ void RequestLog::SetFailed(const std::string& why) {
 }
 
 void RequestLog::Run() {
+  std::vector<Entry> taken;
+  taken.reserve(1024);
   for (;;) {
     bool closing = false;
     {
@@ -245,11 +255,13 @@ void RequestLog::Run() {
       } else {
         cv_.wait_for(lock, options_.retry_interval, [this] { return closing_; });
       }
-      for (Entry& e : incoming_) {
-        backlog_.push_back(std::move(e));
-      }
-      incoming_.clear();
+      // Swap, not move under the lock: Append waits on this mutex.
+      taken.clear();
+      taken.swap(incoming_);
       closing = closing_;
+    }
+    for (Entry& e : taken) {
+      backlog_.push_back(std::move(e));
     }
     if (backlog_.empty()) {
       if (!healthy_.load(std::memory_order_acquire) && EnsureOpen(options_.now_ms())) {
@@ -522,7 +534,11 @@ bool RequestLog::WriteBacklog() {
     bool rotate = false;
     std::size_t n = 0;
     while (n < backlog_.size() && n < options_.max_batch) {
-      std::string body = ToJsonLine(backlog_[n].record);
+      RequestRecord& record = backlog_[n].record;
+      if (!record.content.empty()) {
+        record.content = options_.content ? Redact(record.content) : std::string();
+      }
+      std::string body = ToJsonLine(record);
       std::string json;
       json.reserve(body.size() + 80);
       json.append(R"({"prev":")").append(chain).append("\",").append(body, 1);
