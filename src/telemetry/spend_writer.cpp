@@ -36,6 +36,7 @@ void SpendWriter::OnBatch(const WrittenBatch& batch) {
       // log, and the writer replays it from the checkpoint once the store works again.
       overflowed_ += pending_.size() + items.size();
       pending_.clear();
+      ++generation_;
       overflow_ = true;
     } else {
       for (Item& item : items) {
@@ -140,6 +141,7 @@ void SpendWriter::Run() {
     LogPosition last;
     std::string last_hash;
     bool closing = false;
+    uint64_t generation = 0;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return !pending_.empty() || overflow_ || closing_; });
@@ -162,6 +164,10 @@ void SpendWriter::Run() {
           done_cv_.notify_all();
           break;
         }
+        // E.g. the log cannot be read right now: try again later, not in a tight loop.
+        std::fprintf(stderr, "baton: spend writer: %s; retrying\n",
+                     replayed.error().message.c_str());
+        cv_.wait_for(lock, options_.retry_interval, [this] { return closing_; });
         continue;
       }
       if (pending_.empty()) {
@@ -172,6 +178,9 @@ void SpendWriter::Run() {
       cv_.wait_until(lock, deadline, [this] {
         return pending_.size() >= options_.max_batch || closing_ || flush_;
       });
+      if (overflow_ || pending_.empty()) {
+        continue;  // an overflow let go of pending_ while we waited: replay instead
+      }
       std::size_t n = std::min(pending_.size(), options_.max_batch);
       batch.clear();
       for (std::size_t i = 0; i < n; ++i) {
@@ -180,9 +189,14 @@ void SpendWriter::Run() {
       last = pending_[n - 1].position;
       last_hash = pending_[n - 1].hash;
       closing = closing_;
+      generation = generation_;
     }
     Status s = StoreBatch(batch, last, last_hash);
     std::unique_lock lock(mu_);
+    if (generation != generation_) {
+      // An overflow let go of pending_ (this batch included) meanwhile: the replay covers it.
+      continue;
+    }
     if (s.ok()) {
       pending_.erase(pending_.begin(),
                      pending_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
@@ -199,8 +213,9 @@ void SpendWriter::Run() {
                    "baton: spend writer: closing with %zu records not stored (%s); they are "
                    "replayed from the request log at the next start\n",
                    pending_.size(), s.error().message.c_str());
-      settled_ += pending_.size();
+      settled_ += pending_.size() + overflowed_;
       pending_.clear();
+      overflowed_ = 0;
       done_cv_.notify_all();
       break;
     }

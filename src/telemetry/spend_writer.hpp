@@ -98,6 +98,7 @@ class SpendWriter {
   bool flush_ = false;               // guarded by mu_
   bool overflow_ = false;            // records were dropped from memory: replay the log
   uint64_t overflowed_ = 0;          // how many; guarded by mu_
+  uint64_t generation_ = 0;          // bumped when an overflow lets go of pending_; guarded by mu_
   bool closing_ = false;             // guarded by mu_
   SpendWriterStats stats_;           // guarded by mu_
   std::thread thread_;
