@@ -22,8 +22,8 @@ namespace {
 
 void InitSodium() {
   // sodium_init is idempotent and thread-safe; a static makes it once per process.
-  static const int kInit = sodium_init();
-  (void)kInit;
+  static const int init = sodium_init();
+  (void)init;
 }
 
 constexpr std::size_t kNonceBytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
@@ -31,6 +31,11 @@ constexpr std::size_t kTagBytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 
 Error Unavailable(const std::string& message) {
   return {ErrorKind::kUnavailable, message, "request_log_unavailable"};
+}
+
+// strerror is not thread-safe; the category's message is.
+std::string ErrnoText(int err) {
+  return std::generic_category().message(err);
 }
 
 std::string Where(const std::string& file, int64_t line) {
@@ -44,7 +49,7 @@ std::string Sha256Hex(std::string_view bytes) {
   std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
   crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
                      bytes.size());
-  std::string hex(digest.size() * 2 + 1, '\0');
+  std::string hex((digest.size() * 2) + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
   hex.pop_back();
   return hex;
@@ -99,7 +104,7 @@ std::string EncryptLine(const LogKey& key, std::string_view json_line) {
 
 Result<std::string> DecryptLine(const LogKey& key, std::string_view stored_line) {
   InitSodium();
-  std::string raw(stored_line.size() / 4 * 3 + 3, '\0');
+  std::string raw((stored_line.size() / 4 * 3) + 3, '\0');
   std::size_t len = 0;
   const char* end = nullptr;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(),
@@ -154,10 +159,10 @@ std::optional<std::pair<int, int>> ParseLogFileName(std::string_view name) {
 }
 
 int UtcDay(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  auto t = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+  return ((tm.tm_year + 1900) * 10000) + ((tm.tm_mon + 1) * 100) + tm.tm_mday;
 }
 
 Result<std::vector<std::string>> ListLogFiles(const std::string& dir) {
@@ -226,7 +231,7 @@ Status ForEachStoredLine(const std::string& dir, const std::string& file, uint64
                          bool* incomplete) {
   std::ifstream in(dir + "/" + file, std::ios::binary);
   if (!in) {
-    return Unavailable("cannot open " + dir + "/" + file + ": " + std::strerror(errno));
+    return Unavailable("cannot open " + dir + "/" + file + ": " + ErrnoText(errno));
   }
   if (offset > 0) {
     in.seekg(static_cast<std::streamoff>(offset));
@@ -248,7 +253,7 @@ Status ForEachStoredLine(const std::string& dir, const std::string& file, uint64
     }
   }
   if (in.bad()) {
-    return Unavailable("cannot read " + dir + "/" + file + ": " + std::strerror(errno));
+    return Unavailable("cannot read " + dir + "/" + file + ": " + ErrnoText(errno));
   }
   return OkStatus();
 }
@@ -288,8 +293,10 @@ Status ReadRequestLog(const std::string& dir, const LogKey* key, const LogPositi
     if (!started) {
       if (file == from.file) {
         offset = from.offset;
-        first_line_no = offset > 0 ? LinesBefore(dir + "/" + file, offset) + 1 : 1;
-      } else if (!from_day || *ParseLogFileName(file) < *from_day) {
+        std::string path = dir;
+        path.append("/").append(file);
+        first_line_no = offset > 0 ? LinesBefore(path, offset) + 1 : 1;
+      } else if (auto day = ParseLogFileName(file); !from_day || !day || *day < *from_day) {
         continue;  // before the position
       }
       started = true;
@@ -415,19 +422,19 @@ Status WriteCheckpoint(const std::string& dir, const ChainAnchor& checkpoint) {
                      std::to_string(checkpoint.position.offset) + " " + checkpoint.hash + "\n";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Unavailable("cannot write " + tmp + ": " + std::strerror(errno));
+    return Unavailable("cannot write " + tmp + ": " + ErrnoText(errno));
   }
   ssize_t n = ::write(fd, text.data(), text.size());
   int err = errno;
   ::close(fd);
   if (n != static_cast<ssize_t>(text.size())) {
     ::unlink(tmp.c_str());
-    return Unavailable("cannot write " + tmp + ": " + std::strerror(n < 0 ? err : ENOSPC));
+    return Unavailable("cannot write " + tmp + ": " + ErrnoText(n < 0 ? err : ENOSPC));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     err = errno;
     ::unlink(tmp.c_str());
-    return Unavailable("cannot rename " + tmp + ": " + std::strerror(err));
+    return Unavailable("cannot rename " + tmp + ": " + ErrnoText(err));
   }
   return OkStatus();
 }

@@ -4,12 +4,15 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <ranges>
+#include <system_error>
 #include <utility>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
@@ -38,8 +41,9 @@ int64_t SystemNowMs() {
       .count();
 }
 
+// strerror is not thread-safe; the category's message is.
 std::string Errno(int err) {
-  return std::strerror(err);
+  return std::generic_category().message(err);
 }
 
 void Complete(std::unique_ptr<RequestLog::Waiter>& w, Status status);
@@ -56,10 +60,14 @@ RequestLog::RequestLog(RequestLogOptions options) : options_(std::move(options))
   if (options_.max_batch == 0) {
     options_.max_batch = 1;
   }
+  incoming_.reserve(1024);  // Append rarely reallocates (the writer swaps the buffers)
 }
 
 RequestLog::~RequestLog() {
-  Close();
+  try {
+    Close();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): nothing left to report to
+  }
 }
 
 void RequestLog::OnWritten(std::function<void(std::span<const RequestRecord>)> callback) {
@@ -105,18 +113,18 @@ Result<uint64_t> RequestLog::Append(RequestRecord record) {
 
 Awaitable<Status> RequestLog::Written(uint64_t seq) {
   if (seq <= written_seq_.load(std::memory_order_acquire)) {
-    co_return OkStatus();
+    co_return OkStatus();  // no suspension
   }
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(Status)>(
+  co_return co_await asio::async_initiate<const asio::deferred_t&, void(Status)>(
       [this, seq](auto handler) {
         asio::any_io_executor work = asio::prefer(asio::get_associated_executor(handler),
-                                                  asio::execution::outstanding_work.tracked);
+                                                  asio::execution::outstanding_work_t::tracked);
         // Constructed in place: Boost 1.81's any_completion_handler move assignment recurses.
         std::unique_ptr<Waiter> w(new Waiter{
             asio::any_completion_handler<void(Status)>(std::move(handler)), std::move(work)});
         RegisterWaiter(seq, std::move(w));
       },
-      asio::use_awaitable);
+      asio::deferred);
 }
 
 void RequestLog::RegisterWaiter(uint64_t seq, std::unique_ptr<Waiter> waiter) {
@@ -167,6 +175,13 @@ void RequestLog::Close() {
     writer_.join();
   }
   CloseFile();
+  {
+    // Never started: what was queued cannot be written; count it.
+    std::lock_guard lock(mu_);
+    stats_.dropped += incoming_.size();
+    queued_ -= incoming_.size();
+    incoming_.clear();
+  }
   {
     std::lock_guard lock(mu_);
     writer_done_ = true;
@@ -229,6 +244,8 @@ void RequestLog::SetFailed(const std::string& why) {
 }
 
 void RequestLog::Run() {
+  std::vector<Entry> taken;
+  taken.reserve(1024);
   for (;;) {
     bool closing = false;
     {
@@ -238,11 +255,13 @@ void RequestLog::Run() {
       } else {
         cv_.wait_for(lock, options_.retry_interval, [this] { return closing_; });
       }
-      for (Entry& e : incoming_) {
-        backlog_.push_back(std::move(e));
-      }
-      incoming_.clear();
+      // Swap, not move under the lock: Append waits on this mutex.
+      taken.clear();
+      taken.swap(incoming_);
       closing = closing_;
+    }
+    for (Entry& e : taken) {
+      backlog_.push_back(std::move(e));
     }
     if (backlog_.empty()) {
       if (!healthy_.load(std::memory_order_acquire) && EnsureOpen(options_.now_ms())) {
@@ -320,7 +339,7 @@ bool ReadTail(const std::string& path, Tail& tail, std::string& why) {
     return false;
   }
   tail.size = static_cast<uint64_t>(st.st_size);
-  std::size_t window = 64 * 1024;
+  std::size_t window = std::size_t{64} * 1024;
   std::string buf;
   for (;;) {
     uint64_t start = tail.size > window ? tail.size - window : 0;
@@ -382,8 +401,8 @@ bool RequestLog::EnsureOpen(int64_t now_ms) {
     }
     std::string chain(kChainGenesis);
     std::optional<std::pair<std::string, Tail>> newest;
-    for (auto it = files->rbegin(); it != files->rend(); ++it) {
-      std::string path = options_.dir + "/" + *it;
+    for (const std::string& name : std::ranges::reverse_view(*files)) {
+      std::string path = options_.dir + "/" + name;
       Tail tail;
       std::string why;
       if (!ReadTail(path, tail, why)) {
@@ -402,7 +421,7 @@ bool RequestLog::EnsureOpen(int64_t now_ms) {
         tail.size = tail.complete_size;
       }
       if (!newest) {
-        newest.emplace(*it, tail);
+        newest.emplace(name, tail);
       }
       if (tail.found) {
         chain = Sha256Hex(tail.last_line);
@@ -411,9 +430,9 @@ bool RequestLog::EnsureOpen(int64_t now_ms) {
     }
     chain_ = chain;
     if (newest) {
-      auto parsed = ParseLogFileName(newest->first);
-      bool same_day = !options_.rotate_daily || parsed->first == today;
-      if (same_day && newest->second.size < options_.max_size) {
+      auto parsed = ParseLogFileName(newest->first);  // listed files always parse
+      bool same_day = parsed && (!options_.rotate_daily || parsed->first == today);
+      if (parsed && same_day && newest->second.size < options_.max_size) {
         return OpenExisting(newest->first, parsed->first, parsed->second);
       }
     }
@@ -453,7 +472,7 @@ bool RequestLog::OpenNewFile(int day) {
   int index = 0;
   for (const std::string& f : *files) {
     auto parsed = ParseLogFileName(f);
-    if (parsed->first == day) {
+    if (parsed && parsed->first == day) {
       index = std::max(index, parsed->second + 1);
     }
   }
@@ -515,7 +534,11 @@ bool RequestLog::WriteBacklog() {
     bool rotate = false;
     std::size_t n = 0;
     while (n < backlog_.size() && n < options_.max_batch) {
-      std::string body = ToJsonLine(backlog_[n].record);
+      RequestRecord& record = backlog_[n].record;
+      if (!record.content.empty()) {
+        record.content = options_.content ? Redact(record.content) : std::string();
+      }
+      std::string body = ToJsonLine(record);
       std::string json;
       json.reserve(body.size() + 80);
       json.append(R"({"prev":")").append(chain).append("\",").append(body, 1);

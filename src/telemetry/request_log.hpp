@@ -44,8 +44,11 @@ struct RequestLogOptions {
   uint64_t max_size = 100'000'000;    // rotate before a file would pass this many bytes
   bool rotate_daily = true;           // new file when the UTC day changes
   std::optional<LogKey> encrypt_key;  // encrypt each line at rest
-  std::size_t queue = 65536;          // records queued (not yet written) at most
-  bool fsync = false;                 // fdatasync after each batch before it counts as written
+  // [log] content: false drops RequestRecord::content; true keeps it, passed through Redact()
+  // (on the writer thread, so callers need not).
+  bool content = false;
+  std::size_t queue = 65536;  // records queued (not yet written) at most
+  bool fsync = false;         // fdatasync after each batch before it counts as written
   std::chrono::milliseconds retry_interval{1000};  // between attempts while failing
   std::size_t max_batch = 4096;                    // records per write at most
   // Unix milliseconds now; injectable for rotation tests.

@@ -370,6 +370,7 @@ TEST(RequestLogTest, DiskFullTurnsUnhealthyKeepsRecordsAndRecovers) {
     ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
   } unmount{dir};
   RequestLogOptions o = Options(dir + "/logs");
+  o.content = true;  // big lines fill the disk quickly
   RequestLog log(o);
   log.Start();
   ASSERT_TRUE(log.Healthy());
@@ -474,6 +475,89 @@ TEST(RequestLogTest, WrittenFailsWhileTheLogIsFailing) {
   ASSERT_FALSE(result->ok());
   EXPECT_EQ(result->error().code, "request_log_unavailable");
   log.Close();
+}
+
+// What Append costs an io thread (a move and a push under a mutex), with the writer busy on the
+// other side: printed for the record, bounded generously so that the test only fails on a real
+// regression (e.g. disk work on the caller's thread).
+void MeasureAppend(int threads_n, bool writer);
+TEST(RequestLogTest, AppendCostStaysSmall) {
+  MeasureAppend(1, false);
+  MeasureAppend(1, true);
+  MeasureAppend(4, true);
+}
+
+void MeasureAppend(int threads_n, bool writer) {
+  TempDir tmp;
+  RequestLogOptions o = Options(tmp.sub("logs"));
+  o.queue = 1'000'000;
+  RequestLog log(o);
+  if (writer) {
+    log.Start();
+  }
+  const int kThreads = threads_n;
+  constexpr int kPerThread = 25'000;
+  std::vector<std::vector<RequestRecord>> records(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      records[static_cast<std::size_t>(t)].push_back(SampleRecord((t * kPerThread) + i));
+    }
+  }
+  std::vector<double> ns_per_append(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto& mine = records[static_cast<std::size_t>(t)];
+      auto start = std::chrono::steady_clock::now();
+      for (RequestRecord& r : mine) {
+        (void)log.Append(std::move(r));
+      }
+      auto took = std::chrono::steady_clock::now() - start;
+      ns_per_append[static_cast<std::size_t>(t)] =
+          static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()) /
+          kPerThread;
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  log.Start();
+  log.Close();
+  double mean = 0;
+  for (double v : ns_per_append) {
+    mean += v / kThreads;
+  }
+  std::printf("[ info     ] Append: %.0f ns per record (%d threads, writer %s)\n", mean, kThreads,
+              writer ? "running" : "not started");
+  EXPECT_EQ(log.Stats().written, static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_LT(mean, 20'000.0);
+}
+
+TEST(RequestLogTest, ContentIsDroppedOrRedactedByConfig) {
+  TempDir tmp;
+  RequestRecord r = SampleRecord(1);
+  r.content = "user: my key is sk-proj-abcdefghijklmnopqrstuv, mail me at a@b.example";
+  RequestLogOptions off = Options(tmp.sub("off"));
+  {
+    RequestLog log(off);
+    log.Start();
+    ASSERT_TRUE(log.Append(r).ok());
+    log.Close();
+  }
+  auto records = ReadAll(tmp.sub("off"));
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].content, "");
+  RequestLogOptions on = Options(tmp.sub("on"));
+  on.content = true;
+  {
+    RequestLog log(on);
+    log.Start();
+    ASSERT_TRUE(log.Append(r).ok());
+    log.Close();
+  }
+  records = ReadAll(tmp.sub("on"));
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].content, "user: my key is sk-[REDACTED], mail me at [EMAIL]");
 }
 
 TEST(RequestLogTest, CutsATornLastLineAtStart) {

@@ -270,7 +270,7 @@ std::string Redact(std::string_view text) {
       at = out.find('@', at + 1);
     }
   }
-  result.append(out, copied, std::string::npos);
+  result.append(std::string_view(out).substr(copied));
   return result;
 }
 

@@ -29,11 +29,20 @@ void SpendWriter::OnBatch(const WrittenBatch& batch) {
   }
   {
     std::lock_guard lock(mu_);
-    for (Item& item : items) {
-      pending_.push_back(std::move(item));
-    }
     handed_ += items.size();
     stats_.received += items.size();
+    if (overflow_ || pending_.size() + items.size() > options_.max_pending) {
+      // The store has been failing for long: stop holding records in memory; they are in the
+      // log, and the writer replays it from the checkpoint once the store works again.
+      overflowed_ += pending_.size() + items.size();
+      pending_.clear();
+      ++generation_;
+      overflow_ = true;
+    } else {
+      for (Item& item : items) {
+        pending_.push_back(std::move(item));
+      }
+    }
   }
   cv_.notify_one();
 }
@@ -57,10 +66,7 @@ Status SpendWriter::StoreBatch(std::span<const SpendRecord> records, const LogPo
   return OkStatus();
 }
 
-Result<uint64_t> SpendWriter::Start() {
-  if (started_) {
-    return uint64_t{0};
-  }
+Result<uint64_t> SpendWriter::Replay(int attempts) {
   std::optional<ChainAnchor> checkpoint = ReadCheckpoint(options_.log_dir);
   LogPosition from = checkpoint ? checkpoint->position : LogPosition{};
   const LogKey* key = options_.key ? &*options_.key : nullptr;
@@ -77,12 +83,18 @@ Result<uint64_t> SpendWriter::Start() {
       if (s.ok()) {
         break;
       }
-      if (attempt >= options_.replay_attempts) {
+      bool closing = false;
+      {
+        std::unique_lock lock(mu_);
+        closing = closing_;
+      }
+      if ((attempts > 0 && attempt >= attempts) || closing) {
         return Error(s.error().kind,
                      "replaying the request log into the store: " + s.error().message,
                      s.error().code);
       }
-      std::this_thread::sleep_for(options_.retry_interval);
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, options_.retry_interval, [this] { return closing_; });
     }
     replayed += batch.size();
     batch.clear();
@@ -100,12 +112,23 @@ Result<uint64_t> SpendWriter::Start() {
   if (s.ok()) {
     s = flush();
   }
-  if (!s.ok()) {
-    return s.error();
-  }
   {
     std::lock_guard lock(mu_);
     stats_.replayed += replayed;
+  }
+  if (!s.ok()) {
+    return s.error();
+  }
+  return replayed;
+}
+
+Result<uint64_t> SpendWriter::Start() {
+  if (started_) {
+    return uint64_t{0};
+  }
+  auto replayed = Replay(options_.replay_attempts);
+  if (!replayed.ok()) {
+    return replayed;
   }
   started_ = true;
   thread_ = std::thread([this] { Run(); });
@@ -118,9 +141,35 @@ void SpendWriter::Run() {
     LogPosition last;
     std::string last_hash;
     bool closing = false;
+    uint64_t generation = 0;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return !pending_.empty() || closing_; });
+      cv_.wait(lock, [this] { return !pending_.empty() || overflow_ || closing_; });
+      if (overflow_) {
+        uint64_t covered = overflowed_;
+        lock.unlock();
+        // Records arriving meanwhile queue again (or overflow again); the store ignores the
+        // ones the replay stores twice.
+        auto replayed = Replay(0);
+        lock.lock();
+        if (replayed.ok()) {
+          overflowed_ -= covered;
+          overflow_ = overflowed_ > 0;
+          settled_ += covered;
+          done_cv_.notify_all();
+          continue;
+        }
+        if (closing_) {
+          settled_ += overflowed_;
+          done_cv_.notify_all();
+          break;
+        }
+        // E.g. the log cannot be read right now: try again later, not in a tight loop.
+        std::fprintf(stderr, "baton: spend writer: %s; retrying\n",
+                     replayed.error().message.c_str());
+        cv_.wait_for(lock, options_.retry_interval, [this] { return closing_; });
+        continue;
+      }
       if (pending_.empty()) {
         break;  // closing with nothing left
       }
@@ -129,6 +178,9 @@ void SpendWriter::Run() {
       cv_.wait_until(lock, deadline, [this] {
         return pending_.size() >= options_.max_batch || closing_ || flush_;
       });
+      if (overflow_ || pending_.empty()) {
+        continue;  // an overflow let go of pending_ while we waited: replay instead
+      }
       std::size_t n = std::min(pending_.size(), options_.max_batch);
       batch.clear();
       for (std::size_t i = 0; i < n; ++i) {
@@ -137,9 +189,14 @@ void SpendWriter::Run() {
       last = pending_[n - 1].position;
       last_hash = pending_[n - 1].hash;
       closing = closing_;
+      generation = generation_;
     }
     Status s = StoreBatch(batch, last, last_hash);
     std::unique_lock lock(mu_);
+    if (generation != generation_) {
+      // An overflow let go of pending_ (this batch included) meanwhile: the replay covers it.
+      continue;
+    }
     if (s.ok()) {
       pending_.erase(pending_.begin(),
                      pending_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
@@ -156,8 +213,9 @@ void SpendWriter::Run() {
                    "baton: spend writer: closing with %zu records not stored (%s); they are "
                    "replayed from the request log at the next start\n",
                    pending_.size(), s.error().message.c_str());
-      settled_ += pending_.size();
+      settled_ += pending_.size() + overflowed_;
       pending_.clear();
+      overflowed_ = 0;
       done_cv_.notify_all();
       break;
     }

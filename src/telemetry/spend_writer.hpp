@@ -39,6 +39,9 @@ struct SpendWriterOptions {
   std::chrono::milliseconds max_delay{200};
   std::chrono::milliseconds retry_interval{1000};
   int replay_attempts = 10;  // Start() gives up after this many failed AppendSpend calls
+  // Records held in memory while the store fails; past it they are dropped from memory and
+  // replayed from the log (from the checkpoint) once the store works again.
+  std::size_t max_pending = 1'000'000;
 };
 
 struct SpendWriterStats {
@@ -78,6 +81,9 @@ class SpendWriter {
   };
   void OnBatch(const WrittenBatch& batch);
   void Run();
+  // Reads the log from the checkpoint into the store; a failing store is retried up to
+  // `attempts` times per batch (0: until Close()).
+  Result<uint64_t> Replay(int attempts);
   Status StoreBatch(std::span<const SpendRecord> records, const LogPosition& last,
                     const std::string& last_hash);
 
@@ -90,6 +96,9 @@ class SpendWriter {
   uint64_t handed_ = 0;              // guarded by mu_
   uint64_t settled_ = 0;             // stored or given up; guarded by mu_
   bool flush_ = false;               // guarded by mu_
+  bool overflow_ = false;            // records were dropped from memory: replay the log
+  uint64_t overflowed_ = 0;          // how many; guarded by mu_
+  uint64_t generation_ = 0;          // bumped when an overflow lets go of pending_; guarded by mu_
   bool closing_ = false;             // guarded by mu_
   SpendWriterStats stats_;           // guarded by mu_
   std::thread thread_;

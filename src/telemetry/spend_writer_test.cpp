@@ -2,6 +2,7 @@
 #include "telemetry/spend_writer.hpp"
 
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -63,11 +64,16 @@ int64_t CostOfFirst(int n) {
 }
 
 // One serving session: log + spend writer (or log alone), n records from `first`.
-void Session(Store* store, const std::string& dir, int first, int n) {
+void Session(Store* store, const std::string& dir, int first, int n, std::size_t max_pending = 0,
+             SpendWriterStats* stats = nullptr) {
   RequestLog log(LogOptions(dir));
   std::optional<SpendWriter> writer;
   if (store != nullptr) {
-    writer.emplace(*store, WriterOptions(dir));
+    SpendWriterOptions o = WriterOptions(dir);
+    if (max_pending > 0) {
+      o.max_pending = max_pending;
+    }
+    writer.emplace(*store, o);
     writer->Attach(log);
   }
   log.Start();
@@ -75,6 +81,9 @@ void Session(Store* store, const std::string& dir, int first, int n) {
     ASSERT_TRUE(writer->Start().ok());
   }
   for (int i = first; i < first + n; ++i) {
+    if (max_pending > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // many small batches
+    }
     RequestRecord r = SampleRecord(i);
     if (i % 5 == 0) {
       r.status = 503;  // failed requests are stored too (spend rows carry the status)
@@ -86,6 +95,9 @@ void Session(Store* store, const std::string& dir, int first, int n) {
   if (writer) {
     writer->Flush();
     writer->Close();
+    if (stats != nullptr) {
+      *stats = writer->Stats();
+    }
   }
 }
 
@@ -246,6 +258,15 @@ TEST_F(SpendWriterTest, RetriesAFailingStoreWithoutLosingRecords) {
   Session(&flaky, dir_, 0, 25);
   EXPECT_EQ(StoredCount(*store_), 25);
   EXPECT_EQ(KeySpend(*store_), ExpectedCost(25));
+}
+
+TEST_F(SpendWriterTest, ALongStoreOutageFallsBackToReplayingTheLog) {
+  FlakyStore flaky(*store_, 8);  // ~160 ms of failures: more than max_pending records arrive
+  SpendWriterStats stats;
+  Session(&flaky, dir_, 0, 60, /*max_pending=*/5, &stats);
+  EXPECT_GT(stats.replayed, 0U);  // the fallback did run
+  EXPECT_EQ(StoredCount(*store_), 60);
+  EXPECT_EQ(KeySpend(*store_), ExpectedCost(60));
 }
 
 }  // namespace

@@ -57,7 +57,7 @@ inline RequestRecord SampleRecord(int i) {
   r.latency_ms = 120 + i;
   r.prompt_tokens = 10 + i;
   r.completion_tokens = 5;
-  r.cost = 1'000'000 * (i + 1);
+  r.cost = int64_t{1'000'000} * (i + 1);
   return r;
 }
 
