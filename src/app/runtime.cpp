@@ -14,6 +14,7 @@
 #include "core/json_text.hpp"
 #include "money/money.hpp"
 #include "pipeline/limits.hpp"
+#include "telemetry/log_config.hpp"
 #include "store/postgres_store.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -162,29 +163,14 @@ void Runtime::OpenRequestLog(const Config& config) {
   if (!log.enabled) {
     return;
   }
-  RequestLogOptions options;
-  options.dir = log.dir.empty() ? DefaultLogDir() : log.dir;
-  options.max_size = log.max_size;
-  options.rotate_daily = log.rotate_daily;
-  options.queue = log.queue;
-  options.fsync = log.fsync;
-  if (log.encrypt_key_configured) {
-    if (log.encrypt_key.empty()) {
-      // Never fall back to writing in clear what was meant to be encrypted.
-      throw std::runtime_error("log.encrypt_key: " + log.encrypt_key_unset_reason);
-    }
-    auto key = ParseLogKey(log.encrypt_key);
-    if (!key) {
-      throw std::runtime_error("log.encrypt_key: " + key.error().message);
-    }
-    options.encrypt_key = *key;
+  auto options = RequestLogOptionsFromConfig(log);
+  if (!options) {
+    // Never fall back to writing in clear what was meant to be encrypted.
+    throw std::runtime_error(options.error().message);
   }
-  request_log_ = std::make_unique<RequestLog>(options);
+  request_log_ = std::make_unique<RequestLog>(*options);
   if (store_ != nullptr) {
-    SpendWriterOptions spend;
-    spend.log_dir = options.dir;
-    spend.key = options.encrypt_key;
-    spend_writer_ = std::make_unique<SpendWriter>(*store_, spend);
+    spend_writer_ = std::make_unique<SpendWriter>(*store_, SpendWriterOptionsFor(*options));
     spend_writer_->Attach(*request_log_);
   }
   request_log_->Start();
