@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test test-postgres unit e2e e2e-deps sanitize fuzz bench bench-dialects bench-failover format format-check lint clean
+.PHONY: all deps build run test test-postgres unit e2e e2e-deps sanitize fuzz bench bench-dialects bench-failover bench-keys format format-check lint clean
 
 all: build
 
@@ -68,6 +68,10 @@ bench-dialects: build
 # Fail-over under load (one of two deployments down) + the routing-decision micro-benchmark.
 bench-failover: build
 	./bench/failover.sh
+
+# Virtual key + rate limits + budgets vs an open gateway (issue 5: <= 5 µs per request).
+bench-keys: build
+	./bench/keys.sh
 
 format:
 	clang-format-19 -i $$(git ls-files '*.cpp' '*.hpp')

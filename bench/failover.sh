@@ -19,32 +19,10 @@ SECS=${BENCH_SECONDS:-5}
 BATON=${BATON_BIN:-$root/build/baton}
 MOCK=${BATON_MOCK_BIN:-$root/build/baton-mock}
 work=$(mktemp -d /tmp/baton-failover.XXXXXX)
-# Servers are started inside $(...) subshells, so their pids go to files, not arrays.
-cleanup() {
-  for p in $(cat "$work/nginx.pids" 2>/dev/null); do kill -QUIT "$p" 2>/dev/null || true; done
-  for p in $(cat "$work/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+bench_init
 log() { printf 'bench-failover: %s\n' "$*" >&2; }
-
-wait_port() { # LOGFILE -> port
-  for _ in $(seq 1 100); do
-    if grep -qE 'listening on http://[^ ]+:[0-9]+' "$1" 2>/dev/null; then
-      grep -oE 'listening on http://[^ ]+:[0-9]+' "$1" | head -1 | sed -E 's/.*:([0-9]+)$/\1/'
-      return
-    fi
-    sleep 0.05
-  done
-  echo "no port in $1" >&2
-  cat "$1" >&2
-  exit 1
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 
 for m in a b; do
   taskset -c 0 "$MOCK" --host 127.0.0.1 --port 0 --threads 1 >"$work/mock-$m.log" 2>&1 &
@@ -143,7 +121,6 @@ measure() { # BASE -> "rps errors"
   out=$(STREAM=0 taskset -c 0 wrk -t1 -c50 -d"${SECS}s" -s "$here/peers/chat.lua" "$1/v1/chat/completions" | grep '^RESULT')
   echo "$(echo "$out" | sed -E 's/.*rps=([0-9.]+).*/\1/') $(echo "$out" | sed -E 's/.*errors=([0-9]+).*/\1/')"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 targets=(weighted priority)
 [ $have_nginx = 1 ] && targets+=(nginx)

@@ -1,0 +1,43 @@
+# Shared helpers of the bench scripts (sourced). The caller sets $work (a temp dir) before
+# calling bench_init, which installs the cleanup trap: servers started in $(...) subshells record
+# their pids in $work/pids (bench_track), nginx masters in $work/nginx.pids.
+
+bench_init() {
+  trap bench_cleanup EXIT INT TERM
+}
+
+bench_cleanup() {
+  for p in $(cat "$work/nginx.pids" 2>/dev/null); do kill -QUIT "$p" 2>/dev/null || true; done
+  for p in $(cat "$work/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+
+bench_track() { # PID
+  echo "$1" >>"$work/pids"
+}
+
+wait_port() { # LOGFILE -> the port of the first "listening on http://HOST:PORT" line
+  for _ in $(seq 1 100); do
+    if grep -qE 'listening on http://[^ ]+:[0-9]+' "$1" 2>/dev/null; then
+      grep -oE 'listening on http://[^ ]+:[0-9]+' "$1" | head -1 | sed -E 's/.*:([0-9]+)$/\1/'
+      return
+    fi
+    sleep 0.05
+  done
+  echo "no port in $1" >&2
+  cat "$1" >&2
+  exit 1
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+median() { # numbers on stdin, one per line
+  sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
+}
+
+cpu_ticks() { # PID -> utime + stime of the process (clock ticks)
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
