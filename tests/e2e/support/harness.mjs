@@ -917,12 +917,13 @@ export async function mockRequestsFor(mock, model) {
   });
 }
 
-// A throwaway redis-server (Debian's package) on 127.0.0.1 and a free port, without persistence.
+// A throwaway redis-server (Debian's package) on 127.0.0.1 and a free port (or `port`), without
+// persistence.
 // Returns { url, port, proc, stop() }. Fails clearly when redis-server is not installed.
-export async function startRedis() {
+export async function startRedis({ port } = {}) {
   const bin = '/usr/bin/redis-server';
   assert.ok(fs.existsSync(bin), 'redis-server is not installed (scripts/install-deps.sh installs it)');
-  const port = await freePort();
+  if (port === undefined) port = await freePort();
   const proc = new Proc('redis-server', bin,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
     cleanEnv());
