@@ -2,6 +2,7 @@
 // catch-up callback ("*") after the subscriber reconnects. Skipped when redis-server is absent.
 #include "cluster/change_bus.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>

@@ -34,6 +34,8 @@ struct CountersBackend {
 };
 
 CountersUnderTest MakeRedis() {
+  // One server for the whole test binary, killed at exit.
+  static testing::TestRedisServer server_instance;
   static testing::TestRedisServer* server = nullptr;
   static std::string start_error;
   static std::atomic<int> counter{0};
@@ -43,7 +45,7 @@ CountersUnderTest MakeRedis() {
     return out;
   }
   if (server == nullptr) {
-    server = new testing::TestRedisServer();  // lives for the whole test binary
+    server = &server_instance;
     start_error = server->Start();
   }
   if (!start_error.empty()) {

@@ -1,7 +1,5 @@
 #include "cluster/redis_client.hpp"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -23,6 +21,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <hiredis/hiredis.h>
+#include <poll.h>
 
 namespace baton {
 
@@ -144,8 +143,8 @@ Result<RedisEndpoint> ParseRedisUrl(std::string_view url) {
     std::string_view userinfo = rest.substr(0, at);
     rest = rest.substr(at + 1);
     const size_t colon = userinfo.find(':');
-    ep.password = PercentDecode(colon == std::string_view::npos ? userinfo
-                                                                : userinfo.substr(colon + 1));
+    ep.password =
+        PercentDecode(colon == std::string_view::npos ? userinfo : userinfo.substr(colon + 1));
   }
   std::string_view hostport = rest;
   if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
@@ -576,8 +575,8 @@ Status RedisBlocking::Connect() {
   }
   redisSetTimeout(ctx_, ToTimeval(std::max(options_.timeout, options_.connect_timeout)));
   if (!ep.password.empty()) {
-    auto* r = static_cast<redisReply*>(redisCommand(ctx_, "AUTH %b", ep.password.data(),
-                                                    ep.password.size()));
+    auto* r = static_cast<redisReply*>(
+        redisCommand(ctx_, "AUTH %b", ep.password.data(), ep.password.size()));
     const bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
     if (r != nullptr) {
       freeReplyObject(r);
@@ -615,8 +614,7 @@ Result<RedisReply> RedisBlocking::Command(std::span<const std::string> args) {
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
-  void* raw =
-      redisCommandArgv(ctx_, static_cast<int>(args.size()), argv.data(), lens.data());
+  void* raw = redisCommandArgv(ctx_, static_cast<int>(args.size()), argv.data(), lens.data());
   if (raw == nullptr) {
     return Fail("command failed");
   }

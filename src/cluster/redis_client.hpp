@@ -67,7 +67,7 @@ Result<RedisEndpoint> ParseRedisUrl(std::string_view url);
 
 struct RedisOptions {
   RedisEndpoint endpoint;
-  std::chrono::milliseconds timeout{200};          // per command, connecting included
+  std::chrono::milliseconds timeout{200};           // per command, connecting included
   std::chrono::milliseconds connect_timeout{1000};  // TCP connect + AUTH/SELECT
 };
 

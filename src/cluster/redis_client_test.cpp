@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
@@ -65,17 +67,23 @@ Awaitable<Result<RedisReply>> Cmd(RedisClient* client, std::vector<std::string> 
   co_return co_await client->Command(std::move(args));
 }
 
+Awaitable<void> EchoInto(RedisClient* client, std::string value, std::string* got, int* done) {
+  std::vector<std::string> args;
+  args.emplace_back("ECHO");
+  args.push_back(std::move(value));
+  Result<RedisReply> r = co_await client->Command(std::move(args));
+  *got = r.ok() ? r->str : "error: " + r.error().message;
+  ++*done;
+}
+
 TEST_F(RedisClientTest, PipelinedRepliesCompleteInOrderOnOneConnection) {
   RedisClient client(server_.options());
   constexpr int kN = 300;
   std::vector<std::string> got(kN);
   int done = 0;
   for (int i = 0; i < kN; ++i) {
-    boost::asio::co_spawn(ctx_, Cmd(&client, {"ECHO", "v" + std::to_string(i)}),
-                          [&, i](const std::exception_ptr&, const Result<RedisReply>& r) {
-                            got[i] = r.ok() ? r->str : "error: " + r.error().message;
-                            ++done;
-                          });
+    boost::asio::co_spawn(ctx_, EchoInto(&client, "v" + std::to_string(i), &got[i], &done),
+                          boost::asio::detached);
   }
   while (done < kN) {
     ctx_.run_one();
@@ -149,6 +157,7 @@ TEST_F(RedisClientTest, HungServerTimesOut) {
   RedisBlocking admin(server_.options());
   // DEBUG SLEEP blocks the server for 1 s: our command gets no reply in time.
   ASSERT_TRUE(admin.Send(std::vector<std::string>{"DEBUG", "SLEEP", "1"}).ok());
+  std::this_thread::sleep_for(milliseconds(100));  // the server is asleep now
   const auto start = steady_clock::now();
   auto r = testing::RunOn(ctx_, Cmd(&client, {"PING"}));
   EXPECT_FALSE(r.ok());

@@ -83,7 +83,6 @@ local tokens = tonumber(ARGV[2])
 local wc = mparse(ARGV[3])
 local n = tonumber(ARGV[4])
 local f = (now % 60000) / 60000
-local window_end = (now - now % 60000) + 120000
 local counts = {}
 for i = 1, n do
   local a, k = 4 + (i - 1) * 6, (i - 1) * 5
@@ -119,18 +118,21 @@ for i = 1, n do
   local c = counts[i]
   if tonumber(ARGV[a + 1]) > 0 then
     c[1] = redis.call('INCR', KEYS[k + 1])
-    redis.call('PEXPIREAT', KEYS[k + 1], window_end)
+    redis.call('PEXPIRE', KEYS[k + 1], 120000)
   end
   if tonumber(ARGV[a + 2]) > 0 then
     c[3] = redis.call('INCRBY', KEYS[k + 3], ARGV[2])
-    redis.call('PEXPIREAT', KEYS[k + 3], window_end)
+    redis.call('PEXPIRE', KEYS[k + 3], 120000)
   end
   local committed = ''
   if after[i] then
     local key = KEYS[k + 5]
     if redis.call('EXISTS', key) == 0 then
-      redis.call('SET', key, ARGV[a + 5])
-      if ARGV[a + 6] ~= '0' then redis.call('EXPIREAT', key, ARGV[a + 6]) end
+      if ARGV[a + 6] ~= '0' then
+        redis.call('SET', key, ARGV[a + 5], 'EXAT', ARGV[a + 6])
+      else
+        redis.call('SET', key, ARGV[a + 5])
+      end
     end
     redis.call('INCRBY', key, ARGV[3])
     committed = mstr(after[i])
@@ -145,17 +147,15 @@ return out
 // money delta, n, then per scope (2): has tpm (1/0), has budget (1/0). A budget account that no
 // longer exists (expired, new period) is left alone; a token count never goes below 0.
 constexpr std::string_view kLuaSettle = R"lua(
-local now = tonumber(ARGV[1])
 local td = tonumber(ARGV[2])
 local n = tonumber(ARGV[4])
-local window_end = (now - now % 60000) + 120000
 for i = 1, n do
   local a, k = 4 + (i - 1) * 2, (i - 1) * 2
   if ARGV[a + 1] == '1' and td ~= 0 then
     local cur = tonumber(redis.call('GET', KEYS[k + 1]) or '0')
     local v = cur + td
     if v < 0 then v = 0 end
-    if v ~= cur then redis.call('SET', KEYS[k + 1], v, 'PXAT', window_end) end
+    if v ~= cur then redis.call('SET', KEYS[k + 1], v, 'PX', 120000) end
   end
   if ARGV[a + 2] == '1' and ARGV[3] ~= '0' and redis.call('EXISTS', KEYS[k + 2]) == 1 then
     redis.call('INCRBY', KEYS[k + 2], ARGV[3])
@@ -216,7 +216,8 @@ int64_t MsUntilAtMost(int64_t current, int64_t previous, int64_t now_ms, double 
     }
     // previous * (1 - x / 60000) + current <= target
     const double x =
-        kMinuteMs * (1.0 - ((target - static_cast<double>(current)) / static_cast<double>(previous)));
+        kMinuteMs *
+        (1.0 - ((target - static_cast<double>(current)) / static_cast<double>(previous)));
     const auto at = static_cast<int64_t>(std::ceil(x));
     if (at < kMinuteMs) {
       return std::max<int64_t>(at - into, 0);
@@ -275,7 +276,8 @@ struct RedisCounters::Impl {
 
   std::vector<std::string> AdmitArgs(const AdmitRequest& request) const {
     const int64_t minute = request.now_ms / kMinuteMs;
-    const int64_t now_s = request.now_ms / 1000;
+    // Expiries follow the wall clock, not the request's (tests use fixed times).
+    const int64_t now_s = std::max(request.now_ms, NowMs()) / 1000;
     const size_t n = request.scopes.size();
     std::vector<std::string> args;
     args.reserve(3 + (n * (kAdmitKeysPerScope + kAdmitArgsPerScope)) + 4);
@@ -344,11 +346,11 @@ struct RedisCounters::Impl {
       const int64_t limit = requests ? s.rpm : s.tpm;
       a.retry_after_ms = WindowRetryAfterMs(ReplyInt(e[2]), ReplyInt(e[3]), request.now_ms,
                                             requests ? 1 : request.tokens, limit);
-      a.refused = Error(ErrorKind::kRateLimited,
-                        "rate limit exceeded: the " + std::string(KindOf(s.id)) + " allows " +
-                            std::to_string(limit) + (requests ? " requests" : " tokens") +
-                            " per minute",
-                        "rate_limit_exceeded");
+      a.refused =
+          Error(ErrorKind::kRateLimited,
+                "rate limit exceeded: the " + std::string(KindOf(s.id)) + " allows " +
+                    std::to_string(limit) + (requests ? " requests" : " tokens") + " per minute",
+                "rate_limit_exceeded");
       return a;
     }
     if (verdict == "budget") {
@@ -379,8 +381,8 @@ struct RedisCounters::Impl {
       const RedisReply* c = &e[1 + (i * 5)];
       if (s.rpm > 0) {
         const double est = WindowEstimate(ReplyInt(c[0]), ReplyInt(c[1]), request.now_ms);
-        const int64_t remaining =
-            std::max<int64_t>(0, static_cast<int64_t>(std::floor(static_cast<double>(s.rpm) - est)));
+        const int64_t remaining = std::max<int64_t>(
+            0, static_cast<int64_t>(std::floor(static_cast<double>(s.rpm) - est)));
         if (remaining < best_requests) {
           best_requests = remaining;
           a.rate.limit_requests = s.rpm;
@@ -391,8 +393,8 @@ struct RedisCounters::Impl {
       }
       if (s.tpm > 0) {
         const double est = WindowEstimate(ReplyInt(c[2]), ReplyInt(c[3]), request.now_ms);
-        const int64_t remaining =
-            std::max<int64_t>(0, static_cast<int64_t>(std::floor(static_cast<double>(s.tpm) - est)));
+        const int64_t remaining = std::max<int64_t>(
+            0, static_cast<int64_t>(std::floor(static_cast<double>(s.tpm) - est)));
         if (remaining < best_tokens) {
           best_tokens = remaining;
           a.rate.limit_tokens = s.tpm;
@@ -476,8 +478,7 @@ RedisCounters::~RedisCounters() {
   }
 }
 
-std::string RedisCounters::WindowKey(const std::string& scope_id, char kind,
-                                     int64_t minute) const {
+std::string RedisCounters::WindowKey(const std::string& scope_id, char kind, int64_t minute) const {
   return impl_->WindowKey(scope_id, kind, minute);
 }
 
@@ -497,8 +498,7 @@ Awaitable<Admission> RedisCounters::Admit(const AdmitRequest& request) {
   co_return impl.Decide(request, reply);
 }
 
-void RedisCounters::Settle(const Admission& admission, Money cost, int64_t tokens,
-                           int64_t now_ms) {
+void RedisCounters::Settle(const Admission& admission, Money cost, int64_t tokens, int64_t now_ms) {
   if (admission.refused || admission.open) {
     return;
   }
@@ -575,7 +575,8 @@ Status RedisCounters::ResetBudget(const LimitScope& scope) {
   std::vector<std::string> args = {"SET", impl_->BudgetKey(scope.id, scope.period_end), "0"};
   if (scope.period_end > 0) {
     args.emplace_back("EXAT");
-    args.push_back(std::to_string(std::max(scope.period_end, NowMs() / 1000) + kBudgetGraceSeconds));
+    args.push_back(
+        std::to_string(std::max(scope.period_end, NowMs() / 1000) + kBudgetGraceSeconds));
   }
   auto r = impl_->admin->Command(args);
   if (!r.ok()) {

@@ -14,8 +14,8 @@
 // Keys (prefix configurable, default "baton:"):
 //   <prefix>w:<scope id>:r:<unix minute>   requests counted in that minute (rpm windows)
 //   <prefix>w:<scope id>:t:<unix minute>   tokens counted in that minute (tpm windows)
-//        both expire 2 minutes after their minute began (only the current and previous minute
-//        are ever read);
+//        both expire 2 minutes after their last update (Redis's clock; only the current and
+//        previous minute are ever read);
 //   <prefix>b:<scope id>:<period_end>      a budget account: committed pico-USD as a decimal
 //        integer string. Created at period_spend on the first admission of the period. Expires
 //        one day after max(period_end, now) (late settles still land; a new period is a new
@@ -49,7 +49,7 @@ namespace baton {
 struct RedisCountersOptions {
   std::string url;  // redis://[:PASSWORD@]HOST[:PORT][/DB] (a secret: never logged)
   std::string key_prefix = "baton:";
-  bool fail_open = false;  // [cluster] on_redis_error = "open"
+  bool fail_open = false;                  // [cluster] on_redis_error = "open"
   std::chrono::milliseconds timeout{200};  // per Redis command on the request path
 };
 

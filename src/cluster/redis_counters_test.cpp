@@ -123,7 +123,8 @@ TEST_F(RedisCountersTest, ScriptIsReloadedAfterScriptFlush) {
   // Keys are where docs/cluster.md says, with the documented expiries.
   auto ttl = admin.Command({"PTTL", counters->WindowKey("key:k", 'r', kT0 / 60000)});
   ASSERT_TRUE(ttl.ok());
-  EXPECT_EQ(ttl->integer, -2) << "kT0 is long past: its window keys expired at once";
+  EXPECT_GT(ttl->integer, 100'000);
+  EXPECT_LE(ttl->integer, 120'000);
   auto account_ttl = admin.Command({"TTL", counters->BudgetKey("key:k", 0)});
   EXPECT_EQ(account_ttl->integer, -1) << "period_end 0: never expires";
   auto team_ttl = admin.Command({"TTL", counters->BudgetKey("team:t", (kT0 / 1000) + 3600)});

@@ -3,14 +3,6 @@
 // Thread-safety: one owner. Lifetime: the destructor kills the server.
 #pragma once
 
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <stdlib.h>
-
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -20,7 +12,15 @@
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cluster/redis_client.hpp"
 #include "core/awaitable.hpp"
@@ -69,12 +69,23 @@ class TestRedisServer {
     if (port_ == 0) {
       port_ = FreePort();
     }
-    std::vector<std::string> args = {kRedisServerBin, "--port",       std::to_string(port_),
-                                     "--bind",        "127.0.0.1",    "--save",
-                                     "",              "--appendonly", "no",
-                                     "--daemonize",   "no",           "--loglevel",
-                                     "warning",       "--logfile",    "/dev/null",
-                                     "--enable-debug-command", "local"};
+    std::vector<std::string> args = {kRedisServerBin,
+                                     "--port",
+                                     std::to_string(port_),
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     "no",
+                                     "--daemonize",
+                                     "no",
+                                     "--loglevel",
+                                     "warning",
+                                     "--logfile",
+                                     "/dev/null",
+                                     "--enable-debug-command",
+                                     "local"};
     if (!dir_.empty()) {  // an explicit SAVE before Stop() survives a restart
       args.insert(args.end(), {"--dir", dir_, "--dbfilename", "dump.rdb"});
     }
@@ -84,6 +95,10 @@ class TestRedisServer {
     }
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Not holding the test's stdout/stderr: a pipe reading them must end with the test.
+      const int null_fd = ::open("/dev/null", O_RDWR);
+      ::dup2(null_fd, 1);
+      ::dup2(null_fd, 2);
       std::vector<char*> argv;
       for (auto& a : args) {
         argv.push_back(a.data());
@@ -136,13 +151,17 @@ class TestRedisServer {
   pid_t pid_ = -1;
 };
 
+template <typename T>
+Awaitable<void> StoreResult(Awaitable<T> aw, std::optional<T>* out) {
+  out->emplace(co_await std::move(aw));
+}
+
 // Runs `aw` on `ctx` (from the calling thread) until it completes. The io_context keeps other
 // work (a connection's reader) pending, so this runs one handler at a time instead of run().
 template <typename T>
 T RunOn(boost::asio::io_context& ctx, Awaitable<T> aw) {
   std::optional<T> out;
-  boost::asio::co_spawn(ctx, std::move(aw),
-                        [&out](const std::exception_ptr&, T value) { out = std::move(value); });
+  boost::asio::co_spawn(ctx, StoreResult(std::move(aw), &out), boost::asio::detached);
   while (!out) {
     if (ctx.run_one() == 0) {
       ctx.restart();

@@ -198,8 +198,8 @@ class Loader {
     }
     Config config;
     config.source = source_;
-    CheckKeys(root, "", {"server", "providers", "models", "router", "zones", "defaults", "store",
-                        "cluster"});
+    CheckKeys(root, "",
+              {"server", "providers", "models", "router", "zones", "defaults", "store", "cluster"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -865,8 +865,8 @@ class Loader {
         }
       } else if (name == "key_prefix") {
         cluster.key_prefix = String(node, key);
-        const bool printable = std::ranges::all_of(
-            cluster.key_prefix, [](char c) { return c > ' ' && c < 127; });
+        const bool printable =
+            std::ranges::all_of(cluster.key_prefix, [](char c) { return c > ' ' && c < 127; });
         if (cluster.key_prefix.empty() || !printable) {
           Fail(node, key, "must be non-empty printable ASCII without spaces, e.g. \"baton:\"");
         }
