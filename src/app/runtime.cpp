@@ -11,12 +11,14 @@
 
 #include "admin/api_fields.hpp"
 #include "admin/router_state.hpp"
+#include "cluster/change_bus.hpp"
+#include "cluster/redis_counters.hpp"
 #include "core/json_text.hpp"
 #include "money/money.hpp"
 #include "pipeline/limits.hpp"
-#include "telemetry/log_config.hpp"
 #include "store/postgres_store.hpp"
 #include "store/sqlite_store.hpp"
+#include "telemetry/log_config.hpp"
 
 namespace baton {
 
@@ -150,6 +152,7 @@ Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(opt
       throw std::runtime_error("store: cannot load the keys: " + loaded.error().message);
     }
   }
+  OpenCluster(config);
   OpenRequestLog(config);
   LoadBaselines(config);
   current_.store(Snapshot::Build(std::move(config), Services(runtime_priorities_)));
@@ -343,6 +346,56 @@ void Runtime::Maintain(const std::stop_token& stop) {
 }
 
 Status Runtime::ReloadKeys() {
+  Status reloaded = ReloadKeysLocal();
+  if (reloaded && changes_ != nullptr) {
+    // Every other instance rebuilds its table too (docs/cluster.md). A failed publish is
+    // reported: the change is stored, but the others learn it only at their next reload.
+    if (Status published = changes_->Publish("keys"); !published) {
+      std::fprintf(stderr, "baton: key change not announced to other instances: %s\n",
+                   published.error().message.c_str());
+      return published;
+    }
+  }
+  return reloaded;
+}
+
+void Runtime::OpenCluster(const Config& config) {
+  const ClusterConfig& cluster = config.cluster;
+  if (!cluster.redis_url_configured) {
+    return;
+  }
+  if (cluster.redis_url.empty()) {
+    throw std::runtime_error("cluster.redis_url: " + cluster.redis_url_unset_reason);
+  }
+  RedisCountersOptions counters;
+  counters.url = cluster.redis_url;
+  counters.key_prefix = cluster.key_prefix;
+  counters.fail_open = cluster.on_redis_error == RedisErrorPolicy::kOpen;
+  counters.timeout = cluster.timeout;
+  auto created = RedisCounters::Create(counters);
+  if (!created) {
+    throw std::runtime_error("cluster.redis_url: " + created.error().message);
+  }
+  counters_ = std::move(created).value();
+  if (store_ == nullptr) {
+    return;  // no keys or teams to keep in step
+  }
+  ChangeBusOptions bus;
+  bus.url = cluster.redis_url;
+  bus.key_prefix = cluster.key_prefix;
+  auto made = ChangeBus::Create(bus);
+  if (!made) {
+    throw std::runtime_error("cluster.redis_url: " + made.error().message);
+  }
+  changes_ = std::move(made).value();
+  changes_->Subscribe([this](std::string_view what) {
+    if (what == "keys") {
+      (void)ReloadKeysLocal();
+    }
+  });
+}
+
+Status Runtime::ReloadKeysLocal() {
   if (store_ == nullptr) {
     return OkStatus();
   }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "admin/control.hpp"
+#include "cluster/change_bus.hpp"
 #include "config/config.hpp"
 #include "money/local_counters.hpp"
 #include "pipeline/keys.hpp"
@@ -77,6 +78,12 @@ class Runtime final : public AdminControl {
   Status ResetBudget(std::string_view scope_kind, std::string_view id) override;
 
  private:
+  // [cluster]: Redis counters instead of the in-process ones, and the change bus that makes
+  // every instance reload keys and teams after a change anywhere. Throws (startup) on an unset
+  // or malformed redis_url.
+  void OpenCluster(const Config& config);
+  // Rebuilds the key table from the store (what ReloadKeys does, without announcing it).
+  Status ReloadKeysLocal();
   // Opens the request log ([log]) and, with a store, the spend writer fed by it, replaying what
   // the store is missing. Throws (startup) on an unusable encryption key or a failed replay.
   void OpenRequestLog(const Config& config);
@@ -113,6 +120,10 @@ class Runtime final : public AdminControl {
   std::unique_ptr<RequestLog> request_log_;    // null with [log] enabled = false
   std::mutex keys_mu_;                         // serialises rebuilds, so an older one never wins
   std::atomic<std::shared_ptr<const KeyTable>> keys_;
+  // [cluster]: key and team changes to and from the other instances; null without Redis or a
+  // store. Its subscriber thread reloads keys, so it is destroyed (joined) before the key table and
+  // the store.
+  std::unique_ptr<ChangeBus> changes_;
   // Background upkeep while a store is open (budget resets on schedule); stopped and joined
   // first on destruction, before the store closes.
   std::jthread maintenance_;

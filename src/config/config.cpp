@@ -200,7 +200,7 @@ class Loader {
     config.source = source_;
     CheckKeys(root, "",
               {"server", "providers", "models", "router", "zones", "defaults", "store", "budget",
-               "log"});
+               "log", "cluster"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -234,6 +234,9 @@ class Loader {
     }
     if (const toml::node* log = root.get("log")) {
       LoadLog(Table(*log, "log"), config.log);
+    }
+    if (const toml::node* cluster = root.get("cluster")) {
+      LoadCluster(Table(*cluster, "cluster"), config.cluster);
     }
     for (const ModelRef& ref : model_refs_) {
       CheckModelRef(ref, config);
@@ -951,6 +954,46 @@ class Loader {
         }
       } else if (name == "fsync") {
         log.fsync = Bool(node, key);
+      }
+    }
+  }
+
+  void LoadCluster(const toml::table& table, ClusterConfig& cluster) const {
+    CheckKeys(table, "cluster", {"redis_url", "key_prefix", "on_redis_error", "timeout"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string key = Join("cluster", name);
+      if (name == "redis_url") {
+        ResolvedSecret secret = Secret(node, key);
+        cluster.redis_url_configured = true;
+        cluster.redis_url = secret.value;
+        cluster.redis_url_unset_reason = secret.unset;
+        if (secret.value.empty() && secret.unset.empty()) {
+          cluster.redis_url_unset_reason = "cluster.redis_url is empty";
+        }
+        // The URL may hold a password: the message names the expected form, never the value.
+        if (!cluster.redis_url.empty() && !cluster.redis_url.starts_with("redis://")) {
+          Fail(node, key, "must be a Redis URL \"redis://[:PASSWORD@]HOST[:PORT][/DB]\"");
+        }
+      } else if (name == "key_prefix") {
+        cluster.key_prefix = String(node, key);
+        const bool printable =
+            std::ranges::all_of(cluster.key_prefix, [](char c) { return c > ' ' && c < 127; });
+        if (cluster.key_prefix.empty() || !printable) {
+          Fail(node, key, "must be non-empty printable ASCII without spaces, e.g. \"baton:\"");
+        }
+      } else if (name == "on_redis_error") {
+        std::string text = String(node, key);
+        if (text == "closed") {
+          cluster.on_redis_error = RedisErrorPolicy::kClosed;
+        } else if (text == "open") {
+          cluster.on_redis_error = RedisErrorPolicy::kOpen;
+        } else {
+          Fail(node, key, "must be \"closed\" or \"open\", not " + Quote(text));
+        }
+      } else if (name == "timeout") {
+        cluster.timeout = Duration(node, key, false);
       }
     }
   }

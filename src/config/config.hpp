@@ -224,6 +224,23 @@ struct LogConfig {
   bool fsync = false;  // fdatasync each batch before a record counts as written
 };
 
+// [cluster]: several instances sharing rate-limit windows, budget reservations and change
+// notifications through Redis (docs/cluster.md). Off while redis_url is absent.
+enum class RedisErrorPolicy {
+  kClosed,  // "closed" (default): refuse requests (503 counters_unavailable) while Redis is down
+  kOpen,    // "open": admit them without counting (a warning is logged at most every 10 s)
+};
+struct ClusterConfig {
+  // "redis://[:PASSWORD@]HOST[:PORT][/DB]". Resolved like a secret (it may hold a password:
+  // "os.environ/NAME", "env:NAME", "file:PATH" or literal). Empty = single instance.
+  std::string redis_url;
+  bool redis_url_configured = false;   // a redis_url entry exists (even if its variable is unset)
+  std::string redis_url_unset_reason;  // when configured but empty: why (never the secret)
+  std::string key_prefix = "baton:";   // every Redis key and the pub/sub channel start with it
+  RedisErrorPolicy on_redis_error = RedisErrorPolicy::kClosed;
+  std::chrono::milliseconds timeout{200};  // one Redis round trip on the request path
+};
+
 // [defaults]: task name (header X-Baton-Task) → model, e.g. vitals = "gpt-4o".
 struct TaskDefault {
   std::string task;
@@ -241,6 +258,7 @@ struct Config {
   StoreConfig store;
   BudgetConfig budget;
   LogConfig log;
+  ClusterConfig cluster;
 
   const ProviderConfig* FindProvider(std::string_view name) const;
   const ModelAlias* FindAlias(std::string_view name) const;

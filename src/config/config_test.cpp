@@ -1380,6 +1380,53 @@ TEST(StoreConfigTest, Errors) {
   EXPECT_EQ(type.key(), "store.path");
 }
 
+// --- [cluster] ---
+
+TEST(ClusterConfigTest, DefaultsToSingleInstance) {
+  Config config = LoadConfigString("", "baton.toml");
+  EXPECT_FALSE(config.cluster.redis_url_configured);
+  EXPECT_EQ(config.cluster.redis_url, "");
+  EXPECT_EQ(config.cluster.key_prefix, "baton:");
+  EXPECT_EQ(config.cluster.on_redis_error, RedisErrorPolicy::kClosed);
+  EXPECT_EQ(config.cluster.timeout, std::chrono::milliseconds(200));
+}
+
+TEST(ClusterConfigTest, ParsesEveryKey) {
+  {
+    ScopedEnv url("BATON_TEST_REDIS_URL", "redis://:pw-secret@cache:6380/1");
+    Config config = LoadConfigString(
+        "[cluster]\nredis_url = \"env:BATON_TEST_REDIS_URL\"\nkey_prefix = \"prod:\"\n"
+        "on_redis_error = \"open\"\ntimeout = \"150ms\"\n",
+        "baton.toml");
+    EXPECT_TRUE(config.cluster.redis_url_configured);
+    EXPECT_EQ(config.cluster.redis_url, "redis://:pw-secret@cache:6380/1");
+    EXPECT_EQ(config.cluster.key_prefix, "prod:");
+    EXPECT_EQ(config.cluster.on_redis_error, RedisErrorPolicy::kOpen);
+    EXPECT_EQ(config.cluster.timeout, std::chrono::milliseconds(150));
+  }
+  {
+    ScopedEnv url("BATON_TEST_REDIS_URL", nullptr);
+    Config config =
+        LoadConfigString("[cluster]\nredis_url = \"env:BATON_TEST_REDIS_URL\"\n", "baton.toml");
+    EXPECT_TRUE(config.cluster.redis_url_configured);
+    EXPECT_EQ(config.cluster.redis_url, "");
+    EXPECT_NE(config.cluster.redis_url_unset_reason.find("BATON_TEST_REDIS_URL"),
+              std::string::npos);
+  }
+}
+
+TEST(ClusterConfigTest, Errors) {
+  ConfigError url = LoadError("[cluster]\nredis_url = \"http://:hunter2@h\"\n");
+  EXPECT_EQ(url.key(), "cluster.redis_url");
+  EXPECT_EQ(url.line(), 2);
+  EXPECT_EQ(std::string(url.what()).find("hunter2"), std::string::npos) << url.what();
+  EXPECT_EQ(LoadError("[cluster]\non_redis_error = \"maybe\"\n").key(), "cluster.on_redis_error");
+  EXPECT_EQ(LoadError("[cluster]\ntimeout = \"soon\"\n").key(), "cluster.timeout");
+  EXPECT_EQ(LoadError("[cluster]\ntimeout = 0\n").key(), "cluster.timeout");
+  EXPECT_EQ(LoadError("[cluster]\nkey_prefix = \"a b\"\n").key(), "cluster.key_prefix");
+  EXPECT_EQ(LoadError("[cluster]\nredis = \"x\"\n").key(), "cluster.redis");
+}
+
 TEST(DefaultStorePathTest, HonoursXdg) {
   {
     ScopedEnv xdg("XDG_DATA_HOME", "/data");
