@@ -43,6 +43,12 @@ TEST(IsAdminPathTest, Paths) {
   EXPECT_TRUE(IsAdminPath("/api/admin/config/reload"));
   EXPECT_TRUE(IsAdminPath("/api/admin/priorities/openai/gpt-4o"));
   EXPECT_TRUE(IsAdminPath("/api/admin"));
+  EXPECT_TRUE(IsAdminPath("/key/generate"));
+  EXPECT_TRUE(IsAdminPath("/team/new"));
+  EXPECT_TRUE(IsAdminPath("/spend/logs"));
+  EXPECT_TRUE(IsAdminPath("/budget/stats"));
+  EXPECT_FALSE(IsAdminPath("/teams"));
+  EXPECT_FALSE(IsAdminPath("/spend"));
   EXPECT_FALSE(IsAdminPath("/health"));
   EXPECT_FALSE(IsAdminPath("/api/administrator"));
   EXPECT_FALSE(IsAdminPath("/v1/models"));

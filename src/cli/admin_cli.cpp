@@ -5,6 +5,7 @@
 #include "cli/admin_cli.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -185,6 +186,12 @@ std::string Show(const json::value* v) {
   }
   if (v->is_bool()) {
     return v->get_bool() ? "yes" : "no";
+  }
+  if (v->is_double()) {
+    // Boost.JSON writes 0.0 as "0E0": a plain rendering for people.
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.12g", v->get_double());
+    return buf.data();
   }
   if (v->is_array()) {
     std::string out;
@@ -547,7 +554,11 @@ int BudgetStats(const Options& o) {
     std::vector<std::string> row;
     row.reserve(header.size());
     for (const std::string& h : header) {
-      row.push_back(Field(b, h));
+      std::string cell = Field(b, h);
+      if (h == "id" && Field(b, "scope") == "key") {
+        cell = cell.substr(0, 12);  // a key's hash, shortened like `keys list`
+      }
+      row.push_back(std::move(cell));
     }
     rows.push_back(std::move(row));
   }
