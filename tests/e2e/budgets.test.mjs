@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  assertOpenAIError, batonConfig, pollUntil, postJSON, sleep, startBaton, startMock, tempDir, toToml,
+  assertOpenAIError, batonConfig, parseSSE, pollUntil, postJSON, setMockFault, sleep, startBaton, startMock, tempDir, toToml,
 } from './support/harness.mjs';
 
 const MASTER = 'sk-master-budgets-e2e-1';
@@ -234,5 +234,63 @@ describe('budget stats and reset', () => {
     assert.equal(Math.round(zone.spend * 1e6), spent, `zone spend after restart: ${JSON.stringify(zone)}`);
     const global = after.budgets.find((b) => b.scope === 'global');
     assert.ok(Math.round(global.spend * 1e6) > spent, 'the global budget also counts the request after the reset');
+  });
+});
+
+describe('billing what was delivered', () => {
+  test('a stream cut mid-way is billed for what was streamed: not nothing, not the whole', async () => {
+    const { mock, baton } = await start();
+    const key = await newKey(baton, { key_alias: 'cut', max_budget: 10 });
+    const full = await ask(baton, key, { model: 'priced', max_tokens: 16 });
+    assert.equal(full.status, 200);
+    const fullCompletion = full.json.usage.completion_tokens;
+    assert.ok(fullCompletion > 3, `a whole answer has ${fullCompletion} tokens`);
+    await setMockFault(mock, { drop_after_chunks: 3 });
+    const res = await fetch(`${baton.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'priced', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hello there' }] }),
+    });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, /upstream/, 'the cut stream ends with an error event');
+    const id = res.headers.get('x-request-id');
+    const row = await pollUntil(async () => {
+      const r = await fetch(`${baton.url}/spend/logs?api_key=${key}`, { headers: AUTH });
+      const rows = await r.json();
+      return rows.find((x) => x.request_id === id);
+    }, { timeoutMs: 3000, intervalMs: 50 });
+    assert.ok(row, 'the cut stream has a spend row');
+    // What the client saw: the content chunks before the error event.
+    const chunkContent = (e) => {
+      try {
+        return JSON.parse(e.data).choices?.[0]?.delta?.content;
+      } catch {
+        return undefined;
+      }
+    };
+    const delivered = parseSSE(text).filter(chunkContent).length;
+    assert.ok(delivered > 0 && delivered < fullCompletion, `${delivered} chunks delivered`);
+    assert.equal(row.completion_tokens, delivered, 'one token per streamed chunk');
+    assert.ok(row.prompt_tokens > 0, 'the prompt is billed');
+    const expected = row.prompt_tokens * 1 + delivered * 2;
+    assert.equal(Math.round(row.spend * 1e6), expected, `billed ${row.spend} USD`);
+    assert.ok(row.completion_tokens < fullCompletion);
+    assert.equal(row.metadata.status, 200);
+  });
+});
+
+describe('team limits', () => {
+  test('a team\'s rpm counts the requests of all its keys', async () => {
+    const { baton } = await start();
+    const team = await postJSON(`${baton.url}/team/new`, { team_alias: 'squad', rpm_limit: 3 }, { headers: AUTH });
+    assert.equal(team.status, 200, team.text);
+    const k1 = await newKey(baton, { team_id: team.json.team_id });
+    const k2 = await newKey(baton, { team_id: team.json.team_id });
+    const statuses = [];
+    for (const k of [k1, k2, k1, k2, k1]) statuses.push((await ask(baton, k, { model: 'demo' })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+    const r = await ask(baton, k2, { model: 'demo' });
+    assert.match(r.json.error.message, /this team: 3 requests per minute/);
   });
 });
