@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "api/dialect_handlers.hpp"
+#include "api/events_api.hpp"
 #include "api/forward.hpp"
 #include "api/openai_chat.hpp"
 #include "api/respond.hpp"
@@ -195,6 +196,10 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
   if (path == "/health/readiness") {
     bool draining = status_.draining && status_.draining();
     co_await SendJson(writer, draining ? 503 : 200, ReadinessJson(*snapshot, draining));
+    co_return;
+  }
+  if (path == "/events") {
+    co_await HandleEvents(*snapshot, request, writer, status_.draining);
     co_return;
   }
   if (IsAdminPath(path)) {

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "api/forward_events.hpp"
 #include "api/respond.hpp"
 #include "asio/sleep.hpp"
 #include "dialects/json_scan.hpp"
@@ -144,8 +145,9 @@ struct RelayOutcome {
 // Per-attempt facts the relays need to hold back and to time the first content.
 struct AttemptClock {
   SteadyTime sent_at;
-  SteadyTime attempt_deadline;  // until the first content byte
-  SteadyTime request_deadline;  // for the whole exchange
+  SteadyTime attempt_deadline;   // until the first content byte
+  SteadyTime request_deadline;   // for the whole exchange
+  StreamStartHook stream_start;  // model.streaming.start when the head goes out
 };
 
 std::chrono::microseconds Since(SteadyTime t) {
@@ -168,6 +170,7 @@ Awaitable<bool> CommitStream(ResponseWriter& writer, HttpHeaders& headers,
                              StreamTally& tally) {
   lease.Success(Since(clock.sent_at));
   tally.first_content = SteadyClockNow();
+  clock.stream_start.Fire();
   co_return co_await writer.Begin(200, StreamHeaders(std::exchange(headers, {})));
 }
 
@@ -635,6 +638,13 @@ class Forwarder {
   void AddBatonHeaders(const Deployment& d, HttpHeaders& headers) const;
   // " (request R, zone Z, session S)": what ties a log line to its request.
   std::string LogTags() const;
+  // An event about this request, with its common fields (docs/events.md).
+  EventBuilder Ev(EventType type) const;
+  std::string_view KeyAlias() const {
+    return ex_.caller != nullptr && ex_.caller->key.key != nullptr
+               ? std::string_view(ex_.caller->key.key->alias)
+               : std::string_view();
+  }
   // The client's request in canonical form (parsed on first need); an error was sent when null.
   Awaitable<const canon::Request*> Canonical();
   std::chrono::milliseconds Backoff(int retry) const;
@@ -765,6 +775,8 @@ Awaitable<bool> Forwarder::Admit(const Route& route) {
     }
     AddRateLimitHeaders(admission_.rate, headers);
     LogLine("refused: " + admission_.refused->message + LogTags());
+    PublishEvent(snapshot_.events(),
+                 [&] { return BudgetRefusalEvent(Ev(EventType::kBudgetExceeded), admission_); });
     co_await SendError(*admission_.refused, std::move(headers));
     co_return false;
   }
@@ -772,6 +784,8 @@ Awaitable<bool> Forwarder::Admit(const Route& route) {
   for (const BudgetLevel* level : CrossedWarnings(admission_, config.budget.warning_threshold)) {
     LogLine("budget warning: " + std::string(ScopeKind(level->scope)) + " budget at $" +
             ToUsdString(level->committed) + " of $" + ToUsdString(level->budget) + LogTags());
+    PublishEvent(snapshot_.events(),
+                 [&] { return BudgetEvent(Ev(EventType::kBudgetWarning), *level); });
   }
   co_return true;
 }
@@ -817,6 +831,10 @@ std::string Forwarder::LogTags() const {
     tags += ", session " + ex_.session;
   }
   return tags + ")";
+}
+
+EventBuilder Forwarder::Ev(EventType type) const {
+  return {type, request_.request_id, ex_.model, ex_.zone, KeyAlias()};
 }
 
 std::chrono::milliseconds Forwarder::Backoff(int retry) const {
@@ -915,6 +933,7 @@ Awaitable<void> Forwarder::Run() {
       co_return;
     }
   }
+  PublishEvent(snapshot_.events(), [&] { return Ev(EventType::kRequestStart).Build(); });
   auto route = snapshot_.Resolve(ex_.model, scratch_);
   if (!route) {
     co_await SendError(route.error());
@@ -969,6 +988,9 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
       ++fallbacks_;
       LogLine("fallback " + previous->id + " -> " + d.id + " for \"" + route.name +
               "\": " + last_.error.message + LogTags());
+      PublishEvent(snapshot_.events(), [&] {
+        return FallbackEvent(Ev(EventType::kFallback), *previous, d, last_.error);
+      });
     }
     previous = &d;
     last_deployment_ = &d;
@@ -1006,6 +1028,9 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
           pick.lease.Failure(snapshot_.health().clock().Now(), router_, failure.error.message)) {
         LogLine("cooldown " + d.id + " for " + std::to_string(router_.cooldown.count()) +
                 " ms after repeated failures: " + failure.error.message + LogTags());
+        PublishEvent(snapshot_.events(), [&] {
+          return CooldownEvent(Ev(EventType::kCooldown), d, router_.cooldown, failure.error);
+        });
       }
       last_ = std::move(failure);
       if (last_.verdict == Verdict::kFinal) {
@@ -1088,6 +1113,8 @@ Awaitable<bool> Forwarder::Attempt(const Deployment& d, DeploymentLease& lease, 
   AttemptClock clock;
   clock.sent_at = SteadyClockNow();
   clock.request_deadline = deadline_;
+  clock.stream_start = {snapshot_.events(), request_.request_id, ex_.model,
+                        ex_.zone,           KeyAlias(),          d.id};
   clock.attempt_deadline = d.settings.timeout.count() > 0
                                ? std::min(deadline_, clock.sent_at + d.settings.timeout)
                                : deadline_;
@@ -1335,7 +1362,7 @@ canon::StreamEvents ResponseToEvents(const canon::Response& response) {
 
 uint64_t Forwarder::RecordNow(int status) {
   RequestLog* log = snapshot_.request_log();
-  if (recorded_ || log == nullptr) {
+  if (recorded_ || (log == nullptr && !Listening(snapshot_.events()))) {
     return 0;
   }
   recorded_ = true;
@@ -1382,6 +1409,11 @@ uint64_t Forwarder::RecordNow(int status) {
   r.stream = ex_.stream;
   if (snapshot_.config().log.content) {
     r.content = ex_.body;  // redacted by the log's writer thread, off the request path
+  }
+  PublishEvent(snapshot_.events(),
+               [&] { return CompleteEvent(Ev(EventType::kRequestComplete), r); });
+  if (log == nullptr) {
+    return 0;
   }
   auto seq = log->Append(std::move(r));
   if (!seq) {

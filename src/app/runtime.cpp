@@ -12,6 +12,7 @@
 #include "admin/api_fields.hpp"
 #include "admin/router_state.hpp"
 #include "cluster/change_bus.hpp"
+#include "cluster/event_stream.hpp"
 #include "cluster/redis_counters.hpp"
 #include "core/json_text.hpp"
 #include "money/money.hpp"
@@ -153,12 +154,33 @@ Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(opt
     }
   }
   OpenCluster(config);
+  OpenEvents(config);
   OpenRequestLog(config);
   LoadBaselines(config);
   current_.store(Snapshot::Build(std::move(config), Services(runtime_priorities_)));
   if (store_ != nullptr) {
     maintenance_ = std::jthread([this](const std::stop_token& stop) { Maintain(stop); });
   }
+}
+
+void Runtime::OpenEvents(const Config& config) {
+  if (!config.events.enabled) {
+    return;
+  }
+  events_ = std::make_unique<EventBus>(EventBusOptions{
+      .subscriber_queue = static_cast<std::size_t>(config.events.subscriber_queue)});
+  if (config.cluster.redis_url.empty()) {
+    return;
+  }
+  RedisEventStreamOptions options;
+  options.url = config.cluster.redis_url;
+  options.stream = config.events.stream;
+  options.max_len = config.events.max_len;
+  auto started = RedisEventStream::Start(std::move(options), *events_);
+  if (!started) {
+    throw std::runtime_error("cluster.redis_url: " + started.error().message);
+  }
+  event_stream_ = std::move(started).value();
 }
 
 void Runtime::OpenRequestLog(const Config& config) {
@@ -421,6 +443,7 @@ RouterServices Runtime::Services(std::optional<std::vector<std::string>> priorit
   services.counters = counters_;
   services.baselines = baselines_;
   services.request_log = request_log_.get();
+  services.events = events_.get();
   return services;
 }
 

@@ -26,6 +26,7 @@
 
 #include "admin/control.hpp"
 #include "cluster/change_bus.hpp"
+#include "cluster/event_stream.hpp"
 #include "config/config.hpp"
 #include "money/local_counters.hpp"
 #include "pipeline/keys.hpp"
@@ -33,6 +34,7 @@
 #include "router/health.hpp"
 #include "router/route_table.hpp"
 #include "store/store.hpp"
+#include "telemetry/events.hpp"
 #include "telemetry/request_log.hpp"
 #include "telemetry/spend_writer.hpp"
 
@@ -87,6 +89,9 @@ class Runtime final : public AdminControl {
   // Opens the request log ([log]) and, with a store, the spend writer fed by it, replaying what
   // the store is missing. Throws (startup) on an unusable encryption key or a failed replay.
   void OpenRequestLog(const Config& config);
+  // [events]: the event bus and, with [cluster] redis_url, its Redis stream sink. Read at
+  // startup only (a reload keeps them).
+  void OpenEvents(const Config& config);
   // The scopes of every budget in effect (keys, teams, zones, global) at `now` (unix seconds).
   std::vector<LimitScope> BudgetScopes(int64_t now) const;
   // The store's spend in the current period of the config's zone and global budgets, read once
@@ -106,6 +111,9 @@ class Runtime final : public AdminControl {
   ServerConfig running_server_;  // the settings the server was started with
   StoreConfig running_store_;
   std::shared_ptr<HealthRegistry> health_ = std::make_shared<HealthRegistry>();
+  // Live events: null with [events] enabled = false. Declared early: destroyed after everything
+  // that publishes; its Redis sink (declared below) stops first.
+  std::unique_ptr<EventBus> events_;
   ModelCatalog catalog_;
   // Rate limits and budgets (pipeline/limits.hpp): in-process counters for one instance.
   std::shared_ptr<Counters> counters_ = std::make_shared<LocalCounters>();
@@ -124,6 +132,7 @@ class Runtime final : public AdminControl {
   // store. Its subscriber thread reloads keys, so it is destroyed (joined) before the key table and
   // the store.
   std::unique_ptr<ChangeBus> changes_;
+  std::unique_ptr<RedisEventStream> event_stream_;  // null without [cluster] redis_url
   // Background upkeep while a store is open (budget resets on schedule); stopped and joined
   // first on destruction, before the store closes.
   std::jthread maintenance_;

@@ -200,7 +200,7 @@ class Loader {
     config.source = source_;
     CheckKeys(root, "",
               {"server", "providers", "models", "router", "zones", "defaults", "store", "budget",
-               "log", "cluster"});
+               "log", "cluster", "events"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -237,6 +237,9 @@ class Loader {
     }
     if (const toml::node* cluster = root.get("cluster")) {
       LoadCluster(Table(*cluster, "cluster"), config.cluster);
+    }
+    if (const toml::node* events = root.get("events")) {
+      LoadEvents(Table(*events, "events"), config.events);
     }
     for (const ModelRef& ref : model_refs_) {
       CheckModelRef(ref, config);
@@ -994,6 +997,31 @@ class Loader {
         }
       } else if (name == "timeout") {
         cluster.timeout = Duration(node, key, false);
+      }
+    }
+  }
+
+  void LoadEvents(const toml::table& table, EventsConfig& events) const {
+    CheckKeys(table, "events", {"enabled", "stream", "max_len", "subscriber_queue"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string key = Join("events", name);
+      if (name == "enabled") {
+        events.enabled = Bool(node, key);
+      } else if (name == "stream") {
+        events.stream = String(node, key);
+        const bool printable =
+            std::ranges::all_of(events.stream, [](char c) { return c > ' ' && c < 127; });
+        if (events.stream.empty() || !printable) {
+          Fail(node, key,
+               "must be a non-empty Redis key of printable ASCII without spaces, e.g. "
+               "\"agent.events\"");
+        }
+      } else if (name == "max_len") {
+        events.max_len = Integer(node, key, 1, 1'000'000'000);
+      } else if (name == "subscriber_queue") {
+        events.subscriber_queue = Integer(node, key, 16, 1 << 20);
       }
     }
   }

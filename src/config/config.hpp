@@ -241,6 +241,16 @@ struct ClusterConfig {
   std::chrono::milliseconds timeout{200};  // one Redis round trip on the request path
 };
 
+// [events]: live events (docs/events.md) to `GET /events` subscribers (WebSocket, SSE) and, with
+// [cluster] redis_url, to a Redis stream.
+struct EventsConfig {
+  bool enabled = true;
+  std::string stream = "agent.events";  // the Redis stream (XADD ... MAXLEN ~ max_len)
+  int64_t max_len = 10000;              // approximate cap of the stream's length
+  // Events a subscriber may fall behind before it loses the oldest (and is told: events.dropped).
+  int64_t subscriber_queue = 1024;
+};
+
 // [defaults]: task name (header X-Baton-Task) → model, e.g. vitals = "gpt-4o".
 struct TaskDefault {
   std::string task;
@@ -259,6 +269,7 @@ struct Config {
   BudgetConfig budget;
   LogConfig log;
   ClusterConfig cluster;
+  EventsConfig events;
 
   const ProviderConfig* FindProvider(std::string_view name) const;
   const ModelAlias* FindAlias(std::string_view name) const;

@@ -770,6 +770,9 @@ TEST(DefaultConfigTest, ExampleFileLoads) {
   ASSERT_TRUE(std::filesystem::exists(path)) << path;
   Config config = LoadConfigFile(path);
   EXPECT_EQ(config.server.port, 4000);
+  EXPECT_TRUE(config.events.enabled);
+  EXPECT_EQ(config.events.stream, "agent.events");
+  EXPECT_EQ(config.events.subscriber_queue, 1024);
   EXPECT_TRUE(config.server.master_key_configured);
   EXPECT_EQ(config.server.max_body_bytes, 32u << 20);
   EXPECT_EQ(config.server.request_timeout, milliseconds(600'000));
@@ -1425,6 +1428,34 @@ TEST(ClusterConfigTest, Errors) {
   EXPECT_EQ(LoadError("[cluster]\ntimeout = 0\n").key(), "cluster.timeout");
   EXPECT_EQ(LoadError("[cluster]\nkey_prefix = \"a b\"\n").key(), "cluster.key_prefix");
   EXPECT_EQ(LoadError("[cluster]\nredis = \"x\"\n").key(), "cluster.redis");
+}
+
+// --- [events] ---
+
+TEST(EventsConfigTest, DefaultsAndKeys) {
+  Config defaults = LoadConfigString("", "baton.toml");
+  EXPECT_TRUE(defaults.events.enabled);
+  EXPECT_EQ(defaults.events.stream, "agent.events");
+  EXPECT_EQ(defaults.events.max_len, 10000);
+  EXPECT_EQ(defaults.events.subscriber_queue, 1024);
+  Config config = LoadConfigString(
+      "[events]\nenabled = false\nstream = \"baton.ev\"\nmax_len = 500\n"
+      "subscriber_queue = 64\n",
+      "baton.toml");
+  EXPECT_FALSE(config.events.enabled);
+  EXPECT_EQ(config.events.stream, "baton.ev");
+  EXPECT_EQ(config.events.max_len, 500);
+  EXPECT_EQ(config.events.subscriber_queue, 64);
+}
+
+TEST(EventsConfigTest, Errors) {
+  ConfigError stream = LoadError("[events]\nstream = \"a b\"\n");
+  EXPECT_EQ(stream.key(), "events.stream");
+  EXPECT_EQ(stream.line(), 2);
+  EXPECT_EQ(LoadError("[events]\nmax_len = 0\n").key(), "events.max_len");
+  EXPECT_EQ(LoadError("[events]\nsubscriber_queue = 1\n").key(), "events.subscriber_queue");
+  EXPECT_EQ(LoadError("[events]\nenabled = \"yes\"\n").key(), "events.enabled");
+  EXPECT_EQ(LoadError("[events]\nstreams = \"x\"\n").key(), "events.streams");
 }
 
 TEST(DefaultStorePathTest, HonoursXdg) {

@@ -96,6 +96,8 @@ struct Admission {
   int64_t retry_after_ms = 0;  // with rate_limit_exceeded: when a retry can pass
   RateStatus rate;  // refused by a window: that window, remaining 0, reset = its retry time
   std::vector<BudgetLevel> budgets;  // every budget account of the request, after admission
+  // With budget_exceeded: the account that refused (committed before this request), for events.
+  std::optional<BudgetLevel> refused_budget;
   // What Settle needs (owned copies: the scopes need not outlive the admission).
   std::vector<LimitScope> scopes;
   Money reserved = 0;

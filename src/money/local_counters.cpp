@@ -70,7 +70,8 @@ int64_t MinuteCounts::RetryAfterMs(int64_t now_ms, int64_t amount, int64_t limit
   const int64_t into = now_ms - (minute * kMinuteMs);
   if (room >= static_cast<double>(current) && previous > 0) {
     // Within this minute, once the previous minute's share has shrunk enough.
-    const double fraction = 1.0 - ((room - static_cast<double>(current)) / static_cast<double>(previous));
+    const double fraction =
+        1.0 - ((room - static_cast<double>(current)) / static_cast<double>(previous));
     const auto at = static_cast<int64_t>(std::ceil(fraction * kMinuteMs));
     return std::max<int64_t>(1, at - into);
   }
@@ -142,6 +143,7 @@ Admission LocalCounters::AdmitNow(const AdmitRequest& request) {
       const Money committed = Account(*states[i], scope);
       if (SaturatingAdd(committed, request.worst_case) > scope.budget) {
         out.refused = BudgetRefusal(scope, committed, request.worst_case);
+        out.refused_budget = BudgetLevel{scope.id, committed, scope.budget};
         if (scope.period_end > 0) {
           out.retry_after_ms = std::max<int64_t>(0, (scope.period_end * 1000) - now);
         }

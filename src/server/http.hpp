@@ -36,6 +36,22 @@ struct HttpRequest {
   std::string_view Header(std::string_view name) const { return FindHeader(headers, name); }
 };
 
+// True for a WebSocket upgrade request (GET with `Upgrade: websocket`).
+inline bool IsWebSocketUpgrade(const HttpRequest& request) {
+  return request.method == "GET" && EqualsIgnoreCase(request.Header("upgrade"), "websocket");
+}
+
+// What a WebSocket session sends (ResponseWriter::ServeWebSocket).
+class WebSocketSource {
+ public:
+  virtual ~WebSocketSource() = default;
+  // Waits for the next text messages and appends them to `frames`, one frame each; the views
+  // must stay valid until the next call. Returning false ends the session (a close frame goes
+  // out after `frames`). The wait is cancelled (the coroutine's cancellation) when the client
+  // closes or goes away; the session then ends whatever this returns.
+  virtual Awaitable<bool> Next(std::vector<std::string_view>& frames) = 0;
+};
+
 // Writes one response. Either Send() once, or Begin(), any number of Write(), then End().
 // Begin() only prepares the head; it goes out with the first Write()/End(), so a stream costs no
 // extra write for its head. Every call returns false once a write to the client failed
@@ -65,6 +81,17 @@ class ResponseWriter {
   // Like Abort(), but with a TCP reset (SO_LINGER {1, 0}, then close): the peer reads
   // ECONNRESET instead of an orderly end (baton-mock's reset fault).
   virtual void Reset() { Abort(); }
+
+  // Accepts a WebSocket upgrade (RFC 6455) of `request` and sends the text frames `source`
+  // produces until it ends or the client closes; the connection closes afterwards. What the
+  // client sends is read and dropped (pings are answered, a close frame is honoured); an idle
+  // client is pinged and dropped when it stops answering. Returns false without sending anything
+  // when the request is not an upgrade (IsWebSocketUpgrade) or the response already started.
+  virtual Awaitable<bool> ServeWebSocket(const HttpRequest& request, WebSocketSource& source) {
+    (void)request;
+    (void)source;
+    co_return false;
+  }
 
   // True after Send() or Begin().
   virtual bool started() const = 0;

@@ -41,6 +41,7 @@
 #include "asio/fast_io.hpp"
 #include "asio/http_parser.hpp"
 #include "asio/watchdog.hpp"
+#include "server/websocket.hpp"
 
 namespace baton {
 
@@ -271,6 +272,19 @@ class ConnectionWriter final : public ResponseWriter {
     beast::error_code ec;
     conn_.socket.set_option(asio::socket_base::linger(true, 0), ec);
     conn_.socket.close(ec);
+  }
+
+  Awaitable<bool> ServeWebSocket(const HttpRequest& request, WebSocketSource& source) override {
+    if (started_ || gone_ || head_only_ || !IsWebSocketUpgrade(request)) {
+      co_return false;
+    }
+    started_ = true;
+    status_ = 101;
+    keep_alive_ = false;
+    ProbeBetweenWrites(false);
+    co_await RunWebSocket(conn_.socket, request, source);
+    gone_ = true;  // the connection is done: the loop closes it
+    co_return true;
   }
 
   bool started() const override { return started_; }

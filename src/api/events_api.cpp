@@ -1,0 +1,204 @@
+// One subscription per client; the transports differ only in framing. Waits are bounded (1 s) so
+// a draining server ends feeds promptly, and an idle SSE feed sends a comment every 15 s so that
+// a vanished client is noticed by the failed write.
+#include "api/events_api.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "api/respond.hpp"
+#include "core/json_text.hpp"
+#include "pipeline/auth.hpp"
+#include "telemetry/events.hpp"
+
+namespace baton {
+
+namespace {
+
+constexpr std::chrono::milliseconds kWait{1000};
+constexpr std::chrono::seconds kSseKeepAlive{15};
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string QueryValue(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return PercentDecode(pair.substr(name.size() + 1));
+    }
+    if (amp == std::string_view::npos) {
+      break;
+    }
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+std::string SubscribedJson(EventTypeMask types) {
+  std::string out =
+      R"({"type":"events.subscribed","time":)" + std::to_string(NowMs()) + R"(,"types":[)";
+  bool first = true;
+  for (int i = 0; i < kEventTypeCount; ++i) {
+    if ((types & (1U << i)) == 0) {
+      continue;
+    }
+    if (!first) {
+      out += ',';
+    }
+    first = false;
+    AppendJsonString(out, EventTypeName(static_cast<EventType>(i)));
+  }
+  return out + "]}";
+}
+
+std::string DroppedJson(uint64_t count) {
+  return R"({"type":"events.dropped","time":)" + std::to_string(NowMs()) + R"(,"count":)" +
+         std::to_string(count) + "}";
+}
+
+// The WebSocket feed: frames are views into the batch it keeps until the next call.
+class WebSocketFeed final : public WebSocketSource {
+ public:
+  WebSocketFeed(EventSubscription& subscription, const std::function<bool()>& draining)
+      : subscription_(subscription), draining_(draining) {}
+
+  Awaitable<bool> Next(std::vector<std::string_view>& frames) override {
+    if (!greeted_) {
+      greeted_ = true;
+      notice_ = SubscribedJson(subscription_.types());
+      frames.emplace_back(notice_);
+      co_return true;
+    }
+    batch_ = co_await subscription_.Next(kWait);
+    if (batch_.cancelled || (draining_ && draining_())) {
+      co_return false;
+    }
+    if (batch_.dropped > 0) {
+      notice_ = DroppedJson(batch_.dropped);
+      frames.emplace_back(notice_);
+    }
+    for (const auto& event : batch_.events) {
+      frames.emplace_back(event->json);
+    }
+    co_return true;
+  }
+
+ private:
+  EventSubscription& subscription_;
+  const std::function<bool()>& draining_;
+  EventSubscription::Batch batch_;
+  std::string notice_;
+  bool greeted_ = false;
+};
+
+void AppendSse(std::string& out, std::string_view type, std::string_view json) {
+  out += "event: ";
+  out += type;
+  out += "\ndata: ";
+  out += json;
+  out += "\n\n";
+}
+
+Awaitable<void> ServeSse(EventSubscription& subscription, ResponseWriter& writer,
+                         const std::function<bool()>& draining) {
+  HttpHeaders headers;
+  headers.push_back({"content-type", "text/event-stream"});
+  headers.push_back({"cache-control", "no-cache"});
+  headers.push_back({"x-accel-buffering", "no"});
+  if (!co_await writer.Begin(200, std::move(headers))) {
+    co_return;
+  }
+  std::string out;
+  AppendSse(out, "events.subscribed", SubscribedJson(subscription.types()));
+  if (!co_await writer.Write(out)) {
+    co_return;
+  }
+  auto last_write = std::chrono::steady_clock::now();
+  for (;;) {
+    EventSubscription::Batch batch = co_await subscription.Next(kWait);
+    if (batch.cancelled || writer.client_gone() || (draining && draining())) {
+      break;
+    }
+    out.clear();
+    if (batch.dropped > 0) {
+      AppendSse(out, "events.dropped", DroppedJson(batch.dropped));
+    }
+    for (const auto& event : batch.events) {
+      AppendSse(out, EventTypeName(event->type), event->json);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (out.empty()) {
+      if (now - last_write < kSseKeepAlive) {
+        continue;
+      }
+      out = ": keep-alive\n\n";
+    }
+    if (!co_await writer.Write(out)) {
+      co_return;
+    }
+    last_write = now;
+  }
+  if (!writer.client_gone()) {
+    co_await writer.End();
+  }
+}
+
+}  // namespace
+
+Awaitable<void> HandleEvents(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
+                             std::function<bool()> draining) {
+  if (request.method != "GET") {
+    co_await SendOpenAiError(
+        writer,
+        Error(ErrorKind::kBadRequest, "Method " + request.method + " is not allowed for /events.",
+              "method_not_allowed"),
+        HttpHeaders{{"allow", "GET"}});
+    co_return;
+  }
+  // Header only: a key in the URL would end up in proxy and access logs.
+  if (Status auth = Authenticate(snapshot.config().server, request.headers); !auth) {
+    co_await SendOpenAiError(writer, auth.error());
+    co_return;
+  }
+  EventBus* bus = snapshot.events();
+  if (bus == nullptr) {
+    co_await SendOpenAiError(
+        writer, Error(ErrorKind::kNotFound, "Live events are off ([events] enabled = false).",
+                      "events_disabled"));
+    co_return;
+  }
+  auto types = ParseEventTypes(QueryValue(request.query, "types"));
+  if (!types) {
+    co_await SendOpenAiError(writer, types.error());
+    co_return;
+  }
+  const bool websocket = IsWebSocketUpgrade(request);
+  const bool sse = request.Header("accept").find("text/event-stream") != std::string_view::npos ||
+                   QueryValue(request.query, "format") == "sse";
+  if (!websocket && !sse) {
+    co_await SendOpenAiError(
+        writer, Error(ErrorKind::kBadRequest,
+                      "GET /events is a WebSocket (Upgrade: websocket) or an event stream "
+                      "(Accept: text/event-stream, or ?format=sse).",
+                      "unsupported_transport"));
+    co_return;
+  }
+  std::unique_ptr<EventSubscription> subscription = bus->Subscribe(*types);
+  if (websocket) {
+    WebSocketFeed feed(*subscription, draining);
+    if (!co_await writer.ServeWebSocket(request, feed)) {
+      co_await SendOpenAiError(
+          writer, Error(ErrorKind::kBadRequest, "Bad WebSocket upgrade.", "bad_upgrade"));
+    }
+    co_return;
+  }
+  co_await ServeSse(*subscription, writer, draining);
+}
+
+}  // namespace baton
