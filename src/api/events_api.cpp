@@ -4,6 +4,7 @@
 #include "api/events_api.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -151,50 +152,51 @@ Awaitable<void> ServeSse(EventSubscription& subscription, ResponseWriter& writer
 
 }  // namespace
 
-Awaitable<void> HandleEvents(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
-                             std::function<bool()> draining) {
+// Why the request cannot subscribe (nullopt: it can). Plain function: g++ 12 miscompiles some
+// temporaries built inside co_await expressions.
+std::optional<Error> Refusal(const Snapshot& snapshot, const HttpRequest& request, bool websocket,
+                             bool sse) {
   if (request.method != "GET") {
-    co_await SendOpenAiError(
-        writer,
-        Error(ErrorKind::kBadRequest, "Method " + request.method + " is not allowed for /events.",
-              "method_not_allowed"),
-        HttpHeaders{{"allow", "GET"}});
-    co_return;
+    return Error(ErrorKind::kBadRequest,
+                 "Method " + request.method + " is not allowed for /events.", "method_not_allowed");
   }
   // Header only: a key in the URL would end up in proxy and access logs.
   if (Status auth = Authenticate(snapshot.config().server, request.headers); !auth) {
-    co_await SendOpenAiError(writer, auth.error());
-    co_return;
+    return auth.error();
   }
-  EventBus* bus = snapshot.events();
-  if (bus == nullptr) {
-    co_await SendOpenAiError(
-        writer, Error(ErrorKind::kNotFound, "Live events are off ([events] enabled = false).",
-                      "events_disabled"));
-    co_return;
+  if (snapshot.events() == nullptr) {
+    return Error(ErrorKind::kNotFound, "Live events are off ([events] enabled = false).",
+                 "events_disabled");
   }
-  auto types = ParseEventTypes(QueryValue(request.query, "types"));
-  if (!types) {
-    co_await SendOpenAiError(writer, types.error());
-    co_return;
+  if (!websocket && !sse) {
+    return Error(ErrorKind::kBadRequest,
+                 "GET /events is a WebSocket (Upgrade: websocket) or an event stream "
+                 "(Accept: text/event-stream, or ?format=sse).",
+                 "unsupported_transport");
   }
+  return std::nullopt;
+}
+
+Awaitable<void> HandleEvents(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
+                             std::function<bool()> draining) {
   const bool websocket = IsWebSocketUpgrade(request);
   const bool sse = request.Header("accept").find("text/event-stream") != std::string_view::npos ||
                    QueryValue(request.query, "format") == "sse";
-  if (!websocket && !sse) {
-    co_await SendOpenAiError(
-        writer, Error(ErrorKind::kBadRequest,
-                      "GET /events is a WebSocket (Upgrade: websocket) or an event stream "
-                      "(Accept: text/event-stream, or ?format=sse).",
-                      "unsupported_transport"));
+  std::optional<Error> refusal = Refusal(snapshot, request, websocket, sse);
+  Result<EventTypeMask> types = ParseEventTypes(QueryValue(request.query, "types"));
+  if (!refusal && !types) {
+    refusal = types.error();
+  }
+  if (refusal) {
+    co_await SendOpenAiError(writer, *refusal);
     co_return;
   }
-  std::unique_ptr<EventSubscription> subscription = bus->Subscribe(*types);
+  std::unique_ptr<EventSubscription> subscription = snapshot.events()->Subscribe(*types);
   if (websocket) {
     WebSocketFeed feed(*subscription, draining);
     if (!co_await writer.ServeWebSocket(request, feed)) {
-      co_await SendOpenAiError(
-          writer, Error(ErrorKind::kBadRequest, "Bad WebSocket upgrade.", "bad_upgrade"));
+      Error bad(ErrorKind::kBadRequest, "Bad WebSocket upgrade.", "bad_upgrade");
+      co_await SendOpenAiError(writer, bad);
     }
     co_return;
   }
