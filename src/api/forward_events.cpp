@@ -34,7 +34,7 @@ Event CompleteEvent(EventBuilder builder, const RequestRecord& r) {
       .Usd("cost_usd", r.cost)
       .Int("attempts", r.attempts)
       .Int("fallbacks", r.fallbacks);
-  if (r.ttft_ms > 0) {
+  if (r.ttft_ms >= 0) {
     builder.Int("ttft_ms", r.ttft_ms);
   }
   if (!r.model_used.empty()) {
