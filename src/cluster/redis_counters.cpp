@@ -346,11 +346,7 @@ struct RedisCounters::Impl {
       const int64_t limit = requests ? s.rpm : s.tpm;
       a.retry_after_ms = WindowRetryAfterMs(ReplyInt(e[2]), ReplyInt(e[3]), request.now_ms,
                                             requests ? 1 : request.tokens, limit);
-      a.refused =
-          Error(ErrorKind::kRateLimited,
-                "rate limit exceeded: the " + std::string(KindOf(s.id)) + " allows " +
-                    std::to_string(limit) + (requests ? " requests" : " tokens") + " per minute",
-                "rate_limit_exceeded");
+      a.refused = RateLimitRefusal(s, !requests);
       return a;
     }
     if (verdict == "budget") {
@@ -359,12 +355,7 @@ struct RedisCounters::Impl {
       }
       const auto i = static_cast<size_t>(ReplyInt(e[1]) - 1);
       const LimitScope& s = request.scopes[std::min(i, n - 1)];
-      a.refused = Error(ErrorKind::kRateLimited,
-                        "budget exceeded: the " + std::string(KindOf(s.id)) + " budget is " +
-                            ToUsdString(s.budget) + " USD, already committed " +
-                            ToUsdString(ReplyInt(e[2])) + " USD, this request may cost up to " +
-                            ToUsdString(request.worst_case) + " USD",
-                        "budget_exceeded");
+      a.refused = BudgetRefusal(s, ReplyInt(e[2]), request.worst_case);
       return a;
     }
     if (verdict != "ok" || e.size() != 1 + (n * 5)) {

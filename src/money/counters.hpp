@@ -65,6 +65,13 @@ struct AdmitRequest {
 // "key", "team", "zone", "model" or "global" from a scope id ("key:…" → "key").
 std::string_view ScopeKind(std::string_view scope_id);
 
+// The refusals every implementation answers with (Admission::refused), worded alike:
+// "Rate limit reached for this key: 60 requests per minute." (tokens: the tpm window) and
+// "Budget exceeded for this team: the budget is $50, $49.98 is spent or reserved and this request
+// may cost up to $0.04." Scope ids never appear, only their kind ("the gateway" for global).
+Error RateLimitRefusal(const LimitScope& scope, bool tokens);
+Error BudgetRefusal(const LimitScope& scope, Money committed, Money worst_case);
+
 // One budget account after an admission, for warning events and /budget/stats.
 struct BudgetLevel {
   std::string scope;    // LimitScope::id

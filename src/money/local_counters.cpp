@@ -11,31 +11,6 @@ namespace {
 
 constexpr int64_t kMinuteMs = 60'000;
 
-std::string ScopeNoun(std::string_view scope_id) {
-  std::string_view kind = ScopeKind(scope_id);
-  if (kind == "global") {
-    return "the gateway";
-  }
-  return "this " + std::string(kind);
-}
-
-Error RateRefusal(const LimitScope& scope, bool tokens) {
-  const int64_t limit = tokens ? scope.tpm : scope.rpm;
-  return {ErrorKind::kRateLimited,
-          "Rate limit reached for " + ScopeNoun(scope.id) + ": " + std::to_string(limit) +
-              (tokens ? " tokens" : " requests") + " per minute.",
-          "rate_limit_exceeded"};
-}
-
-Error BudgetRefusal(const LimitScope& scope, Money committed, Money worst_case) {
-  return {ErrorKind::kRateLimited,
-          "Budget exceeded for " + ScopeNoun(scope.id) + ": the budget is $" +
-              ToUsdString(scope.budget) + ", $" + ToUsdString(committed) +
-              " is spent or reserved and this request may cost up to $" + ToUsdString(worst_case) +
-              ".",
-          "budget_exceeded"};
-}
-
 // Milliseconds until a window holding these counts is empty again.
 int64_t FullResetMs(const MinuteCounts& w, int64_t now_ms) {
   const int64_t into = now_ms - (w.minute * kMinuteMs);
@@ -70,7 +45,8 @@ int64_t MinuteCounts::RetryAfterMs(int64_t now_ms, int64_t amount, int64_t limit
   const int64_t into = now_ms - (minute * kMinuteMs);
   if (room >= static_cast<double>(current) && previous > 0) {
     // Within this minute, once the previous minute's share has shrunk enough.
-    const double fraction = 1.0 - ((room - static_cast<double>(current)) / static_cast<double>(previous));
+    const double fraction =
+        1.0 - ((room - static_cast<double>(current)) / static_cast<double>(previous));
     const auto at = static_cast<int64_t>(std::ceil(fraction * kMinuteMs));
     return std::max<int64_t>(1, at - into);
   }
@@ -109,7 +85,7 @@ Admission LocalCounters::AdmitNow(const AdmitRequest& request) {
     if (scope.rpm > 0) {
       state.requests.Roll(now);
       if (state.requests.Estimate(now) + 1 > static_cast<double>(scope.rpm)) {
-        out.refused = RateRefusal(scope, false);
+        out.refused = RateLimitRefusal(scope, false);
         const int64_t wait = state.requests.RetryAfterMs(now, 1, scope.rpm);
         out.retry_after_ms = std::max(out.retry_after_ms, wait);
         out.rate.limit_requests = scope.rpm;
@@ -123,7 +99,7 @@ Admission LocalCounters::AdmitNow(const AdmitRequest& request) {
       if (state.tokens.Estimate(now) + static_cast<double>(amount) >
           static_cast<double>(scope.tpm)) {
         if (!out.refused) {
-          out.refused = RateRefusal(scope, true);
+          out.refused = RateLimitRefusal(scope, true);
         }
         const int64_t wait = state.tokens.RetryAfterMs(now, amount, scope.tpm);
         out.retry_after_ms = std::max(out.retry_after_ms, wait);
