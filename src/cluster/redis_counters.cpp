@@ -252,7 +252,7 @@ struct RedisCounters::Impl {
   std::atomic<int64_t> settles_pending{0};
 
   std::mutex admin_mu;
-  std::optional<RedisBlocking> admin;
+  std::unique_ptr<RedisBlocking> admin;
 
   asio::io_context settle_ctx{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> settle_work;
@@ -452,7 +452,7 @@ Result<std::unique_ptr<RedisCounters>> RedisCounters::Create(RedisCountersOption
   impl->settle_script = std::string(kLuaMoney) + std::string(kLuaSettle);
   impl->admit_sha = Sha1Hex(impl->admit_script);
   impl->settle_sha = Sha1Hex(impl->settle_script);
-  impl->admin.emplace(impl->redis);
+  impl->admin = std::make_unique<RedisBlocking>(impl->redis);
   impl->settle_work.emplace(impl->settle_ctx.get_executor());
   impl->settle_thread = std::thread([ctx = &impl->settle_ctx] { ctx->run(); });
   return std::unique_ptr<RedisCounters>(new RedisCounters(std::move(impl)));

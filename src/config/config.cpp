@@ -990,7 +990,7 @@ class Loader {
         } else if (text == "open") {
           cluster.on_redis_error = RedisErrorPolicy::kOpen;
         } else {
-          Fail(node, key, "must be \"closed\" or \"open\", not " + Quote(text));
+          Fail(node, key, R"(must be "closed" or "open", not )" + Quote(text));
         }
       } else if (name == "timeout") {
         cluster.timeout = Duration(node, key, false);
