@@ -176,10 +176,6 @@ std::string Sha1Hex(std::string_view text) {
   return out;
 }
 
-std::string_view KindOf(std::string_view scope_id) {
-  return scope_id.substr(0, scope_id.find(':'));
-}
-
 std::optional<int64_t> ParseInt(std::string_view s) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
