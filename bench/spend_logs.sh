@@ -118,8 +118,12 @@ EOF
 
 if [ "${1:-}" = "--postgres-part" ]; then
   RESULTS=$2
-  export BATON_DATABASE_URL=$BATON_TEST_PG_URL
-  run_backend PostgreSQL "--postgres $BATON_TEST_PG_URL" \
+  # A database of its own, owned by the test role (PostgreSQL 15 lets no one else create tables
+  # in postgres' public schema).
+  "${PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -X -q -v ON_ERROR_STOP=1 "$BATON_TEST_PG_URL" \
+    -c 'CREATE DATABASE baton_spend'
+  export BATON_DATABASE_URL=${BATON_TEST_PG_URL%/postgres}/baton_spend
+  run_backend PostgreSQL "--postgres $BATON_DATABASE_URL" \
     $'[store]\nurl = "os.environ/BATON_DATABASE_URL"'
   exit 0
 fi
