@@ -365,6 +365,7 @@ struct RedisCounters::Impl {
                             ToUsdString(ReplyInt(e[2])) + " USD, this request may cost up to " +
                             ToUsdString(request.worst_case) + " USD",
                         "budget_exceeded");
+      a.refused_scope = std::string(ScopeKind(s.id));
       return a;
     }
     if (verdict != "ok" || e.size() != 1 + (n * 5)) {

@@ -351,10 +351,11 @@ std::string Metrics::Render(const std::vector<DeploymentSample>& deployments) co
   AppendHeader(out, "baton_tokens_total", "counter",
                "Tokens billed by model asked and type (prompt, completion, cached prompt).");
   for (const auto* e : models) {
-    const std::pair<std::string_view, const std::atomic<uint64_t>*> types[] = {
+    const std::array<std::pair<std::string_view, const std::atomic<uint64_t>*>, 3> types = {{
         {"prompt", &e->cells.prompt_tokens},
         {"completion", &e->cells.completion_tokens},
-        {"cached", &e->cells.cached_tokens}};
+        {"cached", &e->cells.cached_tokens},
+    }};
     for (const auto& [type, value] : types) {
       AppendSeries(out, "baton_tokens_total", {{"model", e->labels[0]}, {"type", type}});
       AppendUint(out, value->load(std::memory_order_relaxed));
@@ -414,8 +415,7 @@ std::string Metrics::Render(const std::vector<DeploymentSample>& deployments) co
   for (const auto& d : deployments) {
     sorted.push_back(&d);
   }
-  std::sort(sorted.begin(), sorted.end(),
-            [](const DeploymentSample* a, const DeploymentSample* b) { return a->id < b->id; });
+  std::ranges::sort(sorted, {}, &DeploymentSample::id);
   AppendHeader(out, "baton_cooldowns_total", "counter",
                "Times a deployment's circuit breaker opened (cooldowns started).");
   for (const auto* d : sorted) {
@@ -471,9 +471,10 @@ std::string EscapeLabelValue(std::string_view v) {
       ok = (cc & 0xC0U) == 0x80U;
       cp = (cp << 6U) | (cc & 0x3FU);
     }
-    if (ok) {
-      ok = !(len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) &&
-           !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF));
+    if (ok && len == 3) {
+      ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);  // no overlong form, no surrogate
+    } else if (ok && len == 4) {
+      ok = cp >= 0x10000 && cp <= 0x10FFFF;
     }
     if (ok) {
       out.append(v.substr(i, len));
