@@ -130,6 +130,33 @@ describe('metrics', () => {
     assert.equal(get('baton_cooldowns_total{deployment="mock/mock-gpt"}'), 0);
   });
 
+  test('a budget warning and a request in flight show', async () => {
+    const { mock, baton } = await start();
+    // The worst case of one request (~21 prompt tokens estimated + 35 output tokens at the priced
+    // alias's prices, about $0.00009) crosses 80 % of a $0.0001 budget without passing it.
+    const made = await postJSON(`${baton.url}/key/generate`, { key_alias: 'warned', max_budget: 0.0001 }, { headers: AUTH });
+    assert.equal(made.status, 200, made.text);
+    const warned = await ask(baton, made.json.key, { model: 'priced', max_tokens: 35 });
+    assert.equal(warned.status, 200, warned.text);
+    assert.match(baton.stderrText(), /budget warning: key budget/);
+    let m = parseMetrics(await scrape(baton));
+    assert.equal(m.get('baton_budget_warnings_total{scope="key"}'), 1);
+
+    await setMockFault(mock, { latency_ms: 600 });
+    const slow = ask(baton, MASTER, { model: 'priced', max_tokens: 8 });
+    let inFlight = 0;
+    for (let i = 0; i < 40 && inFlight === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      m = parseMetrics(await scrape(baton));
+      inFlight = m.get('baton_requests_in_flight');
+    }
+    assert.equal(inFlight, 1, 'the slow request is counted while it runs');
+    assert.equal((await slow).status, 200);
+    await clearMockFault(mock);
+    m = parseMetrics(await scrape(baton));
+    assert.equal(m.get('baton_requests_in_flight'), 0);
+  });
+
   test('the master key is required when one is configured', async () => {
     const { baton } = await start();
     const none = await request(`${baton.url}/metrics`);
