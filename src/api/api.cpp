@@ -11,6 +11,7 @@
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "pipeline/auth.hpp"
 #include "telemetry/metrics.hpp"
+#include "upstream/client.hpp"
 
 namespace baton {
 
@@ -187,7 +188,10 @@ Awaitable<void> SendMetrics(const Snapshot& snapshot, const HttpRequest& request
     sample.up = v.state != BreakerState::kOpen;
     deployments.push_back(std::move(sample));
   }
-  std::string body = metrics->Render(deployments);
+  const PoolGauges& gauges = UpstreamClient::Gauges();
+  const PoolSample pool{gauges.idle.load(std::memory_order_relaxed),
+                        gauges.busy.load(std::memory_order_relaxed)};
+  std::string body = metrics->Render(deployments, pool);
   HttpHeaders headers{{"content-type", std::string(kMetricsContentType)}};
   co_await writer.Send(200, std::move(headers), std::move(body));
 }

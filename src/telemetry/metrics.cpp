@@ -309,7 +309,8 @@ void Metrics::BudgetWarning(std::string_view scope) {
   families_->scopes.Get({scope}).warnings.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string Metrics::Render(const std::vector<DeploymentSample>& deployments) const {
+std::string Metrics::Render(const std::vector<DeploymentSample>& deployments,
+                            const std::optional<PoolSample>& pool) const {
   const Families& f = *families_;
   std::string out;
   out.reserve(4096);
@@ -428,6 +429,17 @@ std::string Metrics::Render(const std::vector<DeploymentSample>& deployments) co
   for (const auto* d : sorted) {
     AppendSeries(out, "baton_deployment_up", {{"deployment", d->id}});
     out += d->up ? "1\n" : "0\n";
+  }
+  if (pool) {
+    AppendHeader(out, "baton_upstream_pool_connections", "gauge",
+                 "Upstream connections in the pools: idle (kept alive) or busy (carrying a "
+                 "request).");
+    AppendSeries(out, "baton_upstream_pool_connections", {{"state", "idle"}});
+    out += std::to_string(std::max<int64_t>(0, pool->idle));
+    out += '\n';
+    AppendSeries(out, "baton_upstream_pool_connections", {{"state", "busy"}});
+    out += std::to_string(std::max<int64_t>(0, pool->busy));
+    out += '\n';
   }
   return out;
 }

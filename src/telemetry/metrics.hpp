@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,12 @@ struct DeploymentSample {
   std::string id;          // "provider/model"
   uint64_t cooldowns = 0;  // times its breaker opened since start
   bool up = true;          // false while the breaker is open (cooling down)
+};
+
+// The upstream connection pools (every worker's), read at scrape time.
+struct PoolSample {
+  int64_t idle = 0;
+  int64_t busy = 0;
 };
 
 // Histogram bucket upper bounds, in milliseconds (rendered as seconds).
@@ -92,7 +99,9 @@ class Metrics {
   int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 
   // The exposition text (format 0.0.4): every family with HELP and TYPE, label sets sorted.
-  std::string Render(const std::vector<DeploymentSample>& deployments = {}) const;
+  // baton_upstream_pool_connections only when `pool` is given.
+  std::string Render(const std::vector<DeploymentSample>& deployments = {},
+                     const std::optional<PoolSample>& pool = std::nullopt) const;
 
   struct Families;  // the tables (metrics.cpp)
 

@@ -144,6 +144,10 @@ TEST(MetricsTest, DeploymentsAndInFlight) {
   EXPECT_TRUE(Has(text, R"(baton_cooldowns_total{deployment="openai/gpt-4o"} 3)"));
   EXPECT_TRUE(Has(text, R"(baton_deployment_up{deployment="openai/gpt-4o"} 0)"));
   EXPECT_TRUE(Has(text, R"(baton_deployment_up{deployment="echo/echo"} 1)"));
+  EXPECT_EQ(text.find("baton_upstream_pool_connections"), std::string::npos);
+  const std::string pooled = m.Render({}, PoolSample{3, 1});
+  EXPECT_TRUE(Has(pooled, R"(baton_upstream_pool_connections{state="idle"} 3)"));
+  EXPECT_TRUE(Has(pooled, R"(baton_upstream_pool_connections{state="busy"} 1)"));
   // Sorted by id.
   EXPECT_LT(text.find(R"(deployment="echo/echo")"), text.find(R"(deployment="openai/gpt-4o")"));
 }

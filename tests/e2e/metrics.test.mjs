@@ -126,6 +126,9 @@ describe('metrics', () => {
     assert.ok(buckets.length > 5);
     for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i][1] >= buckets[i - 1][1], buckets[i][0]);
 
+    // Answered requests left their upstream connection idle in the pool.
+    assert.equal(get('baton_upstream_pool_connections{state="busy"}'), 0);
+    assert.ok(get('baton_upstream_pool_connections{state="idle"}') >= 1);
     assert.equal(get('baton_deployment_up{deployment="mock/mock-gpt"}'), 1);
     assert.equal(get('baton_cooldowns_total{deployment="mock/mock-gpt"}'), 0);
   });
@@ -151,6 +154,7 @@ describe('metrics', () => {
       inFlight = m.get('baton_requests_in_flight');
     }
     assert.equal(inFlight, 1, 'the slow request is counted while it runs');
+    assert.equal(m.get('baton_upstream_pool_connections{state="busy"}'), 1, 'its upstream connection is busy');
     assert.equal((await slow).status, 200);
     await clearMockFault(mock);
     m = parseMetrics(await scrape(baton));
