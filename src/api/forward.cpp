@@ -23,6 +23,7 @@
 #include "dialects/sse.hpp"
 #include "pipeline/limits.hpp"
 #include "router/plan.hpp"
+#include "telemetry/metrics.hpp"
 #include "telemetry/request_log.hpp"
 
 namespace baton {
@@ -770,6 +771,9 @@ Awaitable<bool> Forwarder::Admit(const Route& route) {
   }
   admitted_ = !admission_.open;
   for (const BudgetLevel* level : CrossedWarnings(admission_, config.budget.warning_threshold)) {
+    if (Metrics* metrics = snapshot_.metrics()) {
+      metrics->BudgetWarning(ScopeKind(level->scope));
+    }
     LogLine("budget warning: " + std::string(ScopeKind(level->scope)) + " budget at $" +
             ToUsdString(level->committed) + " of $" + ToUsdString(level->budget) + LogTags());
   }
@@ -1335,7 +1339,8 @@ canon::StreamEvents ResponseToEvents(const canon::Response& response) {
 
 uint64_t Forwarder::RecordNow(int status) {
   RequestLog* log = snapshot_.request_log();
-  if (recorded_ || log == nullptr) {
+  Metrics* metrics = snapshot_.metrics();
+  if (recorded_ || (log == nullptr && metrics == nullptr)) {
     return 0;
   }
   recorded_ = true;
@@ -1380,6 +1385,12 @@ uint64_t Forwarder::RecordNow(int status) {
     r.error = "stream_cut";
   }
   r.stream = ex_.stream;
+  if (metrics != nullptr) {
+    metrics->Observe(r, admission_.refused_scope);
+  }
+  if (log == nullptr) {
+    return 0;
+  }
   if (snapshot_.config().log.content) {
     r.content = ex_.body;  // redacted by the log's writer thread, off the request path
   }

@@ -421,6 +421,7 @@ RouterServices Runtime::Services(std::optional<std::vector<std::string>> priorit
   services.counters = counters_;
   services.baselines = baselines_;
   services.request_log = request_log_.get();
+  services.metrics = metrics_.get();
   return services;
 }
 

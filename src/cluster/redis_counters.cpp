@@ -352,6 +352,7 @@ struct RedisCounters::Impl {
       const auto i = static_cast<size_t>(ReplyInt(e[1]) - 1);
       const LimitScope& s = request.scopes[std::min(i, n - 1)];
       a.refused = BudgetRefusal(s, ReplyInt(e[2]), request.worst_case);
+      a.refused_scope = std::string(ScopeKind(s.id));
       return a;
     }
     if (verdict != "ok" || e.size() != 1 + (n * 5)) {

@@ -101,6 +101,8 @@ struct Admission {
   //                configured behaviour is to fail closed.
   std::optional<Error> refused;
   int64_t retry_after_ms = 0;  // with rate_limit_exceeded: when a retry can pass
+  // With budget_exceeded: the kind of the scope whose budget refused (ScopeKind), for metrics.
+  std::string refused_scope;
   RateStatus rate;  // refused by a window: that window, remaining 0, reset = its retry time
   std::vector<BudgetLevel> budgets;  // every budget account of the request, after admission
   // What Settle needs (owned copies: the scopes need not outlive the admission).

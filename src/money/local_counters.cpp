@@ -118,6 +118,7 @@ Admission LocalCounters::AdmitNow(const AdmitRequest& request) {
       const Money committed = Account(*states[i], scope);
       if (SaturatingAdd(committed, request.worst_case) > scope.budget) {
         out.refused = BudgetRefusal(scope, committed, request.worst_case);
+        out.refused_scope = std::string(ScopeKind(scope.id));
         if (scope.period_end > 0) {
           out.retry_after_ms = std::max<int64_t>(0, (scope.period_end * 1000) - now);
         }

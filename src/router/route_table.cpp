@@ -228,6 +228,7 @@ std::shared_ptr<const Snapshot> Snapshot::Build(Config config, RouterServices se
       services.health ? std::move(services.health) : std::make_shared<HealthRegistry>();
   snapshot->counters_ = std::move(services.counters);
   snapshot->request_log_ = services.request_log;
+  snapshot->metrics_ = services.metrics;
   snapshot->baselines_ = services.baselines ? std::move(services.baselines)
                                             : std::make_shared<const BudgetBaselines>();
   snapshot->priorities_ =

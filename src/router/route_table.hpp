@@ -26,6 +26,7 @@
 
 namespace baton {
 
+class Metrics;
 class RequestLog;
 
 struct Deployment {
@@ -117,6 +118,8 @@ struct RouterServices {
   std::shared_ptr<const BudgetBaselines> baselines;
   // Where finished requests are recorded (owned by the App); null = [log] enabled = false.
   RequestLog* request_log = nullptr;
+  // Prometheus counters fed by every finished request (owned by the App); null = none kept.
+  Metrics* metrics = nullptr;
 };
 
 // Names under which clients ask for the automatic choice.
@@ -135,6 +138,7 @@ class Snapshot {
   Counters* counters() const { return counters_.get(); }
   const BudgetBaselines& baselines() const { return *baselines_; }
   RequestLog* request_log() const { return request_log_; }
+  Metrics* metrics() const { return metrics_; }
   // The `auto` list in effect ("provider/model" entries).
   const std::vector<std::string>& priorities() const { return priorities_; }
   // Resolves a model, including "provider/model" ids not listed in the config (those are built
@@ -148,6 +152,7 @@ class Snapshot {
   std::shared_ptr<Counters> counters_;
   std::shared_ptr<const BudgetBaselines> baselines_;
   RequestLog* request_log_ = nullptr;
+  Metrics* metrics_ = nullptr;
   std::vector<std::string> priorities_;
   RouteTable routes_;
 };
