@@ -200,7 +200,7 @@ class Loader {
     config.source = source_;
     CheckKeys(root, "",
               {"server", "providers", "models", "router", "zones", "defaults", "store", "budget",
-               "log", "cluster"});
+               "log", "cluster", "signing"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -237,6 +237,9 @@ class Loader {
     }
     if (const toml::node* cluster = root.get("cluster")) {
       LoadCluster(Table(*cluster, "cluster"), config.cluster);
+    }
+    if (const toml::node* signing = root.get("signing")) {
+      LoadSigning(Table(*signing, "signing"), config.signing);
     }
     for (const ModelRef& ref : model_refs_) {
       CheckModelRef(ref, config);
@@ -994,6 +997,29 @@ class Loader {
         }
       } else if (name == "timeout") {
         cluster.timeout = Duration(node, key, false);
+      }
+    }
+  }
+
+  void LoadSigning(const toml::table& table, SigningConfig& signing) const {
+    CheckKeys(table, "signing", {"secret"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string key = Join("signing", name);
+      if (name == "secret") {
+        ResolvedSecret secret = Secret(node, key);
+        signing.secret_ref = secret.ref;
+        if (node.as_string()->get().empty()) {
+          continue;  // "" = not signing, like absent
+        }
+        signing.secret_configured = true;
+        signing.secret = secret.value;
+        signing.secret_unset_reason = secret.unset;
+        // Never echo the value: it is the key.
+        if (!signing.secret.empty() && signing.secret.size() < 16) {
+          Fail(node, key, "is too short: use at least 16 characters (e.g. `openssl rand -hex 32`)");
+        }
       }
     }
   }

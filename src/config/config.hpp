@@ -241,6 +241,15 @@ struct ClusterConfig {
   std::chrono::milliseconds timeout{200};  // one Redis round trip on the request path
 };
 
+// [signing]: signed responses (docs/signing.md). Off while secret is absent or "".
+struct SigningConfig {
+  std::string secret;               // the resolved HMAC key; empty = not signing
+  std::string secret_ref;           // as written, for messages ("env:NAME", ...)
+  bool secret_configured = false;   // a non-empty secret entry exists
+  std::string secret_unset_reason;  // configured but its variable/file is unset (the app refuses
+                                    // to start rather than answer unsigned)
+};
+
 // [defaults]: task name (header X-Baton-Task) → model, e.g. vitals = "gpt-4o".
 struct TaskDefault {
   std::string task;
@@ -259,6 +268,7 @@ struct Config {
   BudgetConfig budget;
   LogConfig log;
   ClusterConfig cluster;
+  SigningConfig signing;
 
   const ProviderConfig* FindProvider(std::string_view name) const;
   const ModelAlias* FindAlias(std::string_view name) const;
