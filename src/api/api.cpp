@@ -11,6 +11,8 @@
 #include "dialects/json_scan.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "pipeline/auth.hpp"
+#include "telemetry/metrics.hpp"
+#include "upstream/client.hpp"
 
 namespace baton {
 
@@ -157,6 +159,44 @@ Error MethodNotAllowed(const HttpRequest& request) {
           "method_not_allowed"};
 }
 
+// GET /metrics (docs/metrics.md): the master key is required when one is configured.
+Awaitable<void> SendMetrics(const Snapshot& snapshot, const HttpRequest& request,
+                            ResponseWriter& writer) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    // (Headers built apart: g++ 12 miscompiles braced lists in co_await expressions.)
+    HttpHeaders headers{{"allow", "GET"}, {"content-type", "application/json"}};
+    co_await writer.Send(405, std::move(headers), openai::RenderError(MethodNotAllowed(request)));
+    co_return;
+  }
+  if (Status auth = Authenticate(snapshot.config().server, request.headers); !auth.ok()) {
+    co_await SendOpenAiError(writer, auth.error());
+    co_return;
+  }
+  Metrics* metrics = snapshot.metrics();
+  if (metrics == nullptr) {
+    const Error error(ErrorKind::kNotFound, "Metrics are not kept.", "unknown_url");
+    co_await SendOpenAiError(writer, error);
+    co_return;
+  }
+  // Deployment health lives in the registry the snapshots share; read it now.
+  std::vector<DeploymentView> views = snapshot.health().Views(snapshot.config().router);
+  std::vector<DeploymentSample> deployments;
+  deployments.reserve(views.size());
+  for (DeploymentView& v : views) {
+    DeploymentSample sample;
+    sample.id = std::move(v.id);
+    sample.cooldowns = v.counters.cooldowns;
+    sample.up = v.state != BreakerState::kOpen;
+    deployments.push_back(std::move(sample));
+  }
+  const PoolGauges& gauges = UpstreamClient::Gauges();
+  const PoolSample pool{gauges.idle.load(std::memory_order_relaxed),
+                        gauges.busy.load(std::memory_order_relaxed)};
+  std::string body = metrics->Render(deployments, pool);
+  HttpHeaders headers{{"content-type", std::string(kMetricsContentType)}};
+  co_await writer.Send(200, std::move(headers), std::move(body));
+}
+
 }  // namespace
 
 Api::Api(SnapshotSource snapshots, ApiStatus status, AdminControl* admin)
@@ -200,6 +240,10 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
   }
   if (path == "/events") {
     co_await HandleEvents(*snapshot, request, writer, status_.draining);
+    co_return;
+  }
+  if (path == "/metrics") {
+    co_await SendMetrics(*snapshot, request, writer);
     co_return;
   }
   if (IsAdminPath(path)) {
@@ -254,6 +298,7 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
   }
   // Kept for the whole request: it owns the key table the key and team pointers point into.
   const Caller caller = std::move(authenticated).value();
+  const Metrics::InFlight in_flight(snapshot->metrics());
   switch (ep.kind) {
     case EndpointKind::kChat:
       co_await HandleOpenAiChat(*snapshot, request, writer, &caller);

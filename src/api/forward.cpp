@@ -18,12 +18,14 @@
 
 #include "api/forward_events.hpp"
 #include "api/respond.hpp"
+#include "api/signing.hpp"
 #include "asio/sleep.hpp"
 #include "dialects/json_scan.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "dialects/sse.hpp"
 #include "pipeline/limits.hpp"
 #include "router/plan.hpp"
+#include "telemetry/metrics.hpp"
 #include "telemetry/request_log.hpp"
 
 namespace baton {
@@ -782,6 +784,9 @@ Awaitable<bool> Forwarder::Admit(const Route& route) {
   }
   admitted_ = !admission_.open;
   for (const BudgetLevel* level : CrossedWarnings(admission_, config.budget.warning_threshold)) {
+    if (Metrics* metrics = snapshot_.metrics()) {
+      metrics->BudgetWarning(ScopeKind(level->scope));
+    }
     LogLine("budget warning: " + std::string(ScopeKind(level->scope)) + " budget at $" +
             ToUsdString(level->committed) + " of $" + ToUsdString(level->budget) + LogTags());
     PublishEvent(snapshot_.events(),
@@ -1362,7 +1367,8 @@ canon::StreamEvents ResponseToEvents(const canon::Response& response) {
 
 uint64_t Forwarder::RecordNow(int status) {
   RequestLog* log = snapshot_.request_log();
-  if (recorded_ || (log == nullptr && !Listening(snapshot_.events()))) {
+  Metrics* metrics = snapshot_.metrics();
+  if (recorded_ || (log == nullptr && metrics == nullptr && !Listening(snapshot_.events()))) {
     return 0;
   }
   recorded_ = true;
@@ -1407,6 +1413,13 @@ uint64_t Forwarder::RecordNow(int status) {
     r.error = "stream_cut";
   }
   r.stream = ex_.stream;
+  if (metrics != nullptr) {
+    metrics->Observe(r, admission_.refused_budget ? ScopeKind(admission_.refused_budget->scope)
+                                                   : std::string_view());
+  }
+  if (log == nullptr) {
+    return 0;
+  }
   if (snapshot_.config().log.content) {
     r.content = ex_.body;  // redacted by the log's writer thread, off the request path
   }
@@ -1434,7 +1447,13 @@ Awaitable<void> Forwarder::Record(bool wait, int status) {
 
 Awaitable<void> ForwardChat(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
                             Exchange& ex) {
-  Forwarder forwarder(snapshot, request, writer, ex);
+  // [signing]: answers are signed where their bytes go to the client (docs/signing.md).
+  std::optional<SigningWriter> signing;
+  if (const std::string& secret = snapshot.config().signing.secret; !secret.empty()) {
+    signing.emplace(writer, secret, request.request_id);
+  }
+  Forwarder forwarder(snapshot, request, signing ? static_cast<ResponseWriter&>(*signing) : writer,
+                      ex);
   co_await forwarder.Run();
   forwarder.Account();
   co_await forwarder.Record(false);

@@ -6,6 +6,7 @@
 
 #include "app/app.hpp"
 #include "app/logs_cli.hpp"
+#include "app/verify_cli.hpp"
 #include "cli/admin_cli.hpp"
 
 namespace {
@@ -48,6 +49,19 @@ int Run(int argc, char** argv) {
       logs_cmd->add_subcommand("verify", "Check the hash chain; exit 1 at the first break");
   add_logs_options(logs_verify_cmd);
 
+  baton::VerifyOptions verify;
+  auto* verify_cmd = cli.add_subcommand(
+      "verify", "Check a saved signed answer (JSON body or SSE stream); exit 1 when it fails");
+  verify_cmd->add_option("file", verify.path, "The saved answer, - for standard input")->required();
+  verify_cmd->add_option("--secret", verify.secret_ref,
+                         "Signing secret as a secret reference: env:NAME, file:PATH, ... "
+                         "(default: [signing] secret, else env:BATON_SIGNING_SECRET)");
+  verify_cmd->add_option("-c,--config", verify.config_path,
+                         "Config file for [signing] secret (default: ~/.config/baton/baton.toml "
+                         "when it exists)");
+  verify_cmd->add_option("--request-id", verify.request_id,
+                         "The request id the answer must be signed for (default: as signed)");
+
   cli.add_subcommand("version", "Print the version");
 
   // keys, teams, budget, client: against a running server's admin API.
@@ -72,6 +86,9 @@ int Run(int argc, char** argv) {
   }
   if (logs_verify_cmd->parsed()) {
     return baton::RunLogsVerify(logs);
+  }
+  if (verify_cmd->parsed()) {
+    return baton::RunVerify(verify);
   }
   if (check_cmd->parsed()) {
     return baton::RunConfigCheck(check_path);

@@ -153,6 +153,9 @@ Runtime::Runtime(Config config, RuntimeOptions options) : options_(std::move(opt
       throw std::runtime_error("store: cannot load the keys: " + loaded.error().message);
     }
   }
+  if (config.signing.secret_configured && config.signing.secret.empty()) {
+    throw std::runtime_error("signing.secret: " + config.signing.secret_unset_reason);
+  }
   OpenCluster(config);
   OpenEvents(config);
   OpenRequestLog(config);
@@ -444,6 +447,7 @@ RouterServices Runtime::Services(std::optional<std::vector<std::string>> priorit
   services.baselines = baselines_;
   services.request_log = request_log_.get();
   services.events = events_.get();
+  services.metrics = metrics_.get();
   return services;
 }
 
@@ -474,6 +478,12 @@ Result<ReloadReport> Runtime::Reload(std::string_view trigger) {
       return refuse(Error(ErrorKind::kBadRequest,
                           config.source + ": server.master_key: " +
                               config.server.master_key_unset_reason + "; refusing to run open",
+                          "invalid_config"));
+    }
+    if (config.signing.secret_configured && config.signing.secret.empty()) {
+      return refuse(Error(ErrorKind::kBadRequest,
+                          config.source + ": signing.secret: " +
+                              config.signing.secret_unset_reason + "; refusing to answer unsigned",
                           "invalid_config"));
     }
     report.ignored = KeepServerSettings(running_server_, config.server);

@@ -35,6 +35,7 @@
 #include "router/route_table.hpp"
 #include "store/store.hpp"
 #include "telemetry/events.hpp"
+#include "telemetry/metrics.hpp"
 #include "telemetry/request_log.hpp"
 #include "telemetry/spend_writer.hpp"
 
@@ -128,6 +129,8 @@ class Runtime final : public AdminControl {
   std::unique_ptr<RequestLog> request_log_;    // null with [log] enabled = false
   std::mutex keys_mu_;                         // serialises rebuilds, so an older one never wins
   std::atomic<std::shared_ptr<const KeyTable>> keys_;
+  // /metrics (docs/metrics.md): always kept; the snapshots point to it.
+  std::unique_ptr<Metrics> metrics_ = std::make_unique<Metrics>();
   // [cluster]: key and team changes to and from the other instances; null without Redis or a
   // store. Its subscriber thread reloads keys, so it is destroyed (joined) before the key table and
   // the store.

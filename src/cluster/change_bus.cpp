@@ -25,7 +25,7 @@ struct ChangeBus::Impl {
   std::string channel;
 
   std::mutex publish_mu;
-  std::optional<RedisBlocking> publisher;
+  std::unique_ptr<RedisBlocking> publisher;
 
   std::mutex mu;  // guards callbacks, started, stop (with cv)
   std::condition_variable cv;
@@ -63,13 +63,11 @@ struct ChangeBus::Impl {
     while (!Stopping()) {
       RedisBlocking conn(redis);
       const std::array<std::string, 2> subscribe = {"SUBSCRIBE", channel};
-      Status sent = conn.Send(subscribe);
-      bool ok = sent.ok();
+      const Status sent = conn.Send(subscribe);
       bool confirmed = false;
-      while (ok && !Stopping()) {
+      while (sent.ok() && !Stopping()) {
         auto got = conn.Receive(kPoll);
         if (!got.ok()) {
-          ok = false;
           break;
         }
         if (got->timed_out) {
@@ -111,7 +109,7 @@ Result<std::unique_ptr<ChangeBus>> ChangeBus::Create(ChangeBusOptions options) {
   impl->redis.timeout = options.timeout;
   impl->redis.connect_timeout = options.timeout;
   impl->channel = options.key_prefix + "changes";
-  impl->publisher.emplace(impl->redis);
+  impl->publisher = std::make_unique<RedisBlocking>(impl->redis);
   return std::unique_ptr<ChangeBus>(new ChangeBus(std::move(impl)));
 }
 

@@ -50,13 +50,14 @@ TEST(ChangeBus, DeliversToEveryInstanceAndCatchesUpAfterAnOutage) {
   }
   testing::TestRedisServer server;
   ASSERT_EQ(server.Start(), "");
+  // Declared before the buses: their threads call into the inboxes until the buses are gone.
+  Inbox inbox_a;
+  Inbox inbox_b;
   ChangeBusOptions options;
   options.url = server.url();
   auto a = ChangeBus::Create(options);
   auto b = ChangeBus::Create(options);
   ASSERT_TRUE(a.ok() && b.ok());
-  Inbox inbox_a;
-  Inbox inbox_b;
   (*a)->Subscribe([&](std::string_view w) { inbox_a.Add(w); });
   (*b)->Subscribe([&](std::string_view w) { inbox_b.Add(w); });
   ASSERT_TRUE(WaitSubscribed(**a) && WaitSubscribed(**b));

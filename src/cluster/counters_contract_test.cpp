@@ -18,6 +18,7 @@
 #include "cluster/redis_counters.hpp"
 #include "cluster/redis_test_server.hpp"
 #include "money/counters.hpp"
+#include "money/local_counters.hpp"
 
 namespace baton {
 namespace {
@@ -67,8 +68,15 @@ CountersUnderTest MakeRedis() {
   return out;
 }
 
+CountersUnderTest MakeLocal() {
+  CountersUnderTest out;
+  out.counters = std::make_unique<LocalCounters>();
+  return out;
+}
+
 std::vector<CountersBackend> Backends() {
   return {
+      {"Local", MakeLocal},
       {"Redis", MakeRedis},
   };
 }
@@ -184,7 +192,10 @@ TEST_P(CountersContract, BudgetReservesAndRefusesPastHardStop) {
   ASSERT_TRUE(a3.refused);
   EXPECT_EQ(a3.refused->kind, ErrorKind::kRateLimited);
   EXPECT_EQ(a3.refused->code, "budget_exceeded");
-  EXPECT_NE(a3.refused->message.find("USD"), std::string::npos);
+  EXPECT_NE(a3.refused->message.find("the budget is $"), std::string::npos);
+  ASSERT_TRUE(a3.refused_budget);
+  EXPECT_EQ(ScopeKind(a3.refused_budget->scope), "key");  // baton_budget_refusals_total{scope}
+  EXPECT_EQ(a3.refused_budget->committed, 800);
   EXPECT_EQ(Committed(key), 800);
   // Exactly up to the budget passes.
   EXPECT_FALSE(Admit({key}, 200, 0, kT0).refused);

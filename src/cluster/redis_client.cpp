@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <ranges>
 #include <unordered_map>
 #include <utility>
 
@@ -19,14 +20,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <hiredis/hiredis.h>
 #include <poll.h>
+
+#include "asio/fast_io.hpp"
 
 namespace baton {
 
 namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
+using tcp = asio::ip::tcp;  // NOLINT(readability-identifier-naming): Asio's own spelling
 
 namespace {
 
@@ -357,6 +360,7 @@ Awaitable<void> Connection::ConnectLoop(std::shared_ptr<Connection> self, uint64
   }
   boost::system::error_code ignored;
   self->socket_.set_option(tcp::no_delay(true), ignored);
+  self->socket_.non_blocking(true, ignored);  // fastio reads and writes need it
   // AUTH and SELECT go first in the stream, ahead of the commands queued while connecting.
   std::string hello;
   std::vector<std::shared_ptr<Pending>> handshake;
@@ -370,9 +374,9 @@ Awaitable<void> Connection::ConnectLoop(std::shared_ptr<Connection> self, uint64
     AppendFormatted(hello, select);
     handshake.push_back(std::make_shared<Pending>(self->ex_));
   }
-  for (auto it = handshake.rbegin(); it != handshake.rend(); ++it) {
-    (*it)->handshake = true;
-    self->inflight_.push_front(*it);
+  for (const auto& p : std::views::reverse(handshake)) {
+    p->handshake = true;
+    self->inflight_.push_front(p);
   }
   self->out_.insert(0, hello);
   self->state_ = State::kReady;
@@ -390,8 +394,8 @@ Awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> self, uint64_t
     for (auto it = self->inflight_.rbegin(); it != self->inflight_.rend() && !(*it)->sent; ++it) {
       (*it)->sent = true;
     }
-    auto [ec, n] = co_await asio::async_write(self->socket_, asio::buffer(buffer),
-                                              asio::as_tuple(asio::use_awaitable));
+    const std::array<asio::const_buffer, 1> bufs = {asio::buffer(buffer)};
+    const boost::system::error_code ec = co_await fastio::WriteAll(self->socket_, bufs);
     if (self->gen_ != gen) {
       co_return;
     }
@@ -406,10 +410,10 @@ Awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> self, uint64_t
 }
 
 Awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> self, uint64_t gen) {
-  std::array<char, 16384> buffer{};
+  boost::beast::flat_buffer buffer;
   for (;;) {
-    auto [ec, n] = co_await self->socket_.async_read_some(asio::buffer(buffer),
-                                                          asio::as_tuple(asio::use_awaitable));
+    const boost::system::error_code ec =
+        co_await fastio::ReadSome(self->socket_, buffer, /*try_now=*/false, 16384);
     if (self->gen_ != gen) {
       co_return;
     }
@@ -418,7 +422,11 @@ Awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> self, uint64_t 
                                         : "read failed (" + ec.message() + ")");
       co_return;
     }
-    if (redisReaderFeed(self->reader_, buffer.data(), n) != REDIS_OK) {
+    const auto bytes = buffer.data();
+    const int fed =
+        redisReaderFeed(self->reader_, static_cast<const char*>(bytes.data()), bytes.size());
+    buffer.consume(bytes.size());
+    if (fed != REDIS_OK) {
       self->Fail("protocol error");
       co_return;
     }
@@ -452,7 +460,7 @@ Awaitable<void> Connection::ReadLoop(std::shared_ptr<Connection> self, uint64_t 
 // The connections of one io_context, one per RedisClient. Shut down with the io_context.
 class ConnectionRegistry : public asio::execution_context::service {
  public:
-  using key_type = ConnectionRegistry;
+  using key_type = ConnectionRegistry;  // NOLINT(readability-identifier-naming): Asio's name
   static inline asio::execution_context::id id;  // NOLINT(readability-identifier-naming)
 
   explicit ConnectionRegistry(asio::execution_context& ctx) : service(ctx) {}

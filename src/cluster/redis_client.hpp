@@ -34,7 +34,7 @@
 #include "core/awaitable.hpp"
 #include "core/error.hpp"
 
-struct redisContext;
+struct redisContext;  // NOLINT(readability-identifier-naming): hiredis's name
 
 namespace baton {
 

@@ -176,10 +176,6 @@ std::string Sha1Hex(std::string_view text) {
   return out;
 }
 
-std::string_view KindOf(std::string_view scope_id) {
-  return scope_id.substr(0, scope_id.find(':'));
-}
-
 std::optional<int64_t> ParseInt(std::string_view s) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -252,7 +248,7 @@ struct RedisCounters::Impl {
   std::atomic<int64_t> settles_pending{0};
 
   std::mutex admin_mu;
-  std::optional<RedisBlocking> admin;
+  std::unique_ptr<RedisBlocking> admin;
 
   asio::io_context settle_ctx{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> settle_work;
@@ -346,11 +342,7 @@ struct RedisCounters::Impl {
       const int64_t limit = requests ? s.rpm : s.tpm;
       a.retry_after_ms = WindowRetryAfterMs(ReplyInt(e[2]), ReplyInt(e[3]), request.now_ms,
                                             requests ? 1 : request.tokens, limit);
-      a.refused =
-          Error(ErrorKind::kRateLimited,
-                "rate limit exceeded: the " + std::string(KindOf(s.id)) + " allows " +
-                    std::to_string(limit) + (requests ? " requests" : " tokens") + " per minute",
-                "rate_limit_exceeded");
+      a.refused = RateLimitRefusal(s, !requests);
       return a;
     }
     if (verdict == "budget") {
@@ -359,12 +351,7 @@ struct RedisCounters::Impl {
       }
       const auto i = static_cast<size_t>(ReplyInt(e[1]) - 1);
       const LimitScope& s = request.scopes[std::min(i, n - 1)];
-      a.refused = Error(ErrorKind::kRateLimited,
-                        "budget exceeded: the " + std::string(KindOf(s.id)) + " budget is " +
-                            ToUsdString(s.budget) + " USD, already committed " +
-                            ToUsdString(ReplyInt(e[2])) + " USD, this request may cost up to " +
-                            ToUsdString(request.worst_case) + " USD",
-                        "budget_exceeded");
+      a.refused = BudgetRefusal(s, ReplyInt(e[2]), request.worst_case);
       a.refused_budget = BudgetLevel{s.id, ReplyInt(e[2]), s.budget};
       return a;
     }
@@ -462,7 +449,7 @@ Result<std::unique_ptr<RedisCounters>> RedisCounters::Create(RedisCountersOption
   impl->settle_script = std::string(kLuaMoney) + std::string(kLuaSettle);
   impl->admit_sha = Sha1Hex(impl->admit_script);
   impl->settle_sha = Sha1Hex(impl->settle_script);
-  impl->admin.emplace(impl->redis);
+  impl->admin = std::make_unique<RedisBlocking>(impl->redis);
   impl->settle_work.emplace(impl->settle_ctx.get_executor());
   impl->settle_thread = std::thread([ctx = &impl->settle_ctx] { ctx->run(); });
   return std::unique_ptr<RedisCounters>(new RedisCounters(std::move(impl)));

@@ -93,17 +93,17 @@ class TestRedisServer {
       args.emplace_back("--requirepass");
       args.push_back(password_);
     }
+    std::vector<char*> argv;  // built before fork: the child only makes syscalls
+    for (auto& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       // Not holding the test's stdout/stderr: a pipe reading them must end with the test.
       const int null_fd = ::open("/dev/null", O_RDWR);
       ::dup2(null_fd, 1);
       ::dup2(null_fd, 2);
-      std::vector<char*> argv;
-      for (auto& a : args) {
-        argv.push_back(a.data());
-      }
-      argv.push_back(nullptr);
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }

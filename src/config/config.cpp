@@ -200,7 +200,7 @@ class Loader {
     config.source = source_;
     CheckKeys(root, "",
               {"server", "providers", "models", "router", "zones", "defaults", "store", "budget",
-               "log", "cluster", "events"});
+               "log", "cluster", "events", "signing"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -240,6 +240,9 @@ class Loader {
     }
     if (const toml::node* events = root.get("events")) {
       LoadEvents(Table(*events, "events"), config.events);
+    }
+    if (const toml::node* signing = root.get("signing")) {
+      LoadSigning(Table(*signing, "signing"), config.signing);
     }
     for (const ModelRef& ref : model_refs_) {
       CheckModelRef(ref, config);
@@ -993,7 +996,7 @@ class Loader {
         } else if (text == "open") {
           cluster.on_redis_error = RedisErrorPolicy::kOpen;
         } else {
-          Fail(node, key, "must be \"closed\" or \"open\", not " + Quote(text));
+          Fail(node, key, R"(must be "closed" or "open", not )" + Quote(text));
         }
       } else if (name == "timeout") {
         cluster.timeout = Duration(node, key, false);
@@ -1022,6 +1025,29 @@ class Loader {
         events.max_len = Integer(node, key, 1, 1'000'000'000);
       } else if (name == "subscriber_queue") {
         events.subscriber_queue = Integer(node, key, 16, 1 << 20);
+      }
+    }
+  }
+
+  void LoadSigning(const toml::table& table, SigningConfig& signing) const {
+    CheckKeys(table, "signing", {"secret"});
+    for (const Entry& e : InFileOrder(table)) {
+      std::string_view name = e.key->str();
+      const toml::node& node = *e.node;
+      std::string key = Join("signing", name);
+      if (name == "secret") {
+        ResolvedSecret secret = Secret(node, key);
+        signing.secret_ref = secret.ref;
+        if (node.as_string()->get().empty()) {
+          continue;  // "" = not signing, like absent
+        }
+        signing.secret_configured = true;
+        signing.secret = secret.value;
+        signing.secret_unset_reason = secret.unset;
+        // Never echo the value: it is the key.
+        if (!signing.secret.empty() && signing.secret.size() < 16) {
+          Fail(node, key, "is too short: use at least 16 characters (e.g. `openssl rand -hex 32`)");
+        }
       }
     }
   }

@@ -251,6 +251,15 @@ struct EventsConfig {
   int64_t subscriber_queue = 1024;
 };
 
+// [signing]: signed responses (docs/signing.md). Off while secret is absent or "".
+struct SigningConfig {
+  std::string secret;               // the resolved HMAC key; empty = not signing
+  std::string secret_ref;           // as written, for messages ("env:NAME", ...)
+  bool secret_configured = false;   // a non-empty secret entry exists
+  std::string secret_unset_reason;  // configured but its variable/file is unset (the app refuses
+                                    // to start rather than answer unsigned)
+};
+
 // [defaults]: task name (header X-Baton-Task) → model, e.g. vitals = "gpt-4o".
 struct TaskDefault {
   std::string task;
@@ -270,6 +279,7 @@ struct Config {
   LogConfig log;
   ClusterConfig cluster;
   EventsConfig events;
+  SigningConfig signing;
 
   const ProviderConfig* FindProvider(std::string_view name) const;
   const ModelAlias* FindAlias(std::string_view name) const;

@@ -791,6 +791,7 @@ TEST(DefaultConfigTest, ExampleFileLoads) {
             (std::filesystem::path(path).parent_path() / "router.json").string());
   EXPECT_EQ(config.store.path, "");  // commented out: the default location
   EXPECT_FALSE(config.store.url_configured);
+  EXPECT_FALSE(config.signing.secret_configured);  // commented out: nothing is signed
   const ModelAlias* smart = config.FindAlias("smart");
   ASSERT_NE(smart, nullptr);
   EXPECT_EQ(smart->strategy, RouteStrategy::kWeighted);
@@ -1619,6 +1620,49 @@ TEST(BudgetConfigTest, Errors) {
                      "\"1mo\"");
   ExpectRoutingError("[zones.z]\nbudget_duration = \"0d\"\n", "zones.z.budget_duration", 6,
                      "\"1mo\"");
+}
+
+// --- [signing] ---
+
+TEST(SigningConfigTest, OffByDefault) {
+  Config config = LoadConfigString("", "baton.toml");
+  EXPECT_FALSE(config.signing.secret_configured);
+  EXPECT_EQ(config.signing.secret, "");
+  Config empty = LoadConfigString("[signing]\nsecret = \"\"\n", "baton.toml");
+  EXPECT_FALSE(empty.signing.secret_configured);
+}
+
+TEST(SigningConfigTest, SecretReference) {
+  {
+    ScopedEnv env("BATON_TEST_SIGNING_SECRET", "0123456789abcdef-signing");
+    Config config =
+        LoadConfigString("[signing]\nsecret = \"env:BATON_TEST_SIGNING_SECRET\"\n", "b.toml");
+    EXPECT_TRUE(config.signing.secret_configured);
+    EXPECT_EQ(config.signing.secret, "0123456789abcdef-signing");
+    EXPECT_EQ(config.signing.secret_ref, "env:BATON_TEST_SIGNING_SECRET");
+  }
+  {
+    // Unset variable: configured, empty, with a reason (the app refuses to answer unsigned).
+    ScopedEnv env("BATON_TEST_SIGNING_SECRET", nullptr);
+    Config unset =
+        LoadConfigString("[signing]\nsecret = \"env:BATON_TEST_SIGNING_SECRET\"\n", "b.toml");
+    EXPECT_TRUE(unset.signing.secret_configured);
+    EXPECT_EQ(unset.signing.secret, "");
+    EXPECT_NE(unset.signing.secret_unset_reason.find("BATON_TEST_SIGNING_SECRET"),
+              std::string::npos);
+  }
+}
+
+TEST(SigningConfigTest, Errors) {
+  ConfigError short_secret = LoadError("[signing]\nsecret = \"hunter2\"\n");
+  EXPECT_EQ(short_secret.key(), "signing.secret");
+  EXPECT_EQ(short_secret.line(), 2);
+  EXPECT_EQ(std::string(short_secret.what()).find("hunter2"), std::string::npos)
+      << short_secret.what();
+  EXPECT_EQ(LoadError("[signing]\nsecret = 5\n").key(), "signing.secret");
+  ConfigError unknown = LoadError("[signing]\nkey = \"x\"\n");
+  EXPECT_EQ(unknown.key(), "signing.key");
+  EXPECT_EQ(unknown.line(), 2);
 }
 
 }  // namespace

@@ -65,6 +65,13 @@ struct AdmitRequest {
 // "key", "team", "zone", "model" or "global" from a scope id ("key:…" → "key").
 std::string_view ScopeKind(std::string_view scope_id);
 
+// The refusals every implementation answers with (Admission::refused), worded alike:
+// "Rate limit reached for this key: 60 requests per minute." (tokens: the tpm window) and
+// "Budget exceeded for this team: the budget is $50, $49.98 is spent or reserved and this request
+// may cost up to $0.04." Scope ids never appear, only their kind ("the gateway" for global).
+Error RateLimitRefusal(const LimitScope& scope, bool tokens);
+Error BudgetRefusal(const LimitScope& scope, Money committed, Money worst_case);
+
 // One budget account after an admission, for warning events and /budget/stats.
 struct BudgetLevel {
   std::string scope;    // LimitScope::id
@@ -96,7 +103,8 @@ struct Admission {
   int64_t retry_after_ms = 0;  // with rate_limit_exceeded: when a retry can pass
   RateStatus rate;  // refused by a window: that window, remaining 0, reset = its retry time
   std::vector<BudgetLevel> budgets;  // every budget account of the request, after admission
-  // With budget_exceeded: the account that refused (committed before this request), for events.
+  // With budget_exceeded: the account that refused (committed before this request), for events;
+  // ScopeKind(refused_budget->scope) is the scope kind metrics count refusals by.
   std::optional<BudgetLevel> refused_budget;
   // What Settle needs (owned copies: the scopes need not outlive the admission).
   std::vector<LimitScope> scopes;

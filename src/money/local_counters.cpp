@@ -11,31 +11,6 @@ namespace {
 
 constexpr int64_t kMinuteMs = 60'000;
 
-std::string ScopeNoun(std::string_view scope_id) {
-  std::string_view kind = ScopeKind(scope_id);
-  if (kind == "global") {
-    return "the gateway";
-  }
-  return "this " + std::string(kind);
-}
-
-Error RateRefusal(const LimitScope& scope, bool tokens) {
-  const int64_t limit = tokens ? scope.tpm : scope.rpm;
-  return {ErrorKind::kRateLimited,
-          "Rate limit reached for " + ScopeNoun(scope.id) + ": " + std::to_string(limit) +
-              (tokens ? " tokens" : " requests") + " per minute.",
-          "rate_limit_exceeded"};
-}
-
-Error BudgetRefusal(const LimitScope& scope, Money committed, Money worst_case) {
-  return {ErrorKind::kRateLimited,
-          "Budget exceeded for " + ScopeNoun(scope.id) + ": the budget is $" +
-              ToUsdString(scope.budget) + ", $" + ToUsdString(committed) +
-              " is spent or reserved and this request may cost up to $" + ToUsdString(worst_case) +
-              ".",
-          "budget_exceeded"};
-}
-
 // Milliseconds until a window holding these counts is empty again.
 int64_t FullResetMs(const MinuteCounts& w, int64_t now_ms) {
   const int64_t into = now_ms - (w.minute * kMinuteMs);
@@ -110,7 +85,7 @@ Admission LocalCounters::AdmitNow(const AdmitRequest& request) {
     if (scope.rpm > 0) {
       state.requests.Roll(now);
       if (state.requests.Estimate(now) + 1 > static_cast<double>(scope.rpm)) {
-        out.refused = RateRefusal(scope, false);
+        out.refused = RateLimitRefusal(scope, false);
         const int64_t wait = state.requests.RetryAfterMs(now, 1, scope.rpm);
         out.retry_after_ms = std::max(out.retry_after_ms, wait);
         out.rate.limit_requests = scope.rpm;
@@ -124,7 +99,7 @@ Admission LocalCounters::AdmitNow(const AdmitRequest& request) {
       if (state.tokens.Estimate(now) + static_cast<double>(amount) >
           static_cast<double>(scope.tpm)) {
         if (!out.refused) {
-          out.refused = RateRefusal(scope, true);
+          out.refused = RateLimitRefusal(scope, true);
         }
         const int64_t wait = state.tokens.RetryAfterMs(now, amount, scope.tpm);
         out.retry_after_ms = std::max(out.retry_after_ms, wait);

@@ -229,6 +229,7 @@ std::shared_ptr<const Snapshot> Snapshot::Build(Config config, RouterServices se
   snapshot->counters_ = std::move(services.counters);
   snapshot->request_log_ = services.request_log;
   snapshot->events_ = services.events;
+  snapshot->metrics_ = services.metrics;
   snapshot->baselines_ = services.baselines ? std::move(services.baselines)
                                             : std::make_shared<const BudgetBaselines>();
   snapshot->priorities_ =

@@ -27,6 +27,7 @@
 namespace baton {
 
 class EventBus;
+class Metrics;
 class RequestLog;
 
 struct Deployment {
@@ -120,6 +121,8 @@ struct RouterServices {
   RequestLog* request_log = nullptr;
   // Live events (owned by the App); null = [events] enabled = false.
   EventBus* events = nullptr;
+  // Prometheus counters fed by every finished request (owned by the App); null = none kept.
+  Metrics* metrics = nullptr;
 };
 
 // Names under which clients ask for the automatic choice.
@@ -139,6 +142,7 @@ class Snapshot {
   const BudgetBaselines& baselines() const { return *baselines_; }
   RequestLog* request_log() const { return request_log_; }
   EventBus* events() const { return events_; }
+  Metrics* metrics() const { return metrics_; }
   // The `auto` list in effect ("provider/model" entries).
   const std::vector<std::string>& priorities() const { return priorities_; }
   // Resolves a model, including "provider/model" ids not listed in the config (those are built
@@ -153,6 +157,7 @@ class Snapshot {
   std::shared_ptr<const BudgetBaselines> baselines_;
   RequestLog* request_log_ = nullptr;
   EventBus* events_ = nullptr;
+  Metrics* metrics_ = nullptr;
   std::vector<std::string> priorities_;
   RouteTable routes_;
 };

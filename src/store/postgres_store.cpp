@@ -692,6 +692,16 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
   if (auto st = migrate(); !st) {
     return fail(st.error().message, st.error().code);
   }
+  // A spend table filled in bulk (a restore, an import) and not yet seen by autovacuum has no
+  // planner statistics: PostgreSQL then pages a key's date range with a bitmap scan and a sort
+  // over every row of the key instead of the ordered index scan. Analyze it once, here.
+  auto stale = c.Exec(
+      "SELECT 1 FROM pg_stat_user_tables WHERE relid = 'spend_logs'::regclass"
+      " AND last_analyze IS NULL AND last_autoanalyze IS NULL AND n_mod_since_analyze > 10000",
+      {}, "check spend_logs statistics");
+  if (stale && stale->Rows() > 0) {
+    (void)c.Command("ANALYZE spend_logs", "analyze spend_logs");  // only a plan hint if it fails
+  }
   return store;
 }
 

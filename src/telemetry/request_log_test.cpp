@@ -477,17 +477,16 @@ TEST(RequestLogTest, WrittenFailsWhileTheLogIsFailing) {
   log.Close();
 }
 
-// What Append costs an io thread (a move and a push under a mutex), with the writer busy on the
-// other side: printed for the record, bounded generously so that the test only fails on a real
-// regression (e.g. disk work on the caller's thread).
-void MeasureAppend(int threads_n, bool writer);
-TEST(RequestLogTest, AppendCostStaysSmall) {
-  MeasureAppend(1, false);
-  MeasureAppend(1, true);
-  MeasureAppend(4, true);
+// Appends from several io threads at once, before and while the writer runs: every record reaches
+// the file exactly once. (What an Append costs is measured in bench/, never asserted here.)
+void AppendFromThreads(int threads_n, bool writer);
+TEST(RequestLogTest, ConcurrentAppendsAreAllWritten) {
+  AppendFromThreads(1, false);
+  AppendFromThreads(1, true);
+  AppendFromThreads(4, true);
 }
 
-void MeasureAppend(int threads_n, bool writer) {
+void AppendFromThreads(int threads_n, bool writer) {
   TempDir tmp;
   RequestLogOptions o = Options(tmp.sub("logs"));
   o.queue = 1'000'000;
@@ -495,27 +494,22 @@ void MeasureAppend(int threads_n, bool writer) {
   if (writer) {
     log.Start();
   }
-  const int kThreads = threads_n;
   constexpr int kPerThread = 25'000;
-  std::vector<std::vector<RequestRecord>> records(kThreads);
-  for (int t = 0; t < kThreads; ++t) {
+  std::vector<std::vector<RequestRecord>> records(static_cast<std::size_t>(threads_n));
+  for (int t = 0; t < threads_n; ++t) {
     for (int i = 0; i < kPerThread; ++i) {
       records[static_cast<std::size_t>(t)].push_back(SampleRecord((t * kPerThread) + i));
     }
   }
-  std::vector<double> ns_per_append(kThreads);
+  std::vector<int> refused(static_cast<std::size_t>(threads_n));
   std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
+  for (int t = 0; t < threads_n; ++t) {
     threads.emplace_back([&, t] {
-      auto& mine = records[static_cast<std::size_t>(t)];
-      auto start = std::chrono::steady_clock::now();
-      for (RequestRecord& r : mine) {
-        (void)log.Append(std::move(r));
+      for (RequestRecord& r : records[static_cast<std::size_t>(t)]) {
+        if (!log.Append(std::move(r)).ok()) {
+          ++refused[static_cast<std::size_t>(t)];
+        }
       }
-      auto took = std::chrono::steady_clock::now() - start;
-      ns_per_append[static_cast<std::size_t>(t)] =
-          static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()) /
-          kPerThread;
     });
   }
   for (auto& th : threads) {
@@ -523,14 +517,10 @@ void MeasureAppend(int threads_n, bool writer) {
   }
   log.Start();
   log.Close();
-  double mean = 0;
-  for (double v : ns_per_append) {
-    mean += v / kThreads;
+  for (int n : refused) {
+    EXPECT_EQ(n, 0);
   }
-  std::printf("[ info     ] Append: %.0f ns per record (%d threads, writer %s)\n", mean, kThreads,
-              writer ? "running" : "not started");
-  EXPECT_EQ(log.Stats().written, static_cast<uint64_t>(kThreads * kPerThread));
-  EXPECT_LT(mean, 20'000.0);
+  EXPECT_EQ(log.Stats().written, static_cast<uint64_t>(threads_n * kPerThread));
 }
 
 TEST(RequestLogTest, ContentIsDroppedOrRedactedByConfig) {

@@ -51,6 +51,9 @@ constexpr std::size_t kReadBuffer = std::size_t{16} * 1024;
 constexpr auto kMaxIdleAge = std::chrono::seconds(50);
 
 thread_local UpstreamClient* g_thread_client = nullptr;
+// Every client's pool counts together, for /metrics (read from any thread). Relaxed atomics
+// changed next to the per-client stats; one add per connection checkout and release.
+PoolGauges g_pool_gauges;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
 std::string Lowered(std::string_view s) {
   std::string out(s);
@@ -323,6 +326,7 @@ struct UpstreamClient::Impl {
     while (!it->second.empty()) {
       auto conn = std::move(it->second.back());
       it->second.pop_back();
+      g_pool_gauges.idle.fetch_sub(1, std::memory_order_relaxed);
       if (now - conn->idle_since < kMaxIdleAge && conn->sock.is_open()) {
         return conn;
       }
@@ -333,6 +337,7 @@ struct UpstreamClient::Impl {
 
   void Release(std::unique_ptr<UpConn> conn) {
     --stats.active;
+    g_pool_gauges.busy.fetch_sub(1, std::memory_order_relaxed);
     auto& list = idle[conn->key];
     if (list.size() >= kMaxIdlePerOrigin) {
       conn->Close();
@@ -341,6 +346,7 @@ struct UpstreamClient::Impl {
     conn->idle_since = std::chrono::steady_clock::now();
     Watchdog::Disarm(conn->watch);
     list.push_back(std::move(conn));
+    g_pool_gauges.idle.fetch_add(1, std::memory_order_relaxed);
   }
 
   Awaitable<Result<std::unique_ptr<UpConn>>> Connect(const UpstreamOrigin& origin, std::string key,
@@ -474,6 +480,7 @@ class BodyImpl final : public UpstreamBody {
   ~BodyImpl() override {
     if (conn_) {
       --client_->stats.active;
+      g_pool_gauges.busy.fetch_sub(1, std::memory_order_relaxed);
       conn_->Close();
     }
   }
@@ -533,6 +540,7 @@ class BodyImpl final : public UpstreamBody {
       if (ec) {
         const bool timed_out = conn_->watch.expired();
         --client_->stats.active;
+        g_pool_gauges.busy.fetch_sub(1, std::memory_order_relaxed);
         conn_->Close();
         conn_.reset();
         if (timed_out) {
@@ -555,6 +563,7 @@ class BodyImpl final : public UpstreamBody {
       client_->Release(std::move(conn_));
     } else {
       --client_->stats.active;
+      g_pool_gauges.busy.fetch_sub(1, std::memory_order_relaxed);
       conn_->Close();
       conn_.reset();
     }
@@ -633,6 +642,7 @@ void UpstreamClient::CloseIdle() {
     for (auto& c : list) {
       c->Close();
     }
+    g_pool_gauges.idle.fetch_sub(static_cast<int64_t>(list.size()), std::memory_order_relaxed);
   }
   impl_->idle.clear();
 }
@@ -640,6 +650,10 @@ void UpstreamClient::CloseIdle() {
 void UpstreamClient::Stop() {
   CloseIdle();
   impl_->watchdog.Stop();
+}
+
+PoolGauges& UpstreamClient::Gauges() {
+  return g_pool_gauges;
 }
 
 UpstreamClient* UpstreamClient::ForThisThread() {
@@ -705,6 +719,7 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
       ++impl_->stats.reused;
     }
     ++impl_->stats.active;
+    g_pool_gauges.busy.fetch_add(1, std::memory_order_relaxed);
 
     impl_->watchdog.Arm(conn->watch, request.timeouts.first_byte);
     // No co_await inside ?: — g++ 12 miscompiles it.
@@ -732,6 +747,7 @@ Awaitable<Result<std::unique_ptr<UpstreamBody>>> UpstreamClient::Open(UpstreamRe
           impl_.get(), std::move(conn), std::move(parser), std::move(headers), request.timeouts));
     }
     --impl_->stats.active;
+    g_pool_gauges.busy.fetch_sub(1, std::memory_order_relaxed);
     conn->Close();
     if (reused && LooksStale(ec) && !parser->got_some()) {
       ++impl_->stats.stale_retries;

@@ -13,6 +13,7 @@
 // Lifetime: the client must outlive every UpstreamBody it returned.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -100,6 +101,13 @@ struct PoolStats {
   uint64_t stale_retries = 0;
 };
 
+// Pool counts over every thread's client, readable from any thread (relaxed: a scrape may see a
+// connection between the two counts).
+struct PoolGauges {
+  std::atomic<int64_t> idle{0};  // pooled idle connections
+  std::atomic<int64_t> busy{0};  // connections carrying a request
+};
+
 class UpstreamClient {
  public:
   UpstreamClient(boost::asio::io_context& ioc, ProxySettings proxy);
@@ -119,6 +127,9 @@ class UpstreamClient {
   // Closes idle connections and stops the deadline timer; call on the client's thread after its
   // io_context stopped running and before it is destroyed.
   void Stop();
+
+  // Process-wide gauges (all clients); for /metrics.
+  static PoolGauges& Gauges();
 
   static UpstreamClient* ForThisThread();
   static void SetForThisThread(UpstreamClient* client);
