@@ -66,8 +66,13 @@ std::string DroppedJson(uint64_t count) {
 // The WebSocket feed: frames are views into the batch it keeps until the next call.
 class WebSocketFeed final : public WebSocketSource {
  public:
-  WebSocketFeed(EventSubscription& subscription, const std::function<bool()>& draining)
-      : subscription_(subscription), draining_(draining) {}
+  WebSocketFeed(EventSubscription& subscription, const std::function<bool()>& draining,
+                boost::asio::any_io_executor delivery)
+      : subscription_(subscription), draining_(draining), delivery_(std::move(delivery)) {}
+
+  // The bus's low-priority delivery thread: sending to subscribers never takes a request
+  // thread's CPU.
+  std::optional<boost::asio::any_io_executor> executor() const override { return delivery_; }
 
   Awaitable<bool> Next(std::vector<std::string_view>& frames) override {
     if (!greeted_) {
@@ -93,6 +98,7 @@ class WebSocketFeed final : public WebSocketSource {
  private:
   EventSubscription& subscription_;
   const std::function<bool()>& draining_;
+  boost::asio::any_io_executor delivery_;
   EventSubscription::Batch batch_;
   std::string notice_;
   bool greeted_ = false;
@@ -193,7 +199,7 @@ Awaitable<void> HandleEvents(const Snapshot& snapshot, HttpRequest& request, Res
   }
   std::unique_ptr<EventSubscription> subscription = snapshot.events()->Subscribe(*types);
   if (websocket) {
-    WebSocketFeed feed(*subscription, draining);
+    WebSocketFeed feed(*subscription, draining, snapshot.events()->delivery_executor());
     if (!co_await writer.ServeWebSocket(request, feed)) {
       Error bad(ErrorKind::kBadRequest, "Bad WebSocket upgrade.", "bad_upgrade");
       co_await SendOpenAiError(writer, bad);

@@ -777,7 +777,7 @@ Awaitable<bool> Forwarder::Admit(const Route& route) {
     }
     AddRateLimitHeaders(admission_.rate, headers);
     LogLine("refused: " + admission_.refused->message + LogTags());
-    PublishEvent(snapshot_.events(),
+    PublishEvent(snapshot_.events(), EventType::kBudgetExceeded,
                  [&] { return BudgetRefusalEvent(Ev(EventType::kBudgetExceeded), admission_); });
     co_await SendError(*admission_.refused, std::move(headers));
     co_return false;
@@ -789,7 +789,7 @@ Awaitable<bool> Forwarder::Admit(const Route& route) {
     }
     LogLine("budget warning: " + std::string(ScopeKind(level->scope)) + " budget at $" +
             ToUsdString(level->committed) + " of $" + ToUsdString(level->budget) + LogTags());
-    PublishEvent(snapshot_.events(),
+    PublishEvent(snapshot_.events(), EventType::kBudgetWarning,
                  [&] { return BudgetEvent(Ev(EventType::kBudgetWarning), *level); });
   }
   co_return true;
@@ -938,7 +938,8 @@ Awaitable<void> Forwarder::Run() {
       co_return;
     }
   }
-  PublishEvent(snapshot_.events(), [&] { return Ev(EventType::kRequestStart).Build(); });
+  PublishEvent(snapshot_.events(), EventType::kRequestStart,
+               [&] { return Ev(EventType::kRequestStart).Build(); });
   auto route = snapshot_.Resolve(ex_.model, scratch_);
   if (!route) {
     co_await SendError(route.error());
@@ -993,7 +994,7 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
       ++fallbacks_;
       LogLine("fallback " + previous->id + " -> " + d.id + " for \"" + route.name +
               "\": " + last_.error.message + LogTags());
-      PublishEvent(snapshot_.events(), [&] {
+      PublishEvent(snapshot_.events(), EventType::kFallback, [&] {
         return FallbackEvent(Ev(EventType::kFallback), *previous, d, last_.error);
       });
     }
@@ -1033,7 +1034,7 @@ Awaitable<bool> Forwarder::RunRoute(const Route& route) {
           pick.lease.Failure(snapshot_.health().clock().Now(), router_, failure.error.message)) {
         LogLine("cooldown " + d.id + " for " + std::to_string(router_.cooldown.count()) +
                 " ms after repeated failures: " + failure.error.message + LogTags());
-        PublishEvent(snapshot_.events(), [&] {
+        PublishEvent(snapshot_.events(), EventType::kCooldown, [&] {
           return CooldownEvent(Ev(EventType::kCooldown), d, router_.cooldown, failure.error);
         });
       }
@@ -1368,7 +1369,8 @@ canon::StreamEvents ResponseToEvents(const canon::Response& response) {
 uint64_t Forwarder::RecordNow(int status) {
   RequestLog* log = snapshot_.request_log();
   Metrics* metrics = snapshot_.metrics();
-  if (recorded_ || (log == nullptr && metrics == nullptr && !Listening(snapshot_.events()))) {
+  if (recorded_ || (log == nullptr && metrics == nullptr &&
+                    !Listening(snapshot_.events(), EventType::kRequestComplete))) {
     return 0;
   }
   recorded_ = true;
@@ -1415,18 +1417,15 @@ uint64_t Forwarder::RecordNow(int status) {
   r.stream = ex_.stream;
   if (metrics != nullptr) {
     metrics->Observe(r, admission_.refused_budget ? ScopeKind(admission_.refused_budget->scope)
-                                                   : std::string_view());
+                                                  : std::string_view());
   }
+  PublishEvent(snapshot_.events(), EventType::kRequestComplete,
+               [&] { return CompleteEvent(Ev(EventType::kRequestComplete), r); });
   if (log == nullptr) {
     return 0;
   }
   if (snapshot_.config().log.content) {
     r.content = ex_.body;  // redacted by the log's writer thread, off the request path
-  }
-  PublishEvent(snapshot_.events(),
-               [&] { return CompleteEvent(Ev(EventType::kRequestComplete), r); });
-  if (log == nullptr) {
-    return 0;
   }
   auto seq = log->Append(std::move(r));
   if (!seq) {

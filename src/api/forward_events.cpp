@@ -63,7 +63,7 @@ Event CooldownEvent(EventBuilder builder, const Deployment& deployment,
 }
 
 void StreamStartHook::Fire() const {
-  PublishEvent(bus, [this] {
+  PublishEvent(bus, EventType::kStreamingStart, [this] {
     return EventBuilder(EventType::kStreamingStart, request_id, model, zone, key_alias)
         .Str("deployment", deployment)
         .Build();

@@ -8,10 +8,13 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "core/awaitable.hpp"
 #include "core/http_types.hpp"
@@ -50,6 +53,11 @@ class WebSocketSource {
   // out after `frames`). The wait is cancelled (the coroutine's cancellation) when the client
   // closes or goes away; the session then ends whatever this returns.
   virtual Awaitable<bool> Next(std::vector<std::string_view>& frames) = 0;
+  // Where the session should run (nullopt: on the connection's own thread). Given, the server
+  // hands the connection's socket over to that executor for the whole session (e.g. a
+  // low-priority delivery thread, so sending never takes a request thread's CPU); the
+  // connection's coroutine waits for the session's end, suspended.
+  virtual std::optional<boost::asio::any_io_executor> executor() const { return std::nullopt; }
 };
 
 // Writes one response. Either Send() once, or Begin(), any number of Write(), then End().

@@ -37,6 +37,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <unistd.h>
 
 #include "asio/fast_io.hpp"
 #include "asio/http_parser.hpp"
@@ -282,6 +283,26 @@ class ConnectionWriter final : public ResponseWriter {
     status_ = 101;
     keep_alive_ = false;
     ProbeBetweenWrites(false);
+    Watchdog::Disarm(conn_.watch);
+    if (std::optional<asio::any_io_executor> target = source.executor()) {
+      // Hand the socket over to the source's executor (its own io_context): from here on this
+      // worker's reactor no longer sees it; the loop closes the now empty socket afterwards.
+      beast::error_code ec;
+      const tcp protocol = conn_.socket.local_endpoint(ec).protocol();
+      const tcp::socket::native_handle_type fd = ec ? -1 : conn_.socket.release(ec);
+      if (!ec) {
+        tcp::socket moved(*target);
+        moved.assign(protocol, fd, ec);
+        if (ec) {
+          ::close(fd);
+        } else {
+          co_await asio::co_spawn(*target, RunWebSocketOwned(std::move(moved), request, source),
+                                  asio::use_awaitable);
+        }
+      }
+      gone_ = true;
+      co_return true;
+    }
     co_await RunWebSocket(conn_.socket, request, source);
     gone_ = true;  // the connection is done: the loop closes it
     co_return true;

@@ -14,6 +14,9 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/websocket.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 namespace baton {
 
@@ -28,6 +31,11 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxClientMessage = 64U << 10;
+
+void SetCork(Ws& ws, bool on) {
+  const int value = on ? 1 : 0;
+  (void)::setsockopt(ws.next_layer().native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+}
 
 Awaitable<void> ReadLoop(Ws& ws) {
   co_await asio::this_coro::throw_if_cancelled(false);
@@ -51,11 +59,20 @@ Awaitable<void> WriteLoop(Ws& ws, WebSocketSource& source) {
         asio::cancellation_type::none) {
       co_return;
     }
+    // A batch goes out corked: one TCP segment train for all its frames instead of one
+    // transmission per frame (Beast writes each message on its own).
+    const bool cork = frames.size() > 1;
+    if (cork) {
+      SetCork(ws, true);
+    }
     for (std::string_view frame : frames) {
       auto [ec, n] = co_await ws.async_write(asio::buffer(frame.data(), frame.size()), kUseTuple);
       if (ec) {
         co_return;
       }
+    }
+    if (cork) {
+      SetCork(ws, false);
     }
     if (!more) {
       co_await ws.async_close(websocket::close_code::going_away, kUseTuple);
@@ -86,6 +103,14 @@ Awaitable<void> RunWebSocket(tcp::socket& socket, const HttpRequest& request,
   }
   using asio::experimental::awaitable_operators::operator||;
   co_await (ReadLoop(ws) || WriteLoop(ws, source));
+}
+
+Awaitable<void> RunWebSocketOwned(tcp::socket socket, const HttpRequest& request,
+                                  WebSocketSource& source) {
+  co_await RunWebSocket(socket, request, source);
+  beast::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
 }
 
 }  // namespace baton

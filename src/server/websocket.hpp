@@ -14,5 +14,8 @@ namespace baton {
 // the caller closes the socket.
 Awaitable<void> RunWebSocket(boost::asio::ip::tcp::socket& socket, const HttpRequest& request,
                              WebSocketSource& source);
+// The same on a socket it owns (closed at the end): a session handed over to another executor.
+Awaitable<void> RunWebSocketOwned(boost::asio::ip::tcp::socket socket, const HttpRequest& request,
+                                  WebSocketSource& source);
 
 }  // namespace baton
