@@ -1,6 +1,7 @@
 // Opens N WebSocket subscribers to GET /events (the `ws` package from tests/e2e) and keeps them
 // reading until SIGTERM; prints "READY n" once all are subscribed, and on exit the frames
-// received and the events.dropped notices ("DONE frames=F dropped_notices=D lost=L").
+// received, the events among them, and the events.dropped notices with the events they report
+// lost, summed over all subscribers ("DONE open=O frames=F events=E dropped_notices=D lost=L").
 // usage: node bench/events_subscribers.mjs URL MASTER_KEY N [TYPES]
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -14,6 +15,7 @@ const [url, key, nText, types] = process.argv.slice(2);
 const n = Number(nText);
 const target = `${url.replace(/^http/, 'ws')}/events${types ? `?types=${types}` : ''}`;
 let frames = 0;
+let events = 0;
 let notices = 0;
 let lost = 0;
 const sockets = [];
@@ -31,6 +33,8 @@ function open() {
         lost += JSON.parse(s).count;
       } else if (s.startsWith('{"type":"events.subscribed"')) {
         resolve(ws);
+      } else {
+        events++;
       }
     });
     sockets.push(ws);
@@ -44,7 +48,7 @@ const open_count = sockets.filter((s) => s.readyState === WebSocket.OPEN).length
 console.log(`READY ${open_count}`);
 process.on('SIGTERM', () => {
   const still = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
-  console.log(`DONE open=${still} frames=${frames} dropped_notices=${notices} lost=${lost}`);
+  console.log(`DONE open=${still} frames=${frames} events=${events} dropped_notices=${notices} lost=${lost}`);
   for (const s of sockets) s.terminate();
   process.exit(0);
 });

@@ -156,8 +156,6 @@ Awaitable<void> ServeSse(EventSubscription& subscription, ResponseWriter& writer
   }
 }
 
-}  // namespace
-
 // Why the request cannot subscribe (nullopt: it can). Plain function: g++ 12 miscompiles some
 // temporaries built inside co_await expressions.
 std::optional<Error> Refusal(const Snapshot& snapshot, const HttpRequest& request, bool websocket,
@@ -182,6 +180,8 @@ std::optional<Error> Refusal(const Snapshot& snapshot, const HttpRequest& reques
   }
   return std::nullopt;
 }
+
+}  // namespace
 
 Awaitable<void> HandleEvents(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
                              std::function<bool()> draining) {

@@ -149,6 +149,9 @@ int RunServe(const ServeOptions& options) {
   std::fflush(stdout);
   initial.reset();
   server->Run();
+  // Event feeds run on the event bus's own thread, each awaited by a connection coroutine of a
+  // (now stopped) worker: end them while the workers' io_contexts still exist.
+  runtime->StopEventDelivery();
   server.reset();
   std::fprintf(stderr, "baton: stopped\n");
   return 0;

@@ -79,6 +79,13 @@ class Runtime final : public AdminControl {
   Status ReloadKeys() override;
   Result<std::string> BudgetStatsJson() override;
   Status ResetBudget(std::string_view scope_kind, std::string_view id) override;
+  // Ends live-event delivery (EventBus::StopDelivery): after the server's threads stopped, before
+  // the server is destroyed.
+  void StopEventDelivery() {
+    if (events_) {
+      events_->StopDelivery();
+    }
+  }
 
  private:
   // [cluster]: Redis counters instead of the in-process ones, and the change bus that makes

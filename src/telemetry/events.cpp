@@ -179,9 +179,17 @@ EventBus::EventBus(EventBusOptions options)
 }
 
 EventBus::~EventBus() {
+  StopDelivery();
+}
+
+void EventBus::StopDelivery() {
+  if (delivery_ == nullptr) {
+    return;
+  }
   delivery_->work.reset();
   delivery_->io.stop();
   delivery_->thread.join();
+  delivery_.reset();
 }
 
 asio::any_io_executor EventBus::delivery_executor() const {

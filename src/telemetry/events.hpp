@@ -167,7 +167,13 @@ class EventBus {
   std::unique_ptr<EventSubscription> Subscribe(EventTypeMask types = kAllEventTypes);
 
   // The delivery thread's executor (low priority): where feeds that send events should run.
+  // Not after StopDelivery().
   boost::asio::any_io_executor delivery_executor() const;
+  // Stops and joins the delivery thread and destroys what still runs on it (feeds whose clients
+  // outlived the drain, and with them the connection coroutines waiting for them). Call once the
+  // server's threads have stopped and before the server is destroyed (the App does); the
+  // destructor does it otherwise. Idempotent. No wake-ups happen afterwards.
+  void StopDelivery();
 
   std::size_t subscribers() const { return listeners_.load(std::memory_order_relaxed); }
   uint64_t published() const;
