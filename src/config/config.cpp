@@ -200,7 +200,7 @@ class Loader {
     config.source = source_;
     CheckKeys(root, "",
               {"server", "providers", "models", "router", "zones", "defaults", "store", "budget",
-               "log", "cluster", "signing"});
+               "log", "cluster", "metrics", "signing"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -237,6 +237,9 @@ class Loader {
     }
     if (const toml::node* cluster = root.get("cluster")) {
       LoadCluster(Table(*cluster, "cluster"), config.cluster);
+    }
+    if (const toml::node* metrics = root.get("metrics")) {
+      LoadMetrics(Table(*metrics, "metrics"), config.metrics);
     }
     if (const toml::node* signing = root.get("signing")) {
       LoadSigning(Table(*signing, "signing"), config.signing);
@@ -998,6 +1001,13 @@ class Loader {
       } else if (name == "timeout") {
         cluster.timeout = Duration(node, key, false);
       }
+    }
+  }
+
+  void LoadMetrics(const toml::table& table, MetricsConfig& metrics) const {
+    CheckKeys(table, "metrics", {"enabled"});
+    if (const toml::node* enabled = table.get("enabled")) {
+      metrics.enabled = Bool(*enabled, "metrics.enabled");
     }
   }
 

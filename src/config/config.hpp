@@ -241,6 +241,11 @@ struct ClusterConfig {
   std::chrono::milliseconds timeout{200};  // one Redis round trip on the request path
 };
 
+// [metrics]: the Prometheus endpoint and the counters behind it (docs/metrics.md).
+struct MetricsConfig {
+  bool enabled = true;  // false: nothing is counted and GET /metrics answers 404
+};
+
 // [signing]: signed responses (docs/signing.md). Off while secret is absent or "".
 struct SigningConfig {
   std::string secret;               // the resolved HMAC key; empty = not signing
@@ -268,6 +273,7 @@ struct Config {
   BudgetConfig budget;
   LogConfig log;
   ClusterConfig cluster;
+  MetricsConfig metrics;
   SigningConfig signing;
 
   const ProviderConfig* FindProvider(std::string_view name) const;

@@ -228,7 +228,9 @@ std::shared_ptr<const Snapshot> Snapshot::Build(Config config, RouterServices se
       services.health ? std::move(services.health) : std::make_shared<HealthRegistry>();
   snapshot->counters_ = std::move(services.counters);
   snapshot->request_log_ = services.request_log;
-  snapshot->metrics_ = services.metrics;
+  // [metrics] enabled = false: nothing counts and /metrics answers 404 (a reload turns it back on;
+  // the counters kept meanwhile in the runtime's Metrics stay where they were).
+  snapshot->metrics_ = snapshot->config_.metrics.enabled ? services.metrics : nullptr;
   snapshot->baselines_ = services.baselines ? std::move(services.baselines)
                                             : std::make_shared<const BudgetBaselines>();
   snapshot->priorities_ =
