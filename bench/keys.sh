@@ -78,17 +78,7 @@ for t in open keyed; do
 done
 
 measure() { # TARGET -> "rps cpu_us_per_request errors"
-  local t=$1 before after out rps reqs errs
-  before=$(cpu_ticks "${pid[$t]}")
-  out=$(AUTH=${auth[$t]} MODEL=gpt-4o-mini STREAM=0 taskset -c 0 wrk -t1 -c50 -d"${SECS}s" \
-    -s "$here/peers/chat.lua" "${url[$t]}/v1/chat/completions" | grep '^RESULT')
-  after=$(cpu_ticks "${pid[$t]}")
-  rps=$(echo "$out" | sed -E 's/.*rps=([0-9.]+).*/\1/')
-  reqs=$(echo "$out" | sed -E 's/.*reqs=([0-9]+).*/\1/')
-  errs=$(echo "$out" | sed -E 's/.*errors=([0-9]+).*/\1/')
-  local hz
-  hz=$(getconf CLK_TCK)
-  echo "$rps $(awk -v d=$((after - before)) -v hz="$hz" -v n="$reqs" 'BEGIN{printf "%.2f", d * 1e6 / hz / n}') $errs"
+  wrk_chat_cpu "${url[$1]}" "${auth[$1]}" "${pid[$1]}" "$SECS"
 }
 
 for t in open keyed; do  # warm-up

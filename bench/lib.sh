@@ -41,3 +41,18 @@ median() { # numbers on stdin, one per line
 cpu_ticks() { # PID -> utime + stime of the process (clock ticks)
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
+
+# One wrk run of bench/peers/chat.lua (50 connections, 1 thread, on CPU 0) against a Baton, with
+# the server's CPU time over the run: prints "rps cpu_us_per_request errors".
+wrk_chat_cpu() { # URL AUTH PID SECONDS [STREAM]
+  local url=$1 key=$2 pid=$3 secs=$4 stream=${5:-0} before after out reqs hz
+  before=$(cpu_ticks "$pid")
+  out=$(AUTH=$key MODEL=gpt-4o-mini STREAM=$stream taskset -c 0 wrk -t1 -c50 -d"${secs}s" \
+    -s "$(dirname "${BASH_SOURCE[0]}")/peers/chat.lua" "$url/v1/chat/completions" | grep '^RESULT')
+  after=$(cpu_ticks "$pid")
+  reqs=$(echo "$out" | sed -E 's/.*reqs=([0-9]+).*/\1/')
+  hz=$(getconf CLK_TCK)
+  echo "$(echo "$out" | sed -E 's/.*rps=([0-9.]+).*/\1/')" \
+    "$(awk -v d=$((after - before)) -v hz="$hz" -v n="$reqs" 'BEGIN{printf "%.2f", d * 1e6 / hz / n}')" \
+    "$(echo "$out" | sed -E 's/.*errors=([0-9]+).*/\1/')"
+}
