@@ -56,3 +56,33 @@ wrk_chat_cpu() { # URL AUTH PID SECONDS [STREAM]
     "$(awk -v d=$((after - before)) -v hz="$hz" -v n="$reqs" 'BEGIN{printf "%.2f", d * 1e6 / hz / n}')" \
     "$(echo "$out" | sed -E 's/.*errors=([0-9]+).*/\1/')"
 }
+
+# A Baton on CPU 1 (one worker thread) in front of baton-mock at $mock_port, serving gpt-4o-mini
+# at OpenAI's price; SERVER_TOML goes into [server], EXTRA_TOML (more sections) at the end. Its
+# data and state under $work. Prints "url pid".
+bench_baton() { # NAME SERVER_TOML EXTRA_TOML
+  local name=$1 server=$2 extra=$3 bin=${BATON:-$root/build/baton}
+  cat >"$work/$name.toml" <<TOML
+[server]
+host = "127.0.0.1"
+port = 0
+threads = 1
+$server
+
+[providers.mock]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:$mock_port/v1"
+
+[[models.gpt-4o-mini.deployments]]
+target = "mock/gpt-4o-mini"
+input_cost_per_token = 1.5e-7
+output_cost_per_token = 6e-7
+
+$extra
+TOML
+  XDG_DATA_HOME="$work/data-$name" XDG_STATE_HOME="$work/state-$name" \
+    taskset -c 1 "$bin" serve --config "$work/$name.toml" --port 0 >"$work/$name.log" 2>&1 &
+  local pid=$!
+  bench_track $pid
+  echo "http://127.0.0.1:$(wait_port "$work/$name.log") $pid"
+}

@@ -27,33 +27,7 @@ taskset -c 0 "$MOCK" --host 127.0.0.1 --port 0 --threads 1 >"$work/mock.log" 2>&
 bench_track $!
 mock_port=$(wait_port "$work/mock.log")
 
-start_baton() { # NAME TELEMETRY_TOML -> "url pid"
-  local name=$1 telemetry=$2
-  cat >"$work/$name.toml" <<TOML
-[server]
-host = "127.0.0.1"
-port = 0
-threads = 1
-
-[providers.mock]
-kind = "openai-compatible"
-base_url = "http://127.0.0.1:$mock_port/v1"
-
-[[models.gpt-4o-mini.deployments]]
-target = "mock/gpt-4o-mini"
-input_cost_per_token = 1.5e-7
-output_cost_per_token = 6e-7
-
-$telemetry
-TOML
-  XDG_DATA_HOME="$work/data-$name" XDG_STATE_HOME="$work/state-$name" \
-    taskset -c 1 "$BATON" serve --config "$work/$name.toml" --port 0 >"$work/$name.log" 2>&1 &
-  local pid=$!
-  bench_track $pid
-  echo "http://127.0.0.1:$(wait_port "$work/$name.log") $pid"
-}
-
-read -r off_url off_pid < <(start_baton off '[log]
+read -r off_url off_pid < <(bench_baton off '' '[log]
 enabled = false
 
 [metrics]
@@ -61,7 +35,7 @@ enabled = false
 
 [events]
 enabled = false')
-read -r on_url on_pid < <(start_baton on "[log]
+read -r on_url on_pid < <(bench_baton on '' "[log]
 dir = \"$work/logs\"")
 
 # The live subscriber: every event, as SSE, read and thrown away on CPU 0.
