@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test test-postgres unit e2e e2e-deps sanitize fuzz bench bench-dialects bench-failover bench-keys bench-spend format format-check lint clean
+.PHONY: all deps build run test test-postgres unit e2e e2e-deps sanitize fuzz bench bench-dialects bench-failover bench-keys bench-telemetry bench-spend format format-check lint clean
 
 all: build
 
@@ -72,6 +72,9 @@ bench-failover: build
 # Virtual key + rate limits + budgets vs an open gateway (issue 5: <= 5 µs per request).
 bench-keys: build
 	./bench/keys.sh
+
+bench-telemetry: build
+	./bench/telemetry.sh
 
 # /spend/logs through the admin endpoint over 1,000,000 spend rows, SQLite and PostgreSQL
 # (issue 5: < 50 ms). baton-spend-fill is part of `build`.

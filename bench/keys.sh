@@ -29,39 +29,8 @@ taskset -c 0 "$MOCK" --host 127.0.0.1 --port 0 --threads 1 >"$work/mock.log" 2>&
 bench_track $!
 mock_port=$(wait_port "$work/mock.log")
 
-start_baton() { # NAME EXTRA_TOML -> "url pid"
-  local name=$1 extra=$2
-  cat >"$work/$name.toml" <<TOML
-[server]
-host = "127.0.0.1"
-port = 0
-threads = 1
-$extra
-
-[providers.mock]
-kind = "openai-compatible"
-base_url = "http://127.0.0.1:$mock_port/v1"
-
-[[models.gpt-4o-mini.deployments]]
-target = "mock/gpt-4o-mini"
-input_cost_per_token = 1.5e-7
-output_cost_per_token = 6e-7
-
-[log]
-enabled = false
-TOML
-  XDG_DATA_HOME="$work/data-$name" XDG_STATE_HOME="$work/state-$name" \
-    taskset -c 1 "$BATON" serve --config "$work/$name.toml" --port 0 >"$work/$name.log" 2>&1 &
-  local pid=$!
-  bench_track $pid
-  echo "http://127.0.0.1:$(wait_port "$work/$name.log") $pid"
-}
-
-read -r open_url open_pid < <(start_baton open "")
-read -r keyed_url keyed_pid < <(start_baton keyed "master_key = \"$MASTER\"
-
-[budget]
-daily = 1000000.0")
+read -r open_url open_pid < <(bench_baton open "" $'[log]\nenabled = false')
+read -r keyed_url keyed_pid < <(bench_baton keyed "master_key = \"$MASTER\"" $'[log]\nenabled = false\n\n[budget]\ndaily = 1000000.0')
 curl -sf "$keyed_url/team/new" -H "authorization: Bearer $MASTER" \
   -d '{"team_id":"bench","max_budget":1000000,"budget_duration":"30d"}' >/dev/null
 key=$(curl -sf "$keyed_url/key/generate" -H "authorization: Bearer $MASTER" \
@@ -78,17 +47,7 @@ for t in open keyed; do
 done
 
 measure() { # TARGET -> "rps cpu_us_per_request errors"
-  local t=$1 before after out rps reqs errs
-  before=$(cpu_ticks "${pid[$t]}")
-  out=$(AUTH=${auth[$t]} MODEL=gpt-4o-mini STREAM=0 taskset -c 0 wrk -t1 -c50 -d"${SECS}s" \
-    -s "$here/peers/chat.lua" "${url[$t]}/v1/chat/completions" | grep '^RESULT')
-  after=$(cpu_ticks "${pid[$t]}")
-  rps=$(echo "$out" | sed -E 's/.*rps=([0-9.]+).*/\1/')
-  reqs=$(echo "$out" | sed -E 's/.*reqs=([0-9]+).*/\1/')
-  errs=$(echo "$out" | sed -E 's/.*errors=([0-9]+).*/\1/')
-  local hz
-  hz=$(getconf CLK_TCK)
-  echo "$rps $(awk -v d=$((after - before)) -v hz="$hz" -v n="$reqs" 'BEGIN{printf "%.2f", d * 1e6 / hz / n}') $errs"
+  wrk_chat_cpu "${url[$1]}" "${auth[$1]}" "${pid[$1]}" "$SECS"
 }
 
 for t in open keyed; do  # warm-up

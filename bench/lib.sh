@@ -41,3 +41,48 @@ median() { # numbers on stdin, one per line
 cpu_ticks() { # PID -> utime + stime of the process (clock ticks)
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
+
+# One wrk run of bench/peers/chat.lua (50 connections, 1 thread, on CPU 0) against a Baton, with
+# the server's CPU time over the run: prints "rps cpu_us_per_request errors".
+wrk_chat_cpu() { # URL AUTH PID SECONDS [STREAM]
+  local url=$1 key=$2 pid=$3 secs=$4 stream=${5:-0} before after out reqs hz
+  before=$(cpu_ticks "$pid")
+  out=$(AUTH=$key MODEL=gpt-4o-mini STREAM=$stream taskset -c 0 wrk -t1 -c50 -d"${secs}s" \
+    -s "$(dirname "${BASH_SOURCE[0]}")/peers/chat.lua" "$url/v1/chat/completions" | grep '^RESULT')
+  after=$(cpu_ticks "$pid")
+  reqs=$(echo "$out" | sed -E 's/.*reqs=([0-9]+).*/\1/')
+  hz=$(getconf CLK_TCK)
+  echo "$(echo "$out" | sed -E 's/.*rps=([0-9.]+).*/\1/')" \
+    "$(awk -v d=$((after - before)) -v hz="$hz" -v n="$reqs" 'BEGIN{printf "%.2f", d * 1e6 / hz / n}')" \
+    "$(echo "$out" | sed -E 's/.*errors=([0-9]+).*/\1/')"
+}
+
+# A Baton on CPU 1 (one worker thread) in front of baton-mock at $mock_port, serving gpt-4o-mini
+# at OpenAI's price; SERVER_TOML goes into [server], EXTRA_TOML (more sections) at the end. Its
+# data and state under $work. Prints "url pid".
+bench_baton() { # NAME SERVER_TOML EXTRA_TOML
+  local name=$1 server=$2 extra=$3 bin=${BATON:-$root/build/baton}
+  cat >"$work/$name.toml" <<TOML
+[server]
+host = "127.0.0.1"
+port = 0
+threads = 1
+$server
+
+[providers.mock]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:$mock_port/v1"
+
+[[models.gpt-4o-mini.deployments]]
+target = "mock/gpt-4o-mini"
+input_cost_per_token = 1.5e-7
+output_cost_per_token = 6e-7
+
+$extra
+TOML
+  XDG_DATA_HOME="$work/data-$name" XDG_STATE_HOME="$work/state-$name" \
+    taskset -c 1 "$bin" serve --config "$work/$name.toml" --port 0 >"$work/$name.log" 2>&1 &
+  local pid=$!
+  bench_track $pid
+  echo "http://127.0.0.1:$(wait_port "$work/$name.log") $pid"
+}

@@ -26,8 +26,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <openssl/evp.h>
 
+#include "pipeline/keys.hpp"
 #include "store/postgres_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
@@ -42,20 +42,6 @@ using baton::TeamRecord;
 constexpr int64_t kMsPerDay = 86'400'000;
 constexpr int64_t kPicoPerMicroUsd = 1'000'000;
 
-// Lowercase hex SHA-256, as pipeline/keys.hpp HashKey stores a virtual key.
-std::string Sha256Hex(const std::string& text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(static_cast<std::size_t>(size) * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[digest[i] >> 4U];
-    out += kHex[digest[i] & 0x0FU];
-  }
-  return out;
-}
 
 struct Model {
   const char* asked;
@@ -112,7 +98,7 @@ bool CreateTeamsAndKeys(Store& store, int keys, int teams, int64_t now_s) {
   for (int k = 0; k < keys; ++k) {
     const std::string key = KeyOf(k);
     KeyRecord rec;
-    rec.key_hash = Sha256Hex(key);
+    rec.key_hash = baton::HashKey(key);
     rec.key_prefix = "sk-..." + key.substr(key.size() - 4);
     rec.alias = "fill-key-" + std::to_string(k);
     rec.team_id = TeamOf(k, teams);
@@ -222,7 +208,7 @@ int Run(int argc, char** argv) {
   std::vector<std::string> hashes;
   hashes.reserve(static_cast<std::size_t>(keys));
   for (int k = 0; k < keys; ++k) {
-    hashes.push_back(Sha256Hex(KeyOf(k)));
+    hashes.push_back(baton::HashKey(KeyOf(k)));
   }
 
   const int64_t span_ms = days * kMsPerDay;

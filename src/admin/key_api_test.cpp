@@ -1,7 +1,5 @@
 #include "admin/key_api.hpp"
 
-#include <cstdlib>
-#include <filesystem>
 #include <set>
 #include <string>
 
@@ -11,32 +9,17 @@
 
 #include "money/money.hpp"
 #include "pipeline/keys.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite_test_fixture.hpp"
 
 namespace baton {
 namespace {
 
-namespace fs = std::filesystem;
 namespace json = boost::json;
 
 constexpr int64_t kNow = 1'750'000'000;  // 2025-06-15T15:06:40Z
 
-class KeyApiTest : public ::testing::Test {
+class KeyApiTest : public SqliteStoreTest {
  protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "baton-key-api-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    auto opened = SqliteStore::Open((dir_ / "keys.db").string());
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(opened).value();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   KeyApiResponse Post(std::string_view path, std::string_view body) {
     return HandleKeyApi(*store_, "POST", path, "", body, kNow);
   }
@@ -51,9 +34,6 @@ class KeyApiTest : public ::testing::Test {
     EXPECT_TRUE(r.changed);
     return Body(r);
   }
-
-  fs::path dir_;
-  std::unique_ptr<SqliteStore> store_;
 };
 
 TEST_F(KeyApiTest, GenerateShowsTheKeyOnceAndStoresOnlyItsHash) {

@@ -258,6 +258,24 @@ Result<SpendAggregateFilter> AggregateFilterOf(std::string_view query) {
   return f;
 }
 
+// A JSON array with one object per total: what `identify` writes for its id (the opening brace
+// and the identity members), then the totals.
+template <typename Identify>
+AdminResponse TotalsArray(const std::vector<SpendTotal>& totals, Identify identify) {
+  AdminResponse r;
+  r.body = "[";
+  for (std::size_t i = 0; i < totals.size(); ++i) {
+    if (i > 0) {
+      r.body += ',';
+    }
+    identify(r.body, totals[i].id);
+    AppendTotals(r.body, totals[i]);
+    r.body += '}';
+  }
+  r.body += ']';
+  return r;
+}
+
 AdminResponse Keys(Store& store, std::string_view query) {
   auto filter = AggregateFilterOf(query);
   if (!filter) {
@@ -268,28 +286,18 @@ AdminResponse Keys(Store& store, std::string_view query) {
   if (!totals) {
     return Fail(totals.error());
   }
-  AdminResponse r;
-  r.body = "[";
-  for (std::size_t i = 0; i < totals->size(); ++i) {
-    const SpendTotal& t = (*totals)[i];
+  return TotalsArray(*totals, [&store](std::string& out, const std::string& id) {
     // The alias helps a reader; a deleted key keeps its spend rows and shows null.
-    auto key = store.GetKey(t.id);
-    if (i > 0) {
-      r.body += ',';
-    }
-    r.body += R"({"api_key":)";
-    AppendJsonString(r.body, t.id);
-    r.body += R"(,"token":)";
-    AppendJsonString(r.body, t.id);
-    r.body += R"(,"key_alias":)";
-    AppendNullableString(r.body, key ? std::string_view(key->alias) : std::string_view());
-    r.body += R"(,"key_name":)";
-    AppendNullableString(r.body, key ? std::string_view(key->key_prefix) : std::string_view());
-    AppendTotals(r.body, t);
-    r.body += '}';
-  }
-  r.body += ']';
-  return r;
+    auto key = store.GetKey(id);
+    out += R"({"api_key":)";
+    AppendJsonString(out, id);
+    out += R"(,"token":)";
+    AppendJsonString(out, id);
+    out += R"(,"key_alias":)";
+    AppendNullableString(out, key ? std::string_view(key->alias) : std::string_view());
+    out += R"(,"key_name":)";
+    AppendNullableString(out, key ? std::string_view(key->key_prefix) : std::string_view());
+  });
 }
 
 AdminResponse Teams(Store& store, std::string_view query) {
@@ -301,23 +309,13 @@ AdminResponse Teams(Store& store, std::string_view query) {
   if (!totals) {
     return Fail(totals.error());
   }
-  AdminResponse r;
-  r.body = "[";
-  for (std::size_t i = 0; i < totals->size(); ++i) {
-    const SpendTotal& t = (*totals)[i];
-    auto team = store.GetTeam(t.id);
-    if (i > 0) {
-      r.body += ',';
-    }
-    r.body += R"({"team_id":)";
-    AppendJsonString(r.body, t.id);
-    r.body += R"(,"team_alias":)";
-    AppendNullableString(r.body, team ? std::string_view(team->alias) : std::string_view());
-    AppendTotals(r.body, t);
-    r.body += '}';
-  }
-  r.body += ']';
-  return r;
+  return TotalsArray(*totals, [&store](std::string& out, const std::string& id) {
+    auto team = store.GetTeam(id);
+    out += R"({"team_id":)";
+    AppendJsonString(out, id);
+    out += R"(,"team_alias":)";
+    AppendNullableString(out, team ? std::string_view(team->alias) : std::string_view());
+  });
 }
 
 }  // namespace

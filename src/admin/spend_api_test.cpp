@@ -1,7 +1,5 @@
 #include "admin/spend_api.hpp"
 
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -11,33 +9,18 @@
 
 #include "money/money.hpp"
 #include "pipeline/keys.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite_test_fixture.hpp"
 
 namespace baton {
 namespace {
 
-namespace fs = std::filesystem;
 namespace json = boost::json;
 
 constexpr int64_t kDay = 86'400'000;
 constexpr int64_t kJune2 = 1'748'822'400'000;  // 2025-06-02T00:00:00Z in ms
 
-class SpendApiTest : public ::testing::Test {
+class SpendApiTest : public SqliteStoreTest {
  protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "baton-spend-api-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    auto opened = SqliteStore::Open((dir_ / "keys.db").string());
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(opened).value();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   static SpendRecord Rec(const std::string& id, int64_t time, const std::string& key,
                          const std::string& team, double usd) {
     SpendRecord r;
@@ -61,9 +44,6 @@ class SpendApiTest : public ::testing::Test {
   AdminResponse Get(std::string_view path, std::string_view query) {
     return HandleSpendApi(*store_, "GET", path, query);
   }
-
-  fs::path dir_;
-  std::unique_ptr<SqliteStore> store_;
 };
 
 TEST_F(SpendApiTest, LogsAreLiteLlmRowsNewestFirst) {

@@ -1,7 +1,5 @@
 #include "admin/team_api.hpp"
 
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
 #include <boost/json/parse.hpp>
@@ -10,32 +8,17 @@
 
 #include "admin/key_api.hpp"
 #include "money/money.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite_test_fixture.hpp"
 
 namespace baton {
 namespace {
 
-namespace fs = std::filesystem;
 namespace json = boost::json;
 
 constexpr int64_t kNow = 1'750'000'000;  // 2025-06-15T15:06:40Z
 
-class TeamApiTest : public ::testing::Test {
+class TeamApiTest : public SqliteStoreTest {
  protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "baton-team-api-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    auto opened = SqliteStore::Open((dir_ / "keys.db").string());
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(opened).value();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   AdminResponse Post(std::string_view path, std::string_view body) {
     return HandleTeamApi(*store_, "POST", path, "", body, kNow);
   }
@@ -49,9 +32,6 @@ class TeamApiTest : public ::testing::Test {
     EXPECT_TRUE(r.changed);
     return Body(r).as_object();
   }
-
-  fs::path dir_;
-  std::unique_ptr<SqliteStore> store_;
 };
 
 TEST_F(TeamApiTest, NewStoresEveryFieldInLiteLlmShape) {

@@ -1,6 +1,7 @@
 #include "api/api.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <unordered_set>
 
 #include "api/dialect_handlers.hpp"
@@ -12,6 +13,7 @@
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "pipeline/auth.hpp"
 #include "telemetry/metrics.hpp"
+#include "telemetry/request_log.hpp"
 #include "upstream/client.hpp"
 
 namespace baton {
@@ -197,6 +199,28 @@ Awaitable<void> SendMetrics(const Snapshot& snapshot, const HttpRequest& request
   co_await writer.Send(200, std::move(headers), std::move(body));
 }
 
+// A request refused before it reached a handler (no key, a wrong, expired or blocked key) is still
+// one finished request: its record goes to the request log for the audit trail (no key, no model,
+// cost 0). Not counted in the metrics, whose model requests are the authenticated ones.
+void RecordRefusal(const Snapshot& snapshot, const HttpRequest& request, canon::Dialect dialect,
+                   int status, const Error& error) {
+  RequestLog* log = snapshot.request_log();
+  if (log == nullptr) {
+    return;
+  }
+  RequestRecord r;
+  r.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  r.request_id = request.request_id;
+  r.dialect = canon::DialectName(dialect);
+  r.status = status;
+  r.error = error.code;
+  if (auto seq = log->Append(std::move(r)); !seq) {
+    std::fprintf(stderr, "baton: request record lost: %s\n", seq.error().message.c_str());
+  }
+}
+
 }  // namespace
 
 Api::Api(SnapshotSource snapshots, ApiStatus status, AdminControl* admin)
@@ -294,6 +318,7 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
                          request.headers, now);
   if (!authenticated) {
     co_await SendDialectError(writer, ep.dialect, request, authenticated.error());
+    RecordRefusal(*snapshot, request, ep.dialect, writer.status(), authenticated.error());
     co_return;
   }
   // Kept for the whole request: it owns the key table the key and team pointers point into.

@@ -200,7 +200,7 @@ class Loader {
     config.source = source_;
     CheckKeys(root, "",
               {"server", "providers", "models", "router", "zones", "defaults", "store", "budget",
-               "log", "cluster", "events", "signing"});
+               "log", "cluster", "events", "metrics", "signing"});
     if (const toml::node* server = root.get("server")) {
       LoadServer(Table(*server, "server"), config.server);
     }
@@ -240,6 +240,9 @@ class Loader {
     }
     if (const toml::node* events = root.get("events")) {
       LoadEvents(Table(*events, "events"), config.events);
+    }
+    if (const toml::node* metrics = root.get("metrics")) {
+      LoadMetrics(Table(*metrics, "metrics"), config.metrics);
     }
     if (const toml::node* signing = root.get("signing")) {
       LoadSigning(Table(*signing, "signing"), config.signing);
@@ -1026,6 +1029,13 @@ class Loader {
       } else if (name == "subscriber_queue") {
         events.subscriber_queue = Integer(node, key, 16, 1 << 20);
       }
+    }
+  }
+
+  void LoadMetrics(const toml::table& table, MetricsConfig& metrics) const {
+    CheckKeys(table, "metrics", {"enabled"});
+    if (const toml::node* enabled = table.get("enabled")) {
+      metrics.enabled = Bool(*enabled, "metrics.enabled");
     }
   }
 

@@ -251,6 +251,11 @@ struct EventsConfig {
   int64_t subscriber_queue = 1024;
 };
 
+// [metrics]: the Prometheus endpoint and the counters behind it (docs/metrics.md).
+struct MetricsConfig {
+  bool enabled = true;  // false: nothing is counted and GET /metrics answers 404
+};
+
 // [signing]: signed responses (docs/signing.md). Off while secret is absent or "".
 struct SigningConfig {
   std::string secret;               // the resolved HMAC key; empty = not signing
@@ -279,6 +284,7 @@ struct Config {
   LogConfig log;
   ClusterConfig cluster;
   EventsConfig events;
+  MetricsConfig metrics;
   SigningConfig signing;
 
   const ProviderConfig* FindProvider(std::string_view name) const;

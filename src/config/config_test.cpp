@@ -1665,5 +1665,14 @@ TEST(SigningConfigTest, Errors) {
   EXPECT_EQ(unknown.line(), 2);
 }
 
+TEST(MetricsConfigTest, OnByDefaultAndSwitchable) {
+  EXPECT_TRUE(LoadConfigString("", "baton.toml").metrics.enabled);
+  EXPECT_FALSE(LoadConfigString("[metrics]\nenabled = false\n", "baton.toml").metrics.enabled);
+  EXPECT_EQ(LoadError("[metrics]\nenabled = \"no\"\n").key(), "metrics.enabled");
+  ConfigError unknown = LoadError("[metrics]\npath = \"/m\"\n");
+  EXPECT_EQ(unknown.key(), "metrics.path");
+  EXPECT_EQ(unknown.line(), 2);
+}
+
 }  // namespace
 }  // namespace baton

@@ -229,7 +229,9 @@ std::shared_ptr<const Snapshot> Snapshot::Build(Config config, RouterServices se
   snapshot->counters_ = std::move(services.counters);
   snapshot->request_log_ = services.request_log;
   snapshot->events_ = services.events;
-  snapshot->metrics_ = services.metrics;
+  // [metrics] enabled = false: nothing counts and /metrics answers 404 (a reload turns it back on;
+  // the counters kept meanwhile in the runtime's Metrics stay where they were).
+  snapshot->metrics_ = snapshot->config_.metrics.enabled ? services.metrics : nullptr;
   snapshot->baselines_ = services.baselines ? std::move(services.baselines)
                                             : std::make_shared<const BudgetBaselines>();
   snapshot->priorities_ =

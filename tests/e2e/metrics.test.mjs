@@ -190,4 +190,13 @@ describe('metrics', () => {
     assert.equal(requests, 1, text);
     assert.ok(m.has('baton_cooldowns_total{deployment="mock/mock-gpt"}'), text);
   });
+
+  test('[metrics] enabled = false: /metrics is 404 and requests still work', async () => {
+    const { baton } = await start({ master: null, extra: { metrics: { enabled: false } } });
+    const answered = await ask(baton, 'hello', { model: 'priced', max_tokens: 8 });
+    assert.equal(answered.status, 200, answered.text);
+    const res = await request(`${baton.url}/metrics`);
+    assert.equal(res.status, 404, res.text);
+    assert.equal(res.json.error.code, 'unknown_url');
+  });
 });

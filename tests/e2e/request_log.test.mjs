@@ -47,6 +47,9 @@ describe('request log', () => {
     assert.equal(streamed.status, 200);
     const unknown = await ask(baton, key, { model: 'nope' });
     assert.equal(unknown.status, 404);
+    const wrongKey = 'sk-wrong-key-never-logged-0123456789';
+    const denied = await ask(baton, wrongKey, { model: 'priced', max_tokens: 8 });
+    assert.equal(denied.status, 401);
     let refused;
     for (let i = 0; i < 10 && !refused; i++) {
       const r = await ask(baton, key, { model: 'priced', max_tokens: 8 });
@@ -79,12 +82,19 @@ describe('request log', () => {
     assert.equal(u.status, 404);
     assert.equal(u.error, 'model_not_found');
     assert.equal(u.cost_pico, 0);
+    const d = byId.get(denied.headers.get('x-request-id'));
+    assert.ok(d, 'a request refused for its key has a record too');
+    assert.equal(d.status, 401);
+    assert.equal(d.error, denied.json.error.code);
+    assert.equal(d.key_hash ?? '', '');
+    assert.equal(d.dialect, 'openai');
     const r = byId.get(refused.headers.get('x-request-id'));
     assert.equal(r.status, 429);
     assert.equal(r.error, 'budget_exceeded');
     const text = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl'))
       .map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');
     assert.ok(!text.includes(key), 'the key itself is never logged');
+    assert.ok(!text.includes(wrongKey), 'nor a wrong key');
   });
 
   test('a log that cannot be written: 503 in the client\'s dialect (refuse), or served anyway (serve)', async () => {
