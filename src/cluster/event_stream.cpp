@@ -28,7 +28,7 @@ struct RedisEventStream::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool woken = false;  // guarded by mu
-  std::chrono::steady_clock::time_point last_warning{};
+  std::chrono::steady_clock::time_point last_warning;
 };
 
 Result<std::unique_ptr<RedisEventStream>> RedisEventStream::Start(RedisEventStreamOptions options,

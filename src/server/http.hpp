@@ -95,6 +95,8 @@ class ResponseWriter {
   // client sends is read and dropped (pings are answered, a close frame is honoured); an idle
   // client is pinged and dropped when it stops answering. Returns false without sending anything
   // when the request is not an upgrade (IsWebSocketUpgrade) or the response already started.
+  // References: the handler co_awaits this at once and owns both until it returns.
+  // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
   virtual Awaitable<bool> ServeWebSocket(const HttpRequest& request, WebSocketSource& source) {
     (void)request;
     (void)source;

@@ -275,6 +275,7 @@ class ConnectionWriter final : public ResponseWriter {
     conn_.socket.close(ec);
   }
 
+  // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): see http.hpp
   Awaitable<bool> ServeWebSocket(const HttpRequest& request, WebSocketSource& source) override {
     if (started_ || gone_ || head_only_ || !IsWebSocketUpgrade(request)) {
       co_return false;

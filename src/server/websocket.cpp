@@ -37,6 +37,9 @@ void SetCork(Ws& ws, bool on) {
   (void)::setsockopt(ws.next_layer().native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
 }
 
+// The loops take references: only ever co_awaited by RunWebSocket, whose frame owns the stream
+// and outlives both.
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
 Awaitable<void> ReadLoop(Ws& ws) {
   co_await asio::this_coro::throw_if_cancelled(false);
   beast::flat_buffer buffer;
@@ -49,6 +52,7 @@ Awaitable<void> ReadLoop(Ws& ws) {
   }
 }
 
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
 Awaitable<void> WriteLoop(Ws& ws, WebSocketSource& source) {
   co_await asio::this_coro::throw_if_cancelled(false);
   std::vector<std::string_view> frames;
@@ -83,8 +87,12 @@ Awaitable<void> WriteLoop(Ws& ws, WebSocketSource& source) {
 
 }  // namespace
 
+// References: the caller (the connection coroutine, or RunWebSocketOwned) waits for the end and
+// owns the socket, the request and the source meanwhile.
+// NOLINTBEGIN(cppcoreguidelines-avoid-reference-coroutine-parameters)
 Awaitable<void> RunWebSocket(tcp::socket& socket, const HttpRequest& request,
                              WebSocketSource& source) {
+  // NOLINTEND(cppcoreguidelines-avoid-reference-coroutine-parameters)
   co_await asio::this_coro::throw_if_cancelled(false);
   http::request<http::empty_body> upgrade;
   upgrade.method_string(request.method);
@@ -105,8 +113,12 @@ Awaitable<void> RunWebSocket(tcp::socket& socket, const HttpRequest& request,
   co_await (ReadLoop(ws) || WriteLoop(ws, source));
 }
 
+// Spawned on another executor, but co_awaited by the connection coroutine (ServeWebSocket) that
+// owns the request and the source until it ends: the references stay valid.
+// NOLINTBEGIN(cppcoreguidelines-avoid-reference-coroutine-parameters)
 Awaitable<void> RunWebSocketOwned(tcp::socket socket, const HttpRequest& request,
                                   WebSocketSource& source) {
+  // NOLINTEND(cppcoreguidelines-avoid-reference-coroutine-parameters)
   co_await RunWebSocket(socket, request, source);
   beast::error_code ec;
   socket.shutdown(tcp::socket::shutdown_both, ec);

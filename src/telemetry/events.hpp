@@ -66,7 +66,7 @@ using EventTypeMask = uint32_t;
 inline constexpr EventTypeMask kAllEventTypes = (1U << kEventTypeCount) - 1;
 // "model.request.complete,model.fallback" → mask; empty text = all. kBadRequest naming the
 // first unknown type.
-Result<EventTypeMask> ParseEventTypes(std::string_view comma_separated);
+Result<EventTypeMask> ParseEventTypes(std::string_view text);
 
 struct Event {
   EventType type = EventType::kRequestStart;
