@@ -1,5 +1,6 @@
 #include "api/signing.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -47,6 +48,16 @@ std::size_t ObjectClose(std::string_view s) {
   return last;
 }
 
+// s without the blanks before its first and after its last non-blank character: the bytes of a
+// JSON body that are signed (a saved file's added final newline does not matter).
+std::string_view Trimmed(std::string_view s) {
+  std::size_t first = FirstNonBlank(s);
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  return s.substr(first, LastNonBlank(s) - first + 1);
+}
+
 // Whether only blanks sit between the object's '{' and the closing brace at `close`.
 bool EmptyObject(std::string_view s, std::size_t close) {
   std::size_t first = FirstNonBlank(s);
@@ -77,12 +88,8 @@ std::string Quoted(std::string_view s) {
 }
 
 bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
+  return std::ranges::all_of(
+      s, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // Splits a signed object: finds `<sep>"name":"<64 hex>"` right before the closing brace (sep is
@@ -215,7 +222,7 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message) {
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(), &size);
   static constexpr std::string_view kDigits = "0123456789abcdef";
   std::string hex(static_cast<std::size_t>(size) * 2, '0');
-  for (unsigned int i = 0; i < size; ++i) {
+  for (std::size_t i = 0; i < size; ++i) {
     hex[2 * i] = kDigits[mac[i] >> 4];
     hex[(2 * i) + 1] = kDigits[mac[i] & 0xF];
   }
@@ -231,7 +238,7 @@ SignedBody SignJsonBody(std::string_view secret, std::string_view request_id,
     return out;
   }
   std::string with_id = InsertLastMember(body, close, kRequestIdMember, Quoted(request_id));
-  out.header = HmacSha256Hex(secret, with_id);
+  out.header = HmacSha256Hex(secret, Trimmed(with_id));
   std::size_t close2 = ObjectClose(with_id);
   out.body = InsertLastMember(with_id, close2, kSignatureMember, "\"" + out.header + "\"");
   return out;
@@ -329,7 +336,7 @@ VerifyReport VerifySignedJson(std::string_view secret, std::string_view body) {
     return Fail(r, "not signed: no \"signature\" member before the final '}'");
   }
   r.request_id = FindRequestId(unsigned_body);
-  if (!SameSignature(HmacSha256Hex(secret, unsigned_body), sig)) {
+  if (!SameSignature(HmacSha256Hex(secret, Trimmed(unsigned_body)), sig)) {
     return Fail(r, "bad signature: the body was changed or signed with another secret");
   }
   r.ok = true;

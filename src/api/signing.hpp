@@ -3,9 +3,10 @@
 // reached it whole (no event dropped, reordered, edited or cut off).
 //
 // Non-streamed JSON object bodies: the gateway appends `"baton_request_id":"<id>"` as the last
-// member, signs that body (U), then appends `"signature":"<hex>"` as the last member; the same
-// hex goes into the `x-baton-signature` header. A verifier removes exactly
-// `,"signature":"<64 hex>"` before the final `}` and recomputes HMAC(secret, U).
+// member, signs that body (U, from its first '{' to its last '}': blanks around the object are not
+// signed), then appends `"signature":"<hex>"` as the last member; the same hex goes into the
+// `x-baton-signature` header. A verifier removes exactly `,"signature":"<64 hex>"` before the
+// final `}` and recomputes HMAC(secret, U).
 //
 // SSE streams: every data event whose payload is a JSON object gets a last member
 // `"x_signature":"<hex>"`, chained:

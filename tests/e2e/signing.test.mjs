@@ -28,11 +28,11 @@ const hmac = (message, secret = SECRET) =>
   crypto.createHmac('sha256', secret).update(message, 'utf8').digest('hex');
 
 // Non-streamed: remove `,"signature":"<64 hex>"` (or without the comma when it is the only
-// member) right before the final '}'; HMAC over what is left.
+// member) right before the final '}'; HMAC over what is left, blanks around the object excluded.
 function checkJson(text, secret = SECRET) {
   const m = /(,?)"signature":"([0-9a-f]{64})"(\s*\}\s*)$/.exec(text);
   if (!m) return { ok: false, why: 'no signature member' };
-  const signedBytes = text.slice(0, m.index) + m[3];
+  const signedBytes = (text.slice(0, m.index) + m[3]).trim();
   if (hmac(signedBytes, secret) !== m[2]) return { ok: false, why: 'bad signature' };
   const rid = /"baton_request_id":"([^"]*)"\s*\}\s*$/.exec(signedBytes);
   return { ok: true, signature: m[2], requestId: rid ? rid[1] : null };
@@ -213,6 +213,7 @@ describe('non-streamed answers', () => {
     assert.equal(check.signature, sig);
     assert.equal(checkJson(res.text, 'another-secret-0123456789').ok, false);
     await expectVerifyOk('chat.json', res.text, 1);
+    await expectVerifyOk('chat-newline.json', `${res.text}\n`, 1); // an editor's final newline
     // --request-id: the answer must have been signed for that request.
     const file = save('chat-rid.json', res.text);
     let r = await batonVerify(file, ['--request-id', res.json.baton_request_id]);
