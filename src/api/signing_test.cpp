@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -19,6 +20,22 @@ TEST(HmacSha256HexTest, Rfc4231Vectors) {
   // RFC 4231 test case 1: key = 20 bytes of 0x0b.
   EXPECT_EQ(HmacSha256Hex(std::string(20, '\x0b'), "Hi There"),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  // RFC 4231 test case 6: a 131-byte key (longer than the block: hashed first).
+  EXPECT_EQ(HmacSha256Hex(std::string(131, '\xaa'),
+                          "Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // Exactly one block (64 bytes): used as is.
+  EXPECT_EQ(HmacSha256Hex(std::string(64, 'k'), "m"),
+            "3b7a8d453e76edb519238a515105a57508d0f169f480ebeee120a9e7803289fa");  // openssl dgst
+  // The keyed form gives the same as the one-shot, message after message.
+  HmacSha256Key key("Jefe");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(key.Hex("what do ya want for nothing?"),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+  HmacSha256Key moved = std::move(key);
+  EXPECT_EQ(moved.Hex("what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(SignJsonBodyTest, AppendsRequestIdThenSignatureAsLastMembers) {
