@@ -76,6 +76,17 @@ class PostgresStore final : public Store {
   Result<BudgetResetResult> ResetBudgets(int64_t now) override;
   Result<SchemaInfo> Schema() override;
 
+  Result<std::vector<ModelInsight>> ModelInsights(const InsightWindow& window) override;
+  Result<std::vector<InsightBucket>> DailyTotals(const InsightWindow& window) override;
+  Result<SpendSummary> Summarize(const InsightWindow& window) override;
+  Status AppendContent(std::span<const ContentRecord> records) override;
+  Result<std::vector<SimilarRequest>> SimilarRequests(std::string_view query,
+                                                      int64_t limit) override;
+  Status AddJudgeVerdict(const JudgeVerdict& verdict) override;
+  Result<std::vector<JudgeTally>> JudgeTallies(const InsightWindow& window) override;
+  Result<std::vector<JudgeVerdict>> JudgeVerdicts(const InsightWindow& window,
+                                                  int64_t limit) override;
+
   class Conn;  // the connection and its statement helpers (postgres_store.cpp)
 
  private:
