@@ -26,7 +26,8 @@ void SpendWriter::OnBatch(const WrittenBatch& batch) {
   std::vector<Item> items;
   items.reserve(batch.records.size());
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
-    items.push_back(Item{ToSpendRecord(batch.records[i]), ToContentRecord(batch.records[i]),
+    const RequestRecord& r = batch.records[i];
+    items.push_back(Item{ToSpendRecord(r), r.content.empty() ? ContentRecord{} : ToContentRecord(r),
                          batch.positions[i], batch.hashes[i]});
   }
   {
