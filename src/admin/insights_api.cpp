@@ -3,6 +3,7 @@
 // (ToUsdString), like /spend/*.
 #include "admin/insights_api.hpp"
 
+#include <cmath>
 #include <map>
 #include <string>
 
@@ -32,7 +33,7 @@ std::string Rate(int64_t part, int64_t whole) {
 
 std::string Number(double v) {
   // Latencies: milliseconds with at most 3 decimals.
-  const auto milli = static_cast<int64_t>((v * 1000.0) + 0.5);
+  const int64_t milli = std::llround(v * 1000.0);
   std::string out = std::to_string(milli / 1000);
   if (int64_t rest = milli % 1000; rest != 0) {
     std::string frac = std::to_string(rest);
@@ -164,9 +165,11 @@ void AppendRows(std::string& out, const char* name, const char* id_name,
     if (keys) {
       // Never the full hash: the alias, else the display prefix, else a hash prefix.
       const std::string prefix = row.id.substr(0, kHashPrefix);
-      AppendJsonString(out, !row.label.empty() ? row.label
-                            : row.id.empty()   ? std::string("(no key)")
-                                               : "hash:" + prefix);
+      std::string shown = row.label;
+      if (shown.empty()) {
+        shown = row.id.empty() ? std::string("(no key)") : "hash:" + prefix;
+      }
+      AppendJsonString(out, shown);
       out += R"(,"key_hash_prefix":)";
       AppendJsonString(out, prefix);
     } else {

@@ -43,7 +43,7 @@ std::string DateText(int64_t day) {
 
 std::string Cell(int level, bool color) {
   if (!color) {
-    return std::string(1, kPlain[static_cast<std::size_t>(level)]);
+    return {kPlain[static_cast<std::size_t>(level)]};
   }
   return "\x1b[38;5;" + std::to_string(kColors[static_cast<std::size_t>(level)]) + "m\u25a0\x1b[0m";
 }

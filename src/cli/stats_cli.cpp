@@ -212,7 +212,8 @@ std::vector<std::string> TotalsCells(const json::value& row) {
 }
 
 int Daily(const Options& o) {
-  const int days = o.days > 0 ? o.days : (o.heatmap ? 30 : 7);
+  const int fallback = o.heatmap ? 30 : 7;
+  const int days = o.days > 0 ? o.days : fallback;
   auto v = Fetch(o, "/insights/trends", "days=" + std::to_string(days));
   if (!v) {
     return o.json ? 0 : 1;

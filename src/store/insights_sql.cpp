@@ -171,27 +171,8 @@ Result<std::vector<ModelInsight>> ModelInsights(const SqlRunner& run, Dialect di
       m.p50_latency_ms = ToDouble(row[1]);
       m.p95_latency_ms = ToDouble(row[2]);
     }
-  } else {
-    // SQLite has no percentile aggregate: the window's latencies, sorted per model.
-    auto rows = run(std::string("SELECT model_asked, latency_ms") + kWindow +
-                        " ORDER BY model_asked, latency_ms",
-                    WindowArgs(w), "model latency percentiles");
-    if (!rows) {
-      return std::move(rows).error();
-    }
-    std::size_t i = 0;
-    std::vector<int64_t> latencies;
-    while (i < rows->size()) {
-      const std::string& model = (*rows)[i][0];
-      latencies.clear();
-      for (; i < rows->size() && (*rows)[i][0] == model; ++i) {
-        latencies.push_back(ToInt((*rows)[i][1]));
-      }
-      ModelInsight& m = models[model];
-      m.p50_latency_ms = PercentileCont(latencies, 0.5);
-      m.p95_latency_ms = PercentileCont(latencies, 0.95);
-    }
   }
+  // SQLite has no percentile aggregate: SqliteStore fills p50/p95 from the sorted latencies.
   std::vector<ModelInsight> out;
   out.reserve(models.size());
   for (auto& [name, m] : models) {

@@ -28,6 +28,8 @@ using SqlRunner = std::function<Result<SqlRows>(
 
 enum class Dialect { kSqlite, kPostgres };
 
+// With Dialect::kSqlite the latency percentiles are left at 0 for the caller to fill (SQLite has
+// no percentile aggregate; SqliteStore streams the sorted latencies instead).
 Result<std::vector<ModelInsight>> ModelInsights(const SqlRunner& run, Dialect dialect,
                                                 const InsightWindow& window);
 Result<std::vector<InsightBucket>> DailyTotals(const SqlRunner& run, const InsightWindow& window);

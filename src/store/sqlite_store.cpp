@@ -1293,8 +1293,49 @@ insights_sql::SqlRunner RunnerOf(SqliteStore& store,
 
 Result<std::vector<ModelInsight>> SqliteStore::ModelInsights(const InsightWindow& window) {
   std::lock_guard lock(mu_);
-  return insights_sql::ModelInsights(RunnerOf(*this, &SqliteStore::RunRows),
-                                     insights_sql::Dialect::kSqlite, window);
+  auto models = insights_sql::ModelInsights(RunnerOf(*this, &SqliteStore::RunRows),
+                                            insights_sql::Dialect::kSqlite, window);
+  if (!models) {
+    return models;
+  }
+  // Percentiles: the window's latencies sorted per model, streamed (one model's latencies held
+  // at a time, 8 bytes each), then PercentileCont like PostgreSQL's percentile_cont.
+  std::map<std::string, ModelInsight*, std::less<>> by_name;
+  for (ModelInsight& m : *models) {
+    by_name[m.model] = &m;
+  }
+  auto p = Prepare(
+      "SELECT model_asked, latency_ms FROM spend_logs WHERE time >= ?1 AND time < ?2"
+      " ORDER BY model_asked, latency_ms");
+  if (!p) {
+    return std::move(p).error();
+  }
+  Stmt s(*p);
+  s.Int(1, window.from_ms);
+  s.Int(2, window.to_ms);
+  std::string model;
+  std::vector<int64_t> latencies;
+  auto finish = [&] {
+    if (auto it = by_name.find(model); it != by_name.end()) {
+      it->second->p50_latency_ms = PercentileCont(latencies, 0.5);
+      it->second->p95_latency_ms = PercentileCont(latencies, 0.95);
+    }
+    latencies.clear();
+  };
+  int rc = 0;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    std::string name = s.ColText(0);
+    if (name != model) {
+      finish();
+      model = std::move(name);
+    }
+    latencies.push_back(s.ColInt(1));
+  }
+  if (rc != SQLITE_DONE) {
+    return DbError(rc, "model latency percentiles");
+  }
+  finish();
+  return models;
 }
 
 Result<std::vector<InsightBucket>> SqliteStore::DailyTotals(const InsightWindow& window) {
