@@ -16,6 +16,10 @@
 // Errors: the same kinds and codes as SqliteStore; lock waits beyond lock_timeout, deadlocks and
 // serialization failures are kUnavailable "store_busy". Messages carry the operation and the
 // SQLSTATE class, never a value, and never the password (Open's messages show the URL without it).
+// Similarity search (SimilarRequests) uses the pg_trgm extension (Debian's postgresql-15 ships it;
+// trusted, so the database owner may create it): Open creates it and a GIN trigram index when it
+// can; when it cannot, everything else works and SimilarRequests answers kUnavailable
+// "similarity_unavailable" saying what to install or run.
 // Lifetime: the object owns the connection; destroy it after its last user.
 #pragma once
 

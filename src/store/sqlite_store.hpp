@@ -7,6 +7,7 @@
 // Thread-safety: one connection guarded by one mutex; every method may be called from any
 // thread and they run one at a time. (The design's single writer thread can replace the mutex
 // later without changing the interface.) Statements are prepared once and cached.
+// Similarity search (SimilarRequests) uses an FTS5 index over request_content (bm25 ranking).
 // Lifetime: the object owns the connection; destroy it after its last user. The file is created
 // with mode 0600 (it holds key hashes and spend); its parent directory is created if missing.
 #pragma once
