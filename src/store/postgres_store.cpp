@@ -1571,6 +1571,7 @@ Result<std::vector<SimilarRequest>> PostgresStore::SimilarRequests(std::string_v
       return std::move(r).error();
     }
     std::vector<SimilarRequest> out;
+    out.reserve(static_cast<std::size_t>(r->Rows()));
     for (int i = 0; i < r->Rows(); ++i) {
       out.push_back(SimilarRequest{r->Text(i, 0), r->Int(i, 1), r->Text(i, 2), r->Text(i, 3),
                                    insights_sql::ToDouble(r->Text(i, 4))});
