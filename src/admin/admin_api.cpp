@@ -13,6 +13,7 @@
 
 #include "admin/blocking_pool.hpp"
 #include "admin/budget_api.hpp"
+#include "admin/insights_api.hpp"
 #include "admin/key_api.hpp"
 #include "admin/spend_api.hpp"
 #include "admin/team_api.hpp"
@@ -163,15 +164,16 @@ Result<PlaceRequest> ParsePlaceRequest(std::string_view body) {
   return place;
 }
 
-// The LiteLLM-shaped endpoints over the store: keys, teams, spend, budgets.
+// The endpoints over the store: keys, teams, spend, budgets (LiteLLM-shaped) and insights.
 bool IsStoreApiPath(std::string_view path) {
-  return IsKeyApiPath(path) || IsTeamApiPath(path) || IsSpendApiPath(path) || IsBudgetApiPath(path);
+  return IsKeyApiPath(path) || IsTeamApiPath(path) || IsSpendApiPath(path) ||
+         IsBudgetApiPath(path) || IsInsightsApiPath(path);
 }
 
 // Serves one store endpoint and, after a change, rebuilds the key table. Blocking: runs on the
 // AdminApi's pool. `store` is null only for /budget/* (keys off).
 AdminResponse ServeStoreApi(AdminControl& control, Store* store, const HttpRequest& request,
-                            int64_t now) {
+                            int64_t now, bool content_logging) {
   const std::string_view path = request.path;
   AdminResponse answer;
   if (IsBudgetApiPath(path)) {
@@ -180,6 +182,12 @@ AdminResponse ServeStoreApi(AdminControl& control, Store* store, const HttpReque
     answer = HandleKeyApi(*store, request.method, path, request.query, request.body, now);
   } else if (IsTeamApiPath(path)) {
     answer = HandleTeamApi(*store, request.method, path, request.query, request.body, now);
+  } else if (IsInsightsApiPath(path)) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    answer =
+        HandleInsightsApi(*store, request.method, path, request.query, content_logging, now_ms);
   } else {
     answer = HandleSpendApi(*store, request.method, path, request.query);
   }
@@ -305,8 +313,8 @@ Awaitable<void> AdminApi::Handle(std::shared_ptr<const Snapshot> snapshot, HttpR
     Store* store = control_->store();
     if (store == nullptr && !IsBudgetApiPath(path)) {
       const Error off(ErrorKind::kNotFound,
-                      "Virtual keys are off: set [server] master_key to use /key/*, /team/* and "
-                      "/spend/* (kept in [store]).",
+                      "Virtual keys are off: set [server] master_key to use /key/*, /team/*, "
+                      "/spend/* and /insights/* (kept in [store]).",
                       "keys_disabled");
       co_await SendError(writer, off);
       co_return;
@@ -319,8 +327,9 @@ Awaitable<void> AdminApi::Handle(std::shared_ptr<const Snapshot> snapshot, HttpR
     AdminControl& control = *control_;
     const HttpRequest& req = request;
     // g++ 12 and temporaries inside co_await expressions: a named function object.
-    std::function<void()> serve = [&answer, &control, store, &req, now] {
-      answer = ServeStoreApi(control, store, req, now);
+    const bool content_logging = snapshot->config().log.content;
+    std::function<void()> serve = [&answer, &control, store, &req, now, content_logging] {
+      answer = ServeStoreApi(control, store, req, now, content_logging);
     };
     co_await pool_->Run(std::move(serve));
     HttpHeaders headers = std::move(answer.headers);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <unordered_set>
 
 #include "api/dialect_handlers.hpp"
@@ -9,6 +10,7 @@
 #include "api/forward.hpp"
 #include "api/openai_chat.hpp"
 #include "api/respond.hpp"
+#include "api/signing.hpp"
 #include "dialects/json_scan.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
 #include "pipeline/auth.hpp"
@@ -324,31 +326,39 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
   // Kept for the whole request: it owns the key table the key and team pointers point into.
   const Caller caller = std::move(authenticated).value();
   const Metrics::InFlight in_flight(snapshot->metrics());
+  // [signing]: every answer to an authenticated caller is signed where its bytes go to the
+  // client, errors included (docs/signing.md); answers refused before (401, unknown URL) are not,
+  // so the gateway never signs for an unknown caller.
+  std::optional<SigningWriter> signing;
+  if (const std::string& secret = snapshot->config().signing.secret; !secret.empty()) {
+    signing.emplace(writer, secret, request.request_id);
+  }
+  ResponseWriter& out = signing ? static_cast<ResponseWriter&>(*signing) : writer;
   switch (ep.kind) {
     case EndpointKind::kChat:
-      co_await HandleOpenAiChat(*snapshot, request, writer, &caller);
+      co_await HandleOpenAiChat(*snapshot, request, out, &caller);
       co_return;
     case EndpointKind::kEmbeddings:
-      co_await HandleOpenAiEmbeddings(*snapshot, request, writer, &caller);
+      co_await HandleOpenAiEmbeddings(*snapshot, request, out, &caller);
       co_return;
     case EndpointKind::kProxy:
-      co_await HandleProxy(*snapshot, request, writer, PercentDecode(ep.rest), &caller);
+      co_await HandleProxy(*snapshot, request, out, PercentDecode(ep.rest), &caller);
       co_return;
     case EndpointKind::kMessages:
-      co_await HandleAnthropicMessages(*snapshot, request, writer, &caller);
+      co_await HandleAnthropicMessages(*snapshot, request, out, &caller);
       co_return;
     case EndpointKind::kCountTokens:
-      co_await HandleAnthropicCountTokens(*snapshot, request, writer, &caller);
+      co_await HandleAnthropicCountTokens(*snapshot, request, out, &caller);
       co_return;
     case EndpointKind::kResponses:
-      co_await HandleResponses(*snapshot, request, writer, &caller);
+      co_await HandleResponses(*snapshot, request, out, &caller);
       co_return;
     case EndpointKind::kGemini:
-      co_await HandleGemini(*snapshot, request, writer, ep.rest, &caller);
+      co_await HandleGemini(*snapshot, request, out, ep.rest, &caller);
       co_return;
     case EndpointKind::kGeminiModels: {
       std::vector<std::string> ids = co_await ModelIds(snapshot);
-      co_await SendJson(writer, 200, GeminiModelsJson(ids));
+      co_await SendJson(out, 200, GeminiModelsJson(ids));
       co_return;
     }
     case EndpointKind::kModels:
@@ -363,10 +373,10 @@ Awaitable<void> Api::Handle(HttpRequest& request, ResponseWriter& writer) {
   }
   if (!request.Header("anthropic-version").empty()) {
     HttpHeaders headers{{"request-id", request.request_id}};
-    co_await SendJson(writer, 200, AnthropicModelsJson(ids), std::move(headers));
+    co_await SendJson(out, 200, AnthropicModelsJson(ids), std::move(headers));
     co_return;
   }
-  co_await SendJson(writer, 200, ModelsListJson(ids));
+  co_await SendJson(out, 200, ModelsListJson(ids));
 }
 
 }  // namespace baton

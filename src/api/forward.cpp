@@ -18,7 +18,6 @@
 
 #include "api/forward_events.hpp"
 #include "api/respond.hpp"
-#include "api/signing.hpp"
 #include "asio/sleep.hpp"
 #include "dialects/json_scan.hpp"
 #include "dialects/openai_chat/openai_chat.hpp"
@@ -1446,13 +1445,7 @@ Awaitable<void> Forwarder::Record(bool wait, int status) {
 
 Awaitable<void> ForwardChat(const Snapshot& snapshot, HttpRequest& request, ResponseWriter& writer,
                             Exchange& ex) {
-  // [signing]: answers are signed where their bytes go to the client (docs/signing.md).
-  std::optional<SigningWriter> signing;
-  if (const std::string& secret = snapshot.config().signing.secret; !secret.empty()) {
-    signing.emplace(writer, secret, request.request_id);
-  }
-  Forwarder forwarder(snapshot, request, signing ? static_cast<ResponseWriter&>(*signing) : writer,
-                      ex);
+  Forwarder forwarder(snapshot, request, writer, ex);
   co_await forwarder.Run();
   forwarder.Account();
   co_await forwarder.Record(false);

@@ -1,10 +1,11 @@
 #include "api/signing.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "core/json_text.hpp"
 
@@ -47,6 +48,16 @@ std::size_t ObjectClose(std::string_view s) {
   return last;
 }
 
+// s without the blanks before its first and after its last non-blank character: the bytes of a
+// JSON body that are signed (a saved file's added final newline does not matter).
+std::string_view Trimmed(std::string_view s) {
+  std::size_t first = FirstNonBlank(s);
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  return s.substr(first, LastNonBlank(s) - first + 1);
+}
+
 // Whether only blanks sit between the object's '{' and the closing brace at `close`.
 bool EmptyObject(std::string_view s, std::size_t close) {
   std::size_t first = FirstNonBlank(s);
@@ -77,12 +88,8 @@ std::string Quoted(std::string_view s) {
 }
 
 bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
+  return std::ranges::all_of(
+      s, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // Splits a signed object: finds `<sep>"name":"<64 hex>"` right before the closing brace (sep is
@@ -208,18 +215,87 @@ std::string FindRequestId(std::string_view text) {
 
 }  // namespace
 
-std::string HmacSha256Hex(std::string_view key, std::string_view message) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(), &size);
+namespace {
+
+const EVP_MD* Sha256() {
+  // Fetched once: an implicit fetch per use takes the provider store's lock.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md != nullptr ? md : EVP_sha256();
+}
+
+constexpr std::size_t kShaBlock = 64;
+
+void ToHex(const unsigned char* bytes, std::size_t size, std::string& hex) {
   static constexpr std::string_view kDigits = "0123456789abcdef";
-  std::string hex(static_cast<std::size_t>(size) * 2, '0');
-  for (unsigned int i = 0; i < size; ++i) {
-    hex[2 * i] = kDigits[mac[i] >> 4];
-    hex[(2 * i) + 1] = kDigits[mac[i] & 0xF];
+  hex.resize(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    hex[2 * i] = kDigits[bytes[i] >> 4];
+    hex[(2 * i) + 1] = kDigits[bytes[i] & 0xF];
   }
+}
+
+}  // namespace
+
+HmacSha256Key::HmacSha256Key(std::string_view key)
+    : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()), work_(EVP_MD_CTX_new()) {
+  std::array<unsigned char, kShaBlock> block{};
+  if (key.size() > kShaBlock) {
+    unsigned int n = 0;
+    EVP_Digest(key.data(), key.size(), block.data(), &n, Sha256(), nullptr);
+  } else {
+    std::ranges::copy(key, block.begin());
+  }
+  std::array<unsigned char, kShaBlock> pad{};
+  for (std::size_t i = 0; i < kShaBlock; ++i) {
+    pad[i] = block[i] ^ 0x36U;
+  }
+  EVP_DigestInit_ex(inner_, Sha256(), nullptr);
+  EVP_DigestUpdate(inner_, pad.data(), pad.size());
+  for (std::size_t i = 0; i < kShaBlock; ++i) {
+    pad[i] = block[i] ^ 0x5cU;
+  }
+  EVP_DigestInit_ex(outer_, Sha256(), nullptr);
+  EVP_DigestUpdate(outer_, pad.data(), pad.size());
+  OPENSSL_cleanse(block.data(), block.size());
+  OPENSSL_cleanse(pad.data(), pad.size());
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MD_CTX_free(inner_);
+  EVP_MD_CTX_free(outer_);
+  EVP_MD_CTX_free(work_);
+}
+
+HmacSha256Key::HmacSha256Key(HmacSha256Key&& other) noexcept
+    : inner_(std::exchange(other.inner_, nullptr)),
+      outer_(std::exchange(other.outer_, nullptr)),
+      work_(std::exchange(other.work_, nullptr)) {}
+
+HmacSha256Key& HmacSha256Key::operator=(HmacSha256Key&& other) noexcept {
+  if (this != &other) {
+    std::swap(inner_, other.inner_);
+    std::swap(outer_, other.outer_);
+    std::swap(work_, other.work_);
+  }
+  return *this;
+}
+
+std::string HmacSha256Key::Hex(std::string_view message) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_MD_CTX_copy_ex(work_, inner_);
+  EVP_DigestUpdate(work_, message.data(), message.size());
+  EVP_DigestFinal_ex(work_, digest.data(), &size);
+  EVP_MD_CTX_copy_ex(work_, outer_);
+  EVP_DigestUpdate(work_, digest.data(), size);
+  EVP_DigestFinal_ex(work_, digest.data(), &size);
+  std::string hex;
+  ToHex(digest.data(), size, hex);
   return hex;
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view message) {
+  return HmacSha256Key(key).Hex(message);
 }
 
 SignedBody SignJsonBody(std::string_view secret, std::string_view request_id,
@@ -231,16 +307,14 @@ SignedBody SignJsonBody(std::string_view secret, std::string_view request_id,
     return out;
   }
   std::string with_id = InsertLastMember(body, close, kRequestIdMember, Quoted(request_id));
-  out.header = HmacSha256Hex(secret, with_id);
+  out.header = HmacSha256Hex(secret, Trimmed(with_id));
   std::size_t close2 = ObjectClose(with_id);
   out.body = InsertLastMember(with_id, close2, kSignatureMember, "\"" + out.header + "\"");
   return out;
 }
 
 StreamSigner::StreamSigner(std::string_view secret, std::string request_id)
-    : secret_(secret),
-      request_id_(std::move(request_id)),
-      prev_(HmacSha256Hex(secret_, request_id_)) {}
+    : key_(secret), request_id_(std::move(request_id)), prev_(key_.Hex(request_id_)) {}
 
 void StreamSigner::Feed(std::string_view bytes, std::string& out) {
   splitter_.Feed(bytes, [&](const SseEvent& ev) {
@@ -259,7 +333,7 @@ void StreamSigner::Feed(std::string_view bytes, std::string& out) {
       return true;
     }
     ++events_;
-    prev_ = HmacSha256Hex(secret_, ChainInput(prev_, request_id_, events_, ev.data));
+    prev_ = key_.Hex(ChainInput(prev_, request_id_, events_, ev.data));
     const std::string value = "\"" + prev_ + "\"";
     const char* raw_begin = ev.raw.data();
     const char* data_begin = ev.data.data();
@@ -315,7 +389,7 @@ void StreamSigner::AppendTerminal(std::string& out) {
   }
   terminal_sent_ = true;
   std::string data = TerminalData(request_id_, events_);
-  std::string sig = HmacSha256Hex(secret_, ChainInput(prev_, request_id_, events_ + 1, data));
+  std::string sig = key_.Hex(ChainInput(prev_, request_id_, events_ + 1, data));
   out.append(kStreamEndComment);
   out.append(InsertLastMember(data, data.size() - 1, kStreamSignatureMember, "\"" + sig + "\""));
   out += "\n\n";
@@ -329,7 +403,7 @@ VerifyReport VerifySignedJson(std::string_view secret, std::string_view body) {
     return Fail(r, "not signed: no \"signature\" member before the final '}'");
   }
   r.request_id = FindRequestId(unsigned_body);
-  if (!SameSignature(HmacSha256Hex(secret, unsigned_body), sig)) {
+  if (!SameSignature(HmacSha256Hex(secret, Trimmed(unsigned_body)), sig)) {
     return Fail(r, "bad signature: the body was changed or signed with another secret");
   }
   r.ok = true;
@@ -363,7 +437,8 @@ VerifyReport VerifySignedStream(std::string_view secret, std::string_view stream
   }
   r.request_id = rid;
   // Pass 2: the chain.
-  std::string prev = HmacSha256Hex(secret, rid);
+  HmacSha256Key key(secret);
+  std::string prev = key.Hex(rid);
   int64_t n = 0;
   bool terminal = false;
   std::string error;
@@ -386,7 +461,7 @@ VerifyReport VerifySignedStream(std::string_view secret, std::string_view stream
                 " events received (an event was dropped or added)";
         return false;
       }
-      if (!SameSignature(HmacSha256Hex(secret, ChainInput(prev, rid, n + 1, unsigned_data)), sig)) {
+      if (!SameSignature(key.Hex(ChainInput(prev, rid, n + 1, unsigned_data)), sig)) {
         error = "terminal signature event: bad signature";
         return false;
       }
@@ -412,7 +487,7 @@ VerifyReport VerifySignedStream(std::string_view secret, std::string_view stream
       error = "event " + std::to_string(index) + ": no x_signature";
       return false;
     }
-    if (!SameSignature(HmacSha256Hex(secret, ChainInput(prev, rid, index, unsigned_data)), sig)) {
+    if (!SameSignature(key.Hex(ChainInput(prev, rid, index, unsigned_data)), sig)) {
       error = "event " + std::to_string(index) +
               ": bad signature (edited, or an event before it was dropped or reordered)";
       return false;

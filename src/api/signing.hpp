@@ -3,9 +3,10 @@
 // reached it whole (no event dropped, reordered, edited or cut off).
 //
 // Non-streamed JSON object bodies: the gateway appends `"baton_request_id":"<id>"` as the last
-// member, signs that body (U), then appends `"signature":"<hex>"` as the last member; the same
-// hex goes into the `x-baton-signature` header. A verifier removes exactly
-// `,"signature":"<64 hex>"` before the final `}` and recomputes HMAC(secret, U).
+// member, signs that body (U, from its first '{' to its last '}': blanks around the object are not
+// signed), then appends `"signature":"<hex>"` as the last member; the same hex goes into the
+// `x-baton-signature` header. A verifier removes exactly `,"signature":"<64 hex>"` before the
+// final `}` and recomputes HMAC(secret, U).
 //
 // SSE streams: every data event whose payload is a JSON object gets a last member
 // `"x_signature":"<hex>"`, chained:
@@ -27,6 +28,8 @@
 #include <string>
 #include <string_view>
 
+#include <openssl/types.h>
+
 #include "core/error.hpp"
 #include "dialects/sse.hpp"
 #include "server/http.hpp"
@@ -35,6 +38,27 @@ namespace baton {
 
 // Lowercase hex HMAC-SHA256 of message under key.
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
+
+// HMAC-SHA256 with the key's inner and outer SHA-256 states computed once (RFC 2104), so each
+// message costs two SHA-256 finishes instead of OpenSSL's one-shot HMAC() setup (a fetch and a
+// key schedule per call). Not thread-safe (one scratch context); movable, not copyable.
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+  HmacSha256Key(HmacSha256Key&& other) noexcept;
+  HmacSha256Key& operator=(HmacSha256Key&& other) noexcept;
+
+  // Lowercase hex HMAC-SHA256 of message.
+  std::string Hex(std::string_view message);
+
+ private:
+  EVP_MD_CTX* inner_ = nullptr;  // SHA-256 after (key ^ ipad)
+  EVP_MD_CTX* outer_ = nullptr;  // SHA-256 after (key ^ opad)
+  EVP_MD_CTX* work_ = nullptr;
+};
 
 // The member names and markers of the format.
 inline constexpr std::string_view kSignatureMember = "signature";
@@ -64,7 +88,7 @@ class StreamSigner {
 
  private:
   void AppendTerminal(std::string& out);
-  std::string secret_;
+  HmacSha256Key key_;
   std::string request_id_;
   std::string prev_;  // sig_{i-1}
   int64_t events_ = 0;

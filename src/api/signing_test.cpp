@@ -1,6 +1,8 @@
 #include "api/signing.hpp"
 
+#include <cctype>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -18,6 +20,22 @@ TEST(HmacSha256HexTest, Rfc4231Vectors) {
   // RFC 4231 test case 1: key = 20 bytes of 0x0b.
   EXPECT_EQ(HmacSha256Hex(std::string(20, '\x0b'), "Hi There"),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  // RFC 4231 test case 6: a 131-byte key (longer than the block: hashed first).
+  EXPECT_EQ(HmacSha256Hex(std::string(131, '\xaa'),
+                          "Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // Exactly one block (64 bytes): used as is.
+  EXPECT_EQ(HmacSha256Hex(std::string(64, 'k'), "m"),
+            "3b7a8d453e76edb519238a515105a57508d0f169f480ebeee120a9e7803289fa");  // openssl dgst
+  // The keyed form gives the same as the one-shot, message after message.
+  HmacSha256Key key("Jefe");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(key.Hex("what do ya want for nothing?"),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+  HmacSha256Key moved = std::move(key);
+  EXPECT_EQ(moved.Hex("what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(SignJsonBodyTest, AppendsRequestIdThenSignatureAsLastMembers) {
@@ -38,7 +56,10 @@ TEST(SignJsonBodyTest, KeepsTrailingNewlineAndHandlesEmptyObject) {
   EXPECT_EQ(s.body.substr(0, 39), R"({ "baton_request_id":"req_0123abcd","si)");
   EXPECT_EQ(s.body.back(), '\n');
   EXPECT_EQ(s.body[s.body.size() - 2], '}');
+  // Blanks around the object are not signed.
+  EXPECT_EQ(s.header, HmacSha256Hex(kSecret, R"({ "baton_request_id":"req_0123abcd"})"));
   EXPECT_TRUE(VerifySignedJson(kSecret, s.body).ok);
+  EXPECT_TRUE(VerifySignedJson(kSecret, s.body.substr(0, s.body.size() - 1)).ok);
 }
 
 TEST(SignJsonBodyTest, NonObjectsAreLeftAlone) {
@@ -212,6 +233,149 @@ TEST(VerifyStreamTest, TamperDropReorderTruncateAreDetected) {
 
   EXPECT_FALSE(VerifySigned("another-secret-0123456789", good).ok);
   EXPECT_FALSE(VerifySigned(kSecret, std::string(kOpenAiStream)).ok);
+}
+
+// --- Failure paths of verification: malformed input and wrong secrets name what is wrong. ---
+
+std::string MessageOf(std::string_view text, std::string_view request_id = {},
+                      std::string_view secret = kSecret) {
+  VerifyReport r = VerifySigned(secret, text, request_id);
+  EXPECT_FALSE(r.ok) << text;
+  return r.message;
+}
+
+bool Has(const std::string& message, std::string_view what) {
+  return message.find(what) != std::string::npos;
+}
+
+TEST(VerifyFailureTest, MalformedJsonBodies) {
+  const std::string good = SignJsonBody(kSecret, kRid, R"({"text":"hi"})").body;
+  const std::string sig = good.substr(good.size() - 66, 64);
+  // Cut off, not an object, signature not the last member, not 64 lowercase hex digits.
+  EXPECT_TRUE(Has(MessageOf(good.substr(0, good.size() - 1)), "not signed"));
+  EXPECT_TRUE(Has(MessageOf(good.substr(0, good.size() / 2)), "not signed"));
+  EXPECT_TRUE(Has(MessageOf("{"), "not signed"));
+  EXPECT_TRUE(Has(MessageOf("{}"), "not signed"));
+  EXPECT_TRUE(Has(MessageOf(R"({"signature":")" + sig + R"(","text":"hi"})"), "not signed"));
+  std::string upper = good;
+  for (std::size_t i = good.size() - 66; i < good.size() - 2; ++i) {
+    upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[i])));
+  }
+  if (upper != good) {
+    EXPECT_TRUE(Has(MessageOf(upper), "not signed"));
+  }
+  std::string short_sig = good;
+  short_sig.erase(good.size() - 3, 1);  // 63 hex digits
+  EXPECT_TRUE(Has(MessageOf(short_sig), "not signed"));
+  std::string no_comma = good;
+  no_comma.erase(no_comma.rfind(",\"signature\""), 1);  // `..."req_0123abcd""signature":...`
+  EXPECT_TRUE(Has(MessageOf(no_comma), "not signed"));
+  // A signature member of the right shape over other bytes: bad signature.
+  std::string other =
+      R"({"text":"ho","baton_request_id":"req_0123abcd","signature":")" + sig + "\"}";
+  EXPECT_TRUE(Has(MessageOf(other), "bad signature"));
+  // Blanks around the object are not signed (a saved file's added final newline).
+  EXPECT_TRUE(VerifySigned(kSecret, "\n  " + good + "\r\n").ok);
+}
+
+TEST(VerifyFailureTest, WrongSecretOrRequestIdForJson) {
+  const std::string good = SignJsonBody(kSecret, kRid, R"({"text":"hi"})").body;
+  VerifyReport r = VerifySigned("another-secret-0123456789", good);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(Has(r.message, "bad signature"));
+  EXPECT_TRUE(Has(r.message, "another secret"));
+  EXPECT_EQ(r.request_id, kRid);                   // still read, for the message
+  EXPECT_FALSE(Has(r.message, "another-secret"));  // the secret is never echoed
+  EXPECT_TRUE(Has(MessageOf(good, "req_other"), "signed for request req_0123abcd, not req_other"));
+}
+
+TEST(VerifyFailureTest, EmptyAndGarbageInput) {
+  EXPECT_TRUE(Has(MessageOf(""), "missing terminal signature event"));
+  EXPECT_TRUE(Has(MessageOf(" \n\n"), "missing terminal signature event"));
+  EXPECT_TRUE(Has(MessageOf("hello world"), "missing terminal signature event"));
+  EXPECT_TRUE(Has(MessageOf("[1,2,3]"), "missing terminal signature event"));
+  EXPECT_TRUE(Has(MessageOf(std::string("\x00\xff\xfe binary", 10), kRid),
+                  "missing terminal signature event"));
+  // With a request id: the first data event that is not signed is named.
+  EXPECT_TRUE(Has(MessageOf("data: hello\n\n", kRid), "event 1: no x_signature"));
+  EXPECT_TRUE(Has(MessageOf("data: {\"a\":1}\n\n", kRid), "event 1: no x_signature"));
+  EXPECT_TRUE(Has(MessageOf("data: [DONE]\n\n", kRid), "[DONE] before the terminal"));
+}
+
+TEST(VerifyFailureTest, StreamWrongSecretOrRequestId) {
+  const std::string good = SignStream(kOpenAiStream, 16);
+  EXPECT_TRUE(Has(MessageOf(good, {}, "another-secret-0123456789"), "event 1: bad signature"));
+  EXPECT_TRUE(Has(MessageOf(good, "req_other"), "event 1: bad signature"));
+}
+
+TEST(VerifyFailureTest, MalformedTerminalEvents) {
+  const std::string good = SignStream(kOpenAiStream, 16);
+  const std::size_t at = good.find(": x_signature_end ");
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t end = good.find("\n\n", at) + 2;
+  const std::string terminal = good.substr(at, end - at);
+  auto with_terminal = [&](const std::string& t) {
+    return good.substr(0, at) + t + good.substr(end);
+  };
+  // Events count edited: does not match.
+  std::string count = terminal;
+  count.replace(count.find("\"events\":3"), 10, "\"events\":2");
+  EXPECT_TRUE(Has(MessageOf(with_terminal(count)), "does not match the 3 events"));
+  // Signature edited.
+  std::string sig = terminal;
+  const std::size_t hex = sig.find("\"x_signature\":\"") + 15;
+  sig[hex] = sig[hex] == '0' ? '1' : '0';
+  EXPECT_TRUE(Has(MessageOf(with_terminal(sig)), "terminal signature event: bad signature"));
+  // Unsigned terminal payload, empty payload, not JSON.
+  EXPECT_TRUE(
+      Has(MessageOf(with_terminal(
+              ": x_signature_end {\"baton_request_id\":\"req_0123abcd\",\"events\":3}\n\n")),
+          "does not match"));
+  EXPECT_TRUE(Has(MessageOf(with_terminal(": x_signature_end garbage\n\n"), kRid),
+                  "terminal signature event"));
+  // Two terminal events.
+  EXPECT_TRUE(Has(MessageOf(with_terminal(terminal + terminal)), "a second terminal"));
+  // An incomplete event after the terminal one.
+  EXPECT_TRUE(Has(MessageOf(good + "data: {\"x\""), "incomplete event after the terminal"));
+}
+
+TEST(VerifyFailureTest, EventWithoutSignatureInTheMiddle) {
+  const std::string good = SignStream(kOpenAiStream, 16);
+  const std::size_t second = good.find("data: ", good.find("\n\n") + 2);
+  const std::string inserted =
+      good.substr(0, second) + "data: {\"unsigned\":true}\n\n" + good.substr(second);
+  EXPECT_TRUE(Has(MessageOf(inserted), "event 2: no x_signature"));
+}
+
+// The worked example of docs/signing.md, byte for byte (the page's openssl commands give these).
+TEST(SigningDocsExampleTest, MatchesTheDocumentedBytes) {
+  constexpr std::string_view kDocSecret = "baton-docs-example-secret-0001";
+  SignedBody body = SignJsonBody(
+      kDocSecret, "req_example1",
+      R"({"id":"chatcmpl-1","choices":[{"message":{"role":"assistant","content":"Hi"}}]})");
+  EXPECT_EQ(body.header, "95e16357132e0d16116e69dfb77167828c406d409355c8db9a97ba4c070709eb");
+  EXPECT_EQ(body.body,
+            R"({"id":"chatcmpl-1","choices":[{"message":{"role":"assistant","content":"Hi"}}],)"
+            R"("baton_request_id":"req_example1",)"
+            R"("signature":"95e16357132e0d16116e69dfb77167828c406d409355c8db9a97ba4c070709eb"})");
+  StreamSigner signer(kDocSecret, "req_example1");
+  std::string out;
+  signer.Feed(
+      "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n",
+      out);
+  signer.Finish(out);
+  EXPECT_EQ(out,
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}],\"x_signature\":"
+            "\"0dc3a75fcffd497e49ad50eafb5b283b5273b7f04c888cd27758f92e848a6a65\"}\n\n"
+            "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],\"x_signature\":"
+            "\"f4a166cd52de54f371e1859a5af5ef2336460035a84772bdc1633fe72b8cbdca\"}\n\n"
+            ": x_signature_end {\"baton_request_id\":\"req_example1\",\"events\":2,"
+            "\"x_signature\":\"8d93dcf1d6950c37832c031c108de0a88d1204907fb0564604b4eb88fef5eae7\"}"
+            "\n\n"
+            "data: [DONE]\n\n");
+  EXPECT_EQ(HmacSha256Hex(kDocSecret, "req_example1"),
+            "44842b6ece46dc8f6b65ca0e20496f62501104ee5c3390e751ed24c1ddad11f1");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "app/logs_cli.hpp"
 #include "app/verify_cli.hpp"
 #include "cli/admin_cli.hpp"
+#include "cli/stats_cli.hpp"
 
 namespace {
 
@@ -66,11 +67,16 @@ int Run(int argc, char** argv) {
 
   // keys, teams, budget, client: against a running server's admin API.
   baton::AdminCommands admin(cli);
+  // stats: a running server's /insights/*, or the local store.
+  baton::StatsCommands stats(cli);
 
   CLI11_PARSE(cli, argc, argv);
 
   if (admin.parsed()) {
     return admin.Run();
+  }
+  if (stats.parsed()) {
+    return stats.Run();
   }
   if (serve_cmd->parsed()) {
     if (!host.empty()) {

@@ -670,6 +670,25 @@ void AddLimits(CLI::App* cmd, Options& o) {
 
 }  // namespace
 
+Result<AdminReply> CallAdminApi(const std::string& url, const std::string& master_key,
+                                const std::string& target, std::string* used_url) {
+  Options o;
+  o.url = url;
+  o.master_key = master_key;
+  if (used_url != nullptr) {
+    *used_url = BaseUrl(o);
+  }
+  auto reply = Call(o, "GET", target, {});
+  if (!reply) {
+    return std::move(reply).error();
+  }
+  return AdminReply{reply->status, std::move(reply->body)};
+}
+
+std::string AdminErrorMessage(int status, const std::string& body) {
+  return ServerMessage(Reply{status, body});
+}
+
 AdminCommands::AdminCommands(CLI::App& app) {
   Options& o = opts_;
   auto add = [&](CLI::App* parent, const char* name, const char* help, int (*run)(const Options&)) {

@@ -24,11 +24,26 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.hpp"
+
 namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's own spelling
 class App;
 }
 
 namespace baton {
+
+// One request to a running server's admin API, for other CLI commands (stats_cli.hpp): `url` and
+// `master_key` empty mean $BATON_URL (else http://127.0.0.1:4000) and $BATON_MASTER_KEY. A
+// transport failure (no server answering) is an Error whose message names the URL; any HTTP
+// status is a reply. `*used_url` receives the URL tried.
+struct AdminReply {
+  int status = 0;
+  std::string body;
+};
+Result<AdminReply> CallAdminApi(const std::string& url, const std::string& master_key,
+                                const std::string& target, std::string* used_url = nullptr);
+// The error message of an admin API answer ({"error":{"message":...}}), else a generic one.
+std::string AdminErrorMessage(int status, const std::string& body);
 
 class AdminCommands {
  public:

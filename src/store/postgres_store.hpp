@@ -16,6 +16,10 @@
 // Errors: the same kinds and codes as SqliteStore; lock waits beyond lock_timeout, deadlocks and
 // serialization failures are kUnavailable "store_busy". Messages carry the operation and the
 // SQLSTATE class, never a value, and never the password (Open's messages show the URL without it).
+// Similarity search (SimilarRequests) uses the pg_trgm extension (Debian's postgresql-15 ships it;
+// trusted, so the database owner may create it): Open creates it and a GIN trigram index when it
+// can; when it cannot, everything else works and SimilarRequests answers kUnavailable
+// "similarity_unavailable" saying what to install or run.
 // Lifetime: the object owns the connection; destroy it after its last user.
 #pragma once
 
@@ -75,6 +79,17 @@ class PostgresStore final : public Store {
 
   Result<BudgetResetResult> ResetBudgets(int64_t now) override;
   Result<SchemaInfo> Schema() override;
+
+  Result<std::vector<ModelInsight>> ModelInsights(const InsightWindow& window) override;
+  Result<std::vector<InsightBucket>> DailyTotals(const InsightWindow& window) override;
+  Result<SpendSummary> Summarize(const InsightWindow& window) override;
+  Status AppendContent(std::span<const ContentRecord> records) override;
+  Result<std::vector<SimilarRequest>> SimilarRequests(std::string_view query,
+                                                      int64_t limit) override;
+  Status AddJudgeVerdict(const JudgeVerdict& verdict) override;
+  Result<std::vector<JudgeTally>> JudgeTallies(const InsightWindow& window) override;
+  Result<std::vector<JudgeVerdict>> JudgeVerdicts(const InsightWindow& window,
+                                                  int64_t limit) override;
 
   class Conn;  // the connection and its statement helpers (postgres_store.cpp)
 

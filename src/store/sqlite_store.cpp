@@ -20,6 +20,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "store/insights_sql.hpp"
+
 namespace baton {
 
 namespace {
@@ -104,6 +106,37 @@ CREATE INDEX spend_logs_time ON spend_logs(time DESC, id DESC);
       // 2: SumSpend by zone over a time range (the zone budgets' startup total).
       R"sql(
 CREATE INDEX spend_logs_zone_time ON spend_logs(zone, time);
+)sql",
+      // 3: insights (docs/insights.md): request texts for similarity search (an FTS5 index over
+      // an external-content table, kept in step by triggers) and judge verdicts.
+      R"sql(
+CREATE TABLE request_content (
+  id         INTEGER PRIMARY KEY,
+  request_id TEXT NOT NULL UNIQUE,
+  time       INTEGER NOT NULL,
+  model      TEXT NOT NULL DEFAULT '',
+  text       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX request_content_time ON request_content(time);
+CREATE VIRTUAL TABLE request_content_fts USING fts5(text, content='request_content',
+                                                    content_rowid='id');
+CREATE TRIGGER request_content_ai AFTER INSERT ON request_content BEGIN
+  INSERT INTO request_content_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER request_content_ad AFTER DELETE ON request_content BEGIN
+  INSERT INTO request_content_fts(request_content_fts, rowid, text)
+    VALUES ('delete', old.id, old.text);
+END;
+CREATE TABLE judge_verdicts (
+  request_id  TEXT PRIMARY KEY,
+  time        INTEGER NOT NULL,
+  query_type  TEXT NOT NULL DEFAULT '',
+  winner      TEXT NOT NULL DEFAULT '',
+  candidates  TEXT NOT NULL DEFAULT '[]',
+  scores      TEXT NOT NULL DEFAULT '{}',
+  judge_model TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX judge_verdicts_time ON judge_verdicts(time);
 )sql",
   };
   return list;
@@ -195,6 +228,7 @@ class SqliteStore::Stmt {
   }
 
   int Step() { return sqlite3_step(s_); }
+  int Columns() const { return sqlite3_column_count(s_); }
 
   int64_t ColInt(int c) const { return sqlite3_column_int64(s_, c); }
   std::optional<int64_t> ColOptInt(int c) const {
@@ -381,6 +415,36 @@ int SqliteStore::LatestSchemaVersion() {
   return static_cast<int>(Migrations().size());
 }
 
+Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(const std::string& path,
+                                                               SqliteOptions options) {
+  auto fail = [&path](std::string why, std::string code = "store_error") {
+    return Error(ErrorKind::kInternal, "store " + path + ": " + std::move(why), std::move(code));
+  };
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return fail("cannot open read-only: " + why);
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  auto schema = store->Schema();
+  if (!schema) {
+    return fail("not a Baton store: " + schema.error().message);
+  }
+  if (schema->version != LatestSchemaVersion()) {
+    return fail(
+        "schema version " + std::to_string(schema->version) + " but this Baton uses " +
+            std::to_string(LatestSchemaVersion()) +
+            (schema->version < LatestSchemaVersion() ? ": start `baton serve` once to migrate it"
+                                                     : ": run a newer Baton"),
+        "store_schema_mismatch");
+  }
+  return store;
+}
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        SqliteOptions options) {
   // Open's errors are for the operator at startup, so they name the file.
@@ -389,6 +453,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   };
   if (path.empty() || path == ":memory:" || path.starts_with("file:")) {
     return fail("a file path is required (WAL needs a real file)");
+  }
+  if (options.read_only) {
+    return OpenReadOnly(path, options);
   }
   std::error_code ec;
   const auto parent = std::filesystem::path(path).parent_path();
@@ -1175,6 +1242,194 @@ Result<SchemaInfo> SqliteStore::Schema() {
     return DbError(rc, "read schema");
   }
   return info;
+}
+
+// ---- insights ----
+
+Result<std::vector<std::vector<std::string>>> SqliteStore::RunRows(
+    const std::string& sql, const std::vector<std::variant<int64_t, std::string>>& args,
+    std::string_view what) {
+  auto p = Prepare(sql);
+  if (!p) {
+    return std::move(p).error();
+  }
+  Stmt s(*p);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string name = "$" + std::to_string(i + 1);
+    if (const auto* v = std::get_if<int64_t>(&args[i])) {
+      s.Int(name.c_str(), *v);
+    } else {
+      s.Text(name.c_str(), std::get<std::string>(args[i]));
+    }
+  }
+  std::vector<std::vector<std::string>> rows;
+  int rc = 0;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    const int n = s.Columns();
+    row.reserve(static_cast<std::size_t>(n));
+    for (int c = 0; c < n; ++c) {
+      row.push_back(s.ColText(c));
+    }
+    rows.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) {
+    return DbError(rc, what);
+  }
+  return rows;
+}
+
+namespace {
+
+insights_sql::SqlRunner RunnerOf(SqliteStore& store,
+                                 Result<std::vector<std::vector<std::string>>> (SqliteStore::*fn)(
+                                     const std::string&, const std::vector<insights_sql::SqlArg>&,
+                                     std::string_view)) {
+  return [&store, fn](const std::string& sql, const std::vector<insights_sql::SqlArg>& args,
+                      std::string_view what) { return (store.*fn)(sql, args, what); };
+}
+
+}  // namespace
+
+Result<std::vector<ModelInsight>> SqliteStore::ModelInsights(const InsightWindow& window) {
+  std::lock_guard lock(mu_);
+  auto models = insights_sql::ModelInsights(RunnerOf(*this, &SqliteStore::RunRows),
+                                            insights_sql::Dialect::kSqlite, window);
+  if (!models) {
+    return models;
+  }
+  // Percentiles: the window's latencies sorted per model, streamed (one model's latencies held
+  // at a time, 8 bytes each), then PercentileCont like PostgreSQL's percentile_cont.
+  std::map<std::string, ModelInsight*, std::less<>> by_name;
+  for (ModelInsight& m : *models) {
+    by_name[m.model] = &m;
+  }
+  auto p = Prepare(
+      "SELECT model_asked, latency_ms FROM spend_logs WHERE time >= ?1 AND time < ?2"
+      " ORDER BY model_asked, latency_ms");
+  if (!p) {
+    return std::move(p).error();
+  }
+  Stmt s(*p);
+  s.Int(1, window.from_ms);
+  s.Int(2, window.to_ms);
+  std::string model;
+  std::vector<int64_t> latencies;
+  auto finish = [&] {
+    if (auto it = by_name.find(model); it != by_name.end()) {
+      it->second->p50_latency_ms = PercentileCont(latencies, 0.5);
+      it->second->p95_latency_ms = PercentileCont(latencies, 0.95);
+    }
+    latencies.clear();
+  };
+  int rc = 0;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    std::string name = s.ColText(0);
+    if (name != model) {
+      finish();
+      model = std::move(name);
+    }
+    latencies.push_back(s.ColInt(1));
+  }
+  if (rc != SQLITE_DONE) {
+    return DbError(rc, "model latency percentiles");
+  }
+  finish();
+  return models;
+}
+
+Result<std::vector<InsightBucket>> SqliteStore::DailyTotals(const InsightWindow& window) {
+  std::lock_guard lock(mu_);
+  return insights_sql::DailyTotals(RunnerOf(*this, &SqliteStore::RunRows), window);
+}
+
+Result<SpendSummary> SqliteStore::Summarize(const InsightWindow& window) {
+  std::lock_guard lock(mu_);
+  return insights_sql::Summarize(RunnerOf(*this, &SqliteStore::RunRows), window);
+}
+
+Status SqliteStore::AppendContent(std::span<const ContentRecord> records) {
+  if (records.empty()) {
+    return OkStatus();
+  }
+  std::lock_guard lock(mu_);
+  Tx tx(db_);
+  if (auto st = tx.Begin(); !st) {
+    return st;
+  }
+  auto ins = Prepare(
+      "INSERT INTO request_content(request_id, time, model, text) VALUES(?1, ?2, ?3, ?4)"
+      " ON CONFLICT(request_id) DO NOTHING");
+  if (!ins) {
+    return std::move(ins).error();
+  }
+  for (const ContentRecord& r : records) {
+    if (r.request_id.empty() || r.text.empty()) {
+      continue;
+    }
+    Stmt s(*ins);
+    s.Text(1, r.request_id);
+    s.Int(2, r.time);
+    s.Text(3, r.model);
+    s.Text(4, r.text);
+    if (int rc = s.Step(); rc != SQLITE_DONE) {
+      return DbError(rc, "append content");
+    }
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<SimilarRequest>> SqliteStore::SimilarRequests(std::string_view query,
+                                                                 int64_t limit) {
+  if (auto st = insights_sql::ValidateSimilarLimit(limit); !st) {
+    return std::move(st).error();
+  }
+  const std::vector<std::string> words = QueryWords(query);
+  if (words.empty()) {
+    return Error(ErrorKind::kBadRequest, "the query has no word to search for", "bad_query",
+                 "query");
+  }
+  // Every word quoted (no FTS5 syntax from the caller), any of them matching; bm25 ranks the
+  // documents sharing more (and rarer) words first.
+  std::string match;
+  for (const std::string& w : words) {
+    if (!match.empty()) {
+      match += " OR ";
+    }
+    match += '"' + w + '"';
+  }
+  std::lock_guard lock(mu_);
+  auto rows = RunRows(
+      "SELECT c.request_id, c.time, c.model, c.text, -bm25(request_content_fts)"
+      " FROM request_content_fts JOIN request_content c ON c.id = request_content_fts.rowid"
+      " WHERE request_content_fts MATCH $1"
+      " ORDER BY bm25(request_content_fts), c.time DESC, c.id DESC LIMIT $2",
+      {match, limit}, "similar requests");
+  if (!rows) {
+    return std::move(rows).error();
+  }
+  std::vector<SimilarRequest> out;
+  for (auto& row : *rows) {
+    out.push_back(SimilarRequest{std::move(row[0]), insights_sql::ToInt(row[1]), std::move(row[2]),
+                                 std::move(row[3]), insights_sql::ToDouble(row[4])});
+  }
+  return out;
+}
+
+Status SqliteStore::AddJudgeVerdict(const JudgeVerdict& verdict) {
+  std::lock_guard lock(mu_);
+  return insights_sql::AddJudgeVerdict(RunnerOf(*this, &SqliteStore::RunRows), verdict);
+}
+
+Result<std::vector<JudgeTally>> SqliteStore::JudgeTallies(const InsightWindow& window) {
+  std::lock_guard lock(mu_);
+  return insights_sql::JudgeTallies(RunnerOf(*this, &SqliteStore::RunRows), window);
+}
+
+Result<std::vector<JudgeVerdict>> SqliteStore::JudgeVerdicts(const InsightWindow& window,
+                                                             int64_t limit) {
+  std::lock_guard lock(mu_);
+  return insights_sql::JudgeVerdicts(RunnerOf(*this, &SqliteStore::RunRows), window, limit);
 }
 
 }  // namespace baton

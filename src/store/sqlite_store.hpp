@@ -7,6 +7,7 @@
 // Thread-safety: one connection guarded by one mutex; every method may be called from any
 // thread and they run one at a time. (The design's single writer thread can replace the mutex
 // later without changing the interface.) Statements are prepared once and cached.
+// Similarity search (SimilarRequests) uses an FTS5 index over request_content (bm25 ranking).
 // Lifetime: the object owns the connection; destroy it after its last user. The file is created
 // with mode 0600 (it holds key hashes and spend); its parent directory is created if missing.
 #pragma once
@@ -15,6 +16,8 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <variant>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -25,6 +28,9 @@ namespace baton {
 
 struct SqliteOptions {
   int busy_timeout_ms = 5000;
+  // Read-only (`baton stats --local`): the file must exist and be at this binary's schema
+  // version; nothing is created, migrated or written (writes fail with kInternal).
+  bool read_only = false;
 };
 
 class SqliteStore final : public Store {
@@ -65,10 +71,23 @@ class SqliteStore final : public Store {
   Result<BudgetResetResult> ResetBudgets(int64_t now) override;
   Result<SchemaInfo> Schema() override;
 
+  Result<std::vector<ModelInsight>> ModelInsights(const InsightWindow& window) override;
+  Result<std::vector<InsightBucket>> DailyTotals(const InsightWindow& window) override;
+  Result<SpendSummary> Summarize(const InsightWindow& window) override;
+  Status AppendContent(std::span<const ContentRecord> records) override;
+  Result<std::vector<SimilarRequest>> SimilarRequests(std::string_view query,
+                                                      int64_t limit) override;
+  Status AddJudgeVerdict(const JudgeVerdict& verdict) override;
+  Result<std::vector<JudgeTally>> JudgeTallies(const InsightWindow& window) override;
+  Result<std::vector<JudgeVerdict>> JudgeVerdicts(const InsightWindow& window,
+                                                  int64_t limit) override;
+
   class Stmt;  // a cached prepared statement in use (sqlite_store.cpp)
 
  private:
   explicit SqliteStore(sqlite3* db);
+  static Result<std::unique_ptr<SqliteStore>> OpenReadOnly(const std::string& path,
+                                                           SqliteOptions options);
 
   // The cached statement for `sql`, prepared on first use. Caller holds mu_.
   Result<sqlite3_stmt*> Prepare(const std::string& sql);
@@ -77,6 +96,10 @@ class SqliteStore final : public Store {
   Result<KeyRecord> LoadKey(const char* column, std::string_view value);
   Result<TeamRecord> LoadTeam(const char* column, std::string_view value);
   Result<std::vector<SpendTotal>> Aggregate(const char* column, const SpendAggregateFilter& f);
+  // Runs one statement of insights_sql.hpp ($N parameters); rows as text. Caller holds mu_.
+  Result<std::vector<std::vector<std::string>>> RunRows(
+      const std::string& sql, const std::vector<std::variant<int64_t, std::string>>& args,
+      std::string_view what);
 
   std::mutex mu_;
   sqlite3* db_;

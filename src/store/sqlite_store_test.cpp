@@ -113,5 +113,38 @@ TEST_F(SqliteStoreTest, SpendPagesUseTheIndexesWithoutSorting) {
   }
 }
 
+TEST_F(SqliteStoreTest, ReadOnlyOpenReadsButNeverWritesOrCreates) {
+  SqliteOptions ro;
+  ro.read_only = true;
+  auto missing = SqliteStore::Open(path_, ro);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_FALSE(std::filesystem::exists(path_));  // nothing created
+  {
+    auto rw = SqliteStore::Open(path_);
+    ASSERT_TRUE(rw.ok()) << rw.error().message;
+    SpendRecord r;
+    r.request_id = "r1";
+    r.time = 1000;
+    r.model_asked = "m";
+    ASSERT_TRUE((*rw)->AppendSpend(std::span(&r, 1)).ok());
+  }
+  auto s = SqliteStore::Open(path_, ro);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto stats = (*s)->ModelInsights({0, 2000});
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  ASSERT_EQ(stats->size(), 1U);
+  EXPECT_EQ((*stats)[0].requests, 1);
+  SpendRecord again;
+  again.request_id = "r2";
+  EXPECT_FALSE((*s)->AppendSpend(std::span(&again, 1)).ok());
+  // A store at an older schema version is refused (start `baton serve` to migrate it).
+  s = Result<std::unique_ptr<SqliteStore>>(Error(ErrorKind::kInternal, "closed"));
+  Raw("DELETE FROM schema_migrations WHERE version = " +
+      std::to_string(SqliteStore::LatestSchemaVersion()));
+  auto old = SqliteStore::Open(path_, ro);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().code, "store_schema_mismatch");
+}
+
 }  // namespace
 }  // namespace baton

@@ -2,8 +2,10 @@
 // schedules, cursors and the stored form of model lists by construction rather than by copy.
 #include "store/store.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 
 #include <boost/json.hpp>
 
@@ -232,6 +234,77 @@ std::optional<std::vector<std::string>> ModelsFromJson(std::string_view json) {
     out.emplace_back(e.get_string());
   }
   return out;
+}
+
+double PercentileCont(std::span<const int64_t> sorted, double p) {
+  if (sorted.empty()) {
+    return 0;
+  }
+  // PostgreSQL's percentile_cont: linear interpolation at p * (n - 1), in float8.
+  const double pos = p * static_cast<double>(sorted.size() - 1);
+  const double lower = std::floor(pos);
+  const auto lo = static_cast<std::size_t>(lower);
+  const auto hi = static_cast<std::size_t>(std::ceil(pos));
+  const auto first = static_cast<double>(sorted[lo]);
+  const auto second = static_cast<double>(sorted[hi]);
+  return first + ((second - first) * (pos - lower));
+}
+
+std::vector<std::string> QueryWords(std::string_view query) {
+  constexpr std::size_t kMaxWords = 32;
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty() && words.size() < kMaxWords) {
+      words.push_back(std::move(word));
+    }
+    word.clear();
+  };
+  for (char c : query) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || u >= 0x80) {
+      word += static_cast<char>(std::tolower(u));
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return words;
+}
+
+namespace {
+
+Error InsightsUnsupported() {
+  return {ErrorKind::kUnavailable, "this store does not keep insights", "insights_unsupported"};
+}
+
+}  // namespace
+
+Result<std::vector<ModelInsight>> Store::ModelInsights(const InsightWindow& /*window*/) {
+  return InsightsUnsupported();
+}
+Result<std::vector<InsightBucket>> Store::DailyTotals(const InsightWindow& /*window*/) {
+  return InsightsUnsupported();
+}
+Result<SpendSummary> Store::Summarize(const InsightWindow& /*window*/) {
+  return InsightsUnsupported();
+}
+Status Store::AppendContent(std::span<const ContentRecord> /*records*/) {
+  return InsightsUnsupported();
+}
+Result<std::vector<SimilarRequest>> Store::SimilarRequests(std::string_view /*query*/,
+                                                           int64_t /*limit*/) {
+  return InsightsUnsupported();
+}
+Status Store::AddJudgeVerdict(const JudgeVerdict& /*verdict*/) {
+  return InsightsUnsupported();
+}
+Result<std::vector<JudgeTally>> Store::JudgeTallies(const InsightWindow& /*window*/) {
+  return InsightsUnsupported();
+}
+Result<std::vector<JudgeVerdict>> Store::JudgeVerdicts(const InsightWindow& /*window*/,
+                                                       int64_t /*limit*/) {
+  return InsightsUnsupported();
 }
 
 }  // namespace baton

@@ -221,6 +221,104 @@ struct SchemaInfo {
   std::vector<AppliedMigration> applied;  // ascending version
 };
 
+// ---- Insights (docs/insights.md) ----
+// Aggregates over spend records in [from_ms, to_ms) (unix ms). Both backends return the same
+// numbers for the same rows (the contract suite checks it); percentiles are percentile_cont
+// (linear interpolation between the two nearest ranks) over latency_ms.
+
+struct InsightWindow {
+  int64_t from_ms = 0;  // inclusive
+  int64_t to_ms = 0;    // exclusive
+};
+
+// One hour (or day) of one model.
+struct InsightBucket {
+  int64_t start_ms = 0;  // start of the UTC hour (day)
+  int64_t requests = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cost = 0;    // pico-USD
+  int64_t errors = 0;  // status >= 400
+
+  bool operator==(const InsightBucket&) const = default;
+};
+
+// Per model asked, ordered by requests descending then model.
+struct ModelInsight {
+  std::string model;       // model_asked
+  std::string deployment;  // the deployment that served most of its requests ("" when none)
+  int64_t requests = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cost = 0;
+  int64_t errors = 0;  // status >= 400
+  double p50_latency_ms = 0;
+  double p95_latency_ms = 0;
+  std::vector<InsightBucket> hourly;  // ascending; only hours with requests
+};
+
+// A grouped total for `baton stats summary`.
+struct SummaryRow {
+  std::string id;     // model, provider, key hash, zone ("" = none)
+  std::string label;  // keys: alias, else display prefix, else "" (callers show a hash prefix)
+  int64_t requests = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cost = 0;
+  int64_t errors = 0;
+
+  bool operator==(const SummaryRow&) const = default;
+};
+
+// Every group ordered by cost descending, then requests descending, then id.
+struct SpendSummary {
+  SummaryRow total;
+  std::vector<SummaryRow> by_model;     // model_asked
+  std::vector<SummaryRow> by_provider;  // deployment up to its first '/'
+  std::vector<SummaryRow> by_key;       // key_hash (records without a key: id "")
+  std::vector<SummaryRow> by_zone;
+};
+
+// Request text kept for similarity search when [log] content = true (already redacted).
+struct ContentRecord {
+  std::string request_id;  // unique; a record whose request_id is stored is ignored
+  int64_t time = 0;        // unix ms
+  std::string model;
+  std::string text;
+};
+
+struct SimilarRequest {
+  std::string request_id;
+  int64_t time = 0;
+  std::string model;
+  std::string text;
+  double score = 0;  // higher = more similar (bm25 negated on SQLite, word_similarity on PG)
+};
+
+// One judge decision between fan-out candidates (written by the fan-out work, later).
+struct JudgeVerdict {
+  std::string request_id;         // unique
+  int64_t time = 0;               // unix ms
+  std::string query_type;         // "code", "math", ... ("" = unclassified)
+  std::string winner;             // the winning candidate's model
+  std::string candidates = "[]";  // JSON array text, stored verbatim
+  std::string scores = "{}";      // JSON object text, stored verbatim
+  std::string judge_model;
+
+  bool operator==(const JudgeVerdict&) const = default;
+};
+
+// Wins per (query_type, winner), ordered by query_type, then wins descending, then winner.
+struct JudgeTally {
+  std::string query_type;
+  std::string winner;
+  int64_t wins = 0;
+
+  bool operator==(const JudgeTally&) const = default;
+};
+
+inline constexpr int kMaxSimilarResults = 100;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -260,6 +358,30 @@ class Store {
   virtual Result<BudgetResetResult> ResetBudgets(int64_t now) = 0;
 
   virtual Result<SchemaInfo> Schema() = 0;
+
+  // ---- insights (docs/insights.md). The defaults answer kUnavailable "insights_unsupported"
+  // (test doubles need not implement them); SqliteStore and PostgresStore implement all. ----
+
+  // Per model asked over the window, with hourly buckets.
+  virtual Result<std::vector<ModelInsight>> ModelInsights(const InsightWindow& window);
+  // One bucket per UTC day with records, ascending (InsightBucket::start_ms = day start).
+  virtual Result<std::vector<InsightBucket>> DailyTotals(const InsightWindow& window);
+  virtual Result<SpendSummary> Summarize(const InsightWindow& window);
+
+  // Stores request texts (ignoring request ids already stored); one transaction.
+  virtual Status AppendContent(std::span<const ContentRecord> records);
+  // The stored requests most similar to `query`, best first, at most `limit` (1..
+  // kMaxSimilarResults). kBadRequest "bad_query" for a query without a word; kUnavailable
+  // "similarity_unavailable" when the database lacks the search extension (PostgreSQL pg_trgm).
+  virtual Result<std::vector<SimilarRequest>> SimilarRequests(std::string_view query,
+                                                              int64_t limit);
+
+  // Stores a verdict (a request_id already stored is ignored).
+  virtual Status AddJudgeVerdict(const JudgeVerdict& verdict);
+  virtual Result<std::vector<JudgeTally>> JudgeTallies(const InsightWindow& window);
+  // The verdicts in the window, newest first, at most `limit` (1..kMaxPageSize).
+  virtual Result<std::vector<JudgeVerdict>> JudgeVerdicts(const InsightWindow& window,
+                                                          int64_t limit);
 };
 
 // Opens (or reopens) one store location. Contract tests and the App take one of these.
@@ -290,6 +412,11 @@ Status ApplyTeamPatch(TeamRecord& team, const TeamPatch& patch, int64_t now);
 // fails on an invalid duration.
 Status ScheduleFirstReset(std::string_view duration, int64_t created_at,
                           std::optional<int64_t>& budget_reset_at);
+
+// percentile_cont(p) over ascending `sorted` (0 when empty): PostgreSQL's definition.
+double PercentileCont(std::span<const int64_t> sorted, double p);
+// The words of a similarity query (letters/digits runs, lowercased, at most 32), for FTS5.
+std::vector<std::string> QueryWords(std::string_view query);
 
 // Page/cursor validation shared by implementations.
 Status ValidatePageSize(int64_t page_size);

@@ -911,6 +911,212 @@ TEST_P(StoreContractTest, ConcurrentWritersKeepExactTotals) {
   EXPECT_EQ(store_->QuerySpend(q)->total, kThreads * kBatches * kPerBatch);
 }
 
+// ---- insights ----
+
+constexpr int64_t kHour = 3'600'000;
+constexpr int64_t kDay = 86'400'000;
+
+// Records of two models over two hours (and one outside the window), with latencies and errors.
+std::vector<SpendRecord> InsightRecords() {
+  const int64_t t0 = 100 * kDay;  // a day start, an hour start
+  auto rec = [](const std::string& id, int64_t time, const std::string& model,
+                const std::string& deployment, int64_t latency, int status) {
+    SpendRecord r;
+    r.request_id = id;
+    r.time = time;
+    r.model_asked = model;
+    r.deployment = deployment;
+    r.latency_ms = latency;
+    r.status = status;
+    r.prompt_tokens = 10;
+    r.completion_tokens = status >= 400 ? 0 : 5;
+    r.cost = status >= 400 ? 0 : 1000;
+    return r;
+  };
+  return {
+      rec("a1", t0 + 1, "gpt", "openai/gpt-4o", 100, 200),
+      rec("a2", t0 + 2, "gpt", "openai/gpt-4o", 400, 200),
+      rec("a3", t0 + kHour + 3, "gpt", "azure/gpt-4o", 300, 502),
+      rec("a4", t0 + kHour + 4, "gpt", "openai/gpt-4o", 200, 200),
+      rec("b1", t0 + 5, "claude", "anthropic/claude-3", 50, 200),
+      rec("b2", t0 + kDay + 6, "claude", "anthropic/claude-3", 70, 429),
+      rec("x1", t0 - 1, "gpt", "openai/gpt-4o", 9999, 200),  // before the window
+  };
+}
+
+TEST_P(StoreContractTest, ModelInsightsAggregatePerModel) {
+  const auto recs = InsightRecords();
+  ASSERT_TRUE(store_->AppendSpend(recs).ok());
+  const int64_t t0 = 100 * kDay;
+  auto got = store_->ModelInsights({t0, t0 + (2 * kDay)});
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_EQ(got->size(), 2U);
+  const ModelInsight& gpt = (*got)[0];  // more requests first
+  EXPECT_EQ(gpt.model, "gpt");
+  EXPECT_EQ(gpt.deployment, "openai/gpt-4o");
+  EXPECT_EQ(gpt.requests, 4);
+  EXPECT_EQ(gpt.prompt_tokens, 40);
+  EXPECT_EQ(gpt.completion_tokens, 15);
+  EXPECT_EQ(gpt.cost, 3000);
+  EXPECT_EQ(gpt.errors, 1);
+  // percentile_cont over 100, 200, 300, 400.
+  EXPECT_NEAR(gpt.p50_latency_ms, 250.0, 1e-9);
+  EXPECT_NEAR(gpt.p95_latency_ms, 385.0, 1e-9);
+  ASSERT_EQ(gpt.hourly.size(), 2U);
+  EXPECT_EQ(gpt.hourly[0], (InsightBucket{t0, 2, 20, 10, 2000, 0}));
+  EXPECT_EQ(gpt.hourly[1], (InsightBucket{t0 + kHour, 2, 20, 5, 1000, 1}));
+  const ModelInsight& claude = (*got)[1];
+  EXPECT_EQ(claude.model, "claude");
+  EXPECT_EQ(claude.requests, 2);
+  EXPECT_EQ(claude.errors, 1);
+  EXPECT_NEAR(claude.p50_latency_ms, 60.0, 1e-9);
+  EXPECT_NEAR(claude.p95_latency_ms, 69.0, 1e-9);
+
+  // The window bounds: [from, to).
+  auto first_hour = store_->ModelInsights({t0, t0 + kHour});
+  ASSERT_TRUE(first_hour.ok());
+  ASSERT_EQ(first_hour->size(), 2U);
+  EXPECT_EQ((*first_hour)[0].requests, 2);
+  EXPECT_EQ((*first_hour)[1].requests, 1);
+  auto empty = store_->ModelInsights({0, 10});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+  auto bad = store_->ModelInsights({10, 10});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::kBadRequest);
+}
+
+TEST_P(StoreContractTest, DailyTotalsPerUtcDay) {
+  ASSERT_TRUE(store_->AppendSpend(InsightRecords()).ok());
+  const int64_t t0 = 100 * kDay;
+  auto got = store_->DailyTotals({t0 - kDay, t0 + (3 * kDay)});
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_EQ(got->size(), 3U);
+  EXPECT_EQ((*got)[0], (InsightBucket{t0 - kDay, 1, 10, 5, 1000, 0}));
+  EXPECT_EQ((*got)[1], (InsightBucket{t0, 5, 50, 20, 4000, 1}));
+  EXPECT_EQ((*got)[2], (InsightBucket{t0 + kDay, 1, 10, 0, 0, 1}));
+}
+
+TEST_P(StoreContractTest, SummarizeGroupsByModelProviderKeyZone) {
+  ASSERT_TRUE(store_->CreateTeam(Team("t1")).ok());
+  KeyRecord k = Key("k1hash", "t1");
+  k.alias = "ci-bot";
+  ASSERT_TRUE(store_->CreateKey(k).ok());
+  ASSERT_TRUE(store_->CreateKey(Key("k2hash")).ok());
+  std::vector<SpendRecord> recs = {
+      Spend("s1", 100, "k1hash", "t1", 10), Spend("s2", 200, "k1hash", "t1", 20),
+      Spend("s3", 300, "k2hash", "", 100),  Spend("s4", 400, "gone", "", 7),
+      Spend("s5", 500, "", "", 1),
+  };
+  const char* models[] = {"gpt", "gpt", "claude", "gpt", "llama"};
+  const char* deployments[] = {"openai/gpt-4o", "azure/gpt-4o", "anthropic/claude-3",
+                               "openai/gpt-4o", "ollama/llama3"};
+  const char* zones[] = {"eu", "eu", "us", "", "eu"};
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    recs[i].model_asked = models[i];
+    recs[i].deployment = deployments[i];
+    recs[i].zone = zones[i];
+  }
+  recs[4].status = 500;
+  ASSERT_TRUE(store_->AppendSpend(recs).ok());
+  auto s = store_->Summarize({0, 1000});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->total, (SummaryRow{"", "", 5, 50, 25, 138, 1}));
+  ASSERT_EQ(s->by_model.size(), 3U);
+  EXPECT_EQ(s->by_model[0], (SummaryRow{"claude", "", 1, 10, 5, 100, 0}));
+  EXPECT_EQ(s->by_model[1], (SummaryRow{"gpt", "", 3, 30, 15, 37, 0}));
+  EXPECT_EQ(s->by_model[2], (SummaryRow{"llama", "", 1, 10, 5, 1, 1}));
+  ASSERT_EQ(s->by_provider.size(), 4U);
+  EXPECT_EQ(s->by_provider[0], (SummaryRow{"anthropic", "", 1, 10, 5, 100, 0}));
+  EXPECT_EQ(s->by_provider[1], (SummaryRow{"azure", "", 1, 10, 5, 20, 0}));
+  EXPECT_EQ(s->by_provider[2], (SummaryRow{"openai", "", 2, 20, 10, 17, 0}));
+  EXPECT_EQ(s->by_provider[3], (SummaryRow{"ollama", "", 1, 10, 5, 1, 1}));
+  ASSERT_EQ(s->by_key.size(), 4U);
+  EXPECT_EQ(s->by_key[0], (SummaryRow{"k2hash", "sk-...k2ha", 1, 10, 5, 100, 0}));
+  EXPECT_EQ(s->by_key[1], (SummaryRow{"k1hash", "ci-bot", 2, 20, 10, 30, 0}));
+  EXPECT_EQ(s->by_key[2], (SummaryRow{"gone", "", 1, 10, 5, 7, 0}));
+  EXPECT_EQ(s->by_key[3], (SummaryRow{"", "", 1, 10, 5, 1, 1}));
+  ASSERT_EQ(s->by_zone.size(), 3U);
+  EXPECT_EQ(s->by_zone[0], (SummaryRow{"us", "", 1, 10, 5, 100, 0}));
+  EXPECT_EQ(s->by_zone[1], (SummaryRow{"eu", "", 3, 30, 15, 31, 1}));
+  EXPECT_EQ(s->by_zone[2], (SummaryRow{"", "", 1, 10, 5, 7, 0}));
+}
+
+TEST_P(StoreContractTest, SimilarRequestsRankTheClosestText) {
+  std::vector<ContentRecord> recs = {
+      {"c1", 1000, "gpt", "How do I bake sourdough bread at home with a starter?"},
+      {"c2", 2000, "gpt", "Write a Python function that reverses a linked list"},
+      {"c3", 3000, "claude", "What is the capital of France?"},
+      {"c4", 4000, "gpt", "Explain how a linked list differs from an array"},
+  };
+  ASSERT_TRUE(store_->AppendContent(recs).ok());
+  // Stored again (a replay): ignored.
+  ASSERT_TRUE(store_->AppendContent(std::span(recs).subspan(0, 1)).ok());
+
+  auto found = store_->SimilarRequests("bake sourdough bread", 10);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_FALSE(found->empty());
+  EXPECT_EQ((*found)[0].request_id, "c1");
+  EXPECT_EQ((*found)[0].model, "gpt");
+  EXPECT_EQ((*found)[0].time, 1000);
+  EXPECT_EQ((*found)[0].text, recs[0].text);
+  EXPECT_GT((*found)[0].score, 0);
+  EXPECT_EQ(std::count_if(found->begin(), found->end(),
+                          [](const SimilarRequest& r) { return r.request_id == "c1"; }),
+            1);
+
+  found = store_->SimilarRequests("python function to reverse a linked list", 1);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found->size(), 1U);
+  EXPECT_EQ((*found)[0].request_id, "c2");
+
+  auto none = store_->SimilarRequests("  ?! ", 10);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, "bad_query");
+  EXPECT_FALSE(store_->SimilarRequests("bread", 0).ok());
+
+  Reopen();
+  found = store_->SimilarRequests("sourdough", 10);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_FALSE(found->empty());
+  EXPECT_EQ((*found)[0].request_id, "c1");
+}
+
+TEST_P(StoreContractTest, JudgeVerdictsTally) {
+  auto empty = store_->JudgeTallies({0, 1000});
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_TRUE(empty->empty());
+
+  auto verdict = [](const std::string& id, int64_t time, const std::string& type,
+                    const std::string& winner) {
+    JudgeVerdict v;
+    v.request_id = id;
+    v.time = time;
+    v.query_type = type;
+    v.winner = winner;
+    v.candidates = R"(["a/x","b/y"])";
+    v.scores = R"({"a/x":0.9,"b/y":0.4})";
+    v.judge_model = "judge/m";
+    return v;
+  };
+  ASSERT_TRUE(store_->AddJudgeVerdict(verdict("v1", 100, "code", "a/x")).ok());
+  ASSERT_TRUE(store_->AddJudgeVerdict(verdict("v2", 200, "code", "b/y")).ok());
+  ASSERT_TRUE(store_->AddJudgeVerdict(verdict("v3", 300, "code", "a/x")).ok());
+  ASSERT_TRUE(store_->AddJudgeVerdict(verdict("v4", 400, "math", "b/y")).ok());
+  ASSERT_TRUE(store_->AddJudgeVerdict(verdict("v4", 500, "math", "a/x")).ok());   // duplicate
+  ASSERT_TRUE(store_->AddJudgeVerdict(verdict("v5", 5000, "math", "a/x")).ok());  // outside
+
+  auto tallies = store_->JudgeTallies({0, 1000});
+  ASSERT_TRUE(tallies.ok()) << tallies.error().message;
+  EXPECT_EQ(*tallies,
+            (std::vector<JudgeTally>{{"code", "a/x", 2}, {"code", "b/y", 1}, {"math", "b/y", 1}}));
+  auto verdicts = store_->JudgeVerdicts({0, 1000}, 2);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.error().message;
+  ASSERT_EQ(verdicts->size(), 2U);
+  EXPECT_EQ((*verdicts)[0], verdict("v4", 400, "math", "b/y"));
+  EXPECT_EQ((*verdicts)[1].request_id, "v3");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::ValuesIn(Backends()),
                          [](const auto& info) { return info.param.name; });
 

@@ -149,6 +149,66 @@ SpendRecord ToSpendRecord(const RequestRecord& r) {
 
 namespace {
 
+constexpr std::size_t kMaxSearchText = 64 * 1024;
+
+void CollectText(const json::value& v, std::string& out) {
+  if (out.size() >= kMaxSearchText) {
+    return;
+  }
+  if (v.is_string()) {
+    if (!out.empty()) {
+      out += '\n';
+    }
+    out += v.get_string();
+  } else if (v.is_array()) {
+    for (const json::value& e : v.get_array()) {
+      CollectText(e, out);
+    }
+  } else if (v.is_object()) {
+    for (const auto& member : v.get_object()) {
+      const std::string_view k = member.key();
+      if (k != "model" && k != "role" && k != "type" && k != "id") {
+        CollectText(member.value(), out);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string ContentSearchText(std::string_view content) {
+  std::string out;
+  boost::system::error_code ec;
+  const json::value v = json::parse(content, ec);
+  if (!ec && (v.is_object() || v.is_array())) {
+    CollectText(v, out);
+  } else {
+    out = content;
+  }
+  std::erase(out, '\0');
+  if (out.size() > kMaxSearchText) {
+    std::size_t cut = kMaxSearchText;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) {
+      --cut;  // not inside a UTF-8 sequence
+    }
+    out.resize(cut);
+  }
+  return out;
+}
+
+ContentRecord ToContentRecord(const RequestRecord& r) {
+  ContentRecord c;
+  c.request_id = r.request_id;
+  c.time = r.time_ms;
+  c.model = r.model_asked;
+  if (!r.content.empty()) {
+    c.text = ContentSearchText(r.content);
+  }
+  return c;
+}
+
+namespace {
+
 bool IsAlpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }

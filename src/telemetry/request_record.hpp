@@ -63,6 +63,15 @@ Result<RequestRecord> ParseJsonLine(std::string_view line, std::string* prev = n
 // The spend row of a record (deployment = model_used, time = time_ms).
 SpendRecord ToSpendRecord(const RequestRecord& record);
 
+// The similarity-search form of a record (store.hpp ContentRecord): request_id, time, model asked
+// and ContentSearchText(content). Its text is empty when the record has no content.
+ContentRecord ToContentRecord(const RequestRecord& record);
+
+// The words worth searching in a logged request body: the string values of a JSON body (minus
+// "model", "role", "type", "id" members: the same in every request) joined by newlines; a body
+// that is not JSON as it is. NUL characters removed, at most 64 KiB.
+std::string ContentSearchText(std::string_view content);
+
 // Masks what looks like a credential or personal address in free text, keeping the rest:
 //   "sk-..." / "sk-ant-..." style keys (prefix + 16 or more key characters) -> "sk-[REDACTED]"
 //   "Bearer <token>" / "Basic <token>"                                    -> "Bearer [REDACTED]"

@@ -1,5 +1,6 @@
 #include "telemetry/spend_writer.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -25,7 +26,9 @@ void SpendWriter::OnBatch(const WrittenBatch& batch) {
   std::vector<Item> items;
   items.reserve(batch.records.size());
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
-    items.push_back(Item{ToSpendRecord(batch.records[i]), batch.positions[i], batch.hashes[i]});
+    const RequestRecord& r = batch.records[i];
+    items.push_back(Item{ToSpendRecord(r), r.content.empty() ? ContentRecord{} : ToContentRecord(r),
+                         batch.positions[i], batch.hashes[i]});
   }
   {
     std::lock_guard lock(mu_);
@@ -47,13 +50,23 @@ void SpendWriter::OnBatch(const WrittenBatch& batch) {
   cv_.notify_one();
 }
 
-Status SpendWriter::StoreBatch(std::span<const SpendRecord> records, const LogPosition& last,
+Status SpendWriter::StoreBatch(std::span<const SpendRecord> records,
+                               std::span<const ContentRecord> contents, const LogPosition& last,
                                const std::string& last_hash) {
   auto result = store_.AppendSpend(records);
   if (!result.ok()) {
     std::lock_guard lock(mu_);
     ++stats_.store_errors;
     return result.error();
+  }
+  if (std::ranges::any_of(contents, [](const ContentRecord& c) { return !c.text.empty(); })) {
+    if (Status st = store_.AppendContent(contents); !st) {
+      std::lock_guard lock(mu_);
+      if (stats_.content_errors++ == 0) {
+        std::fprintf(stderr, "baton: spend writer: storing request texts: %s\n",
+                     st.error().message.c_str());
+      }
+    }
   }
   Status cp = WriteCheckpoint(options_.log_dir, ChainAnchor{last, last_hash});
   if (!cp.ok()) {
@@ -71,6 +84,7 @@ Result<uint64_t> SpendWriter::Replay(int attempts) {
   LogPosition from = checkpoint ? checkpoint->position : LogPosition{};
   const LogKey* key = options_.key ? &*options_.key : nullptr;
   std::vector<SpendRecord> batch;
+  std::vector<ContentRecord> contents;
   LogPosition last;
   std::string last_hash;
   uint64_t replayed = 0;
@@ -79,7 +93,7 @@ Result<uint64_t> SpendWriter::Replay(int attempts) {
       return OkStatus();
     }
     for (int attempt = 1;; ++attempt) {
-      Status s = StoreBatch(batch, last, last_hash);
+      Status s = StoreBatch(batch, contents, last, last_hash);
       if (s.ok()) {
         break;
       }
@@ -98,10 +112,14 @@ Result<uint64_t> SpendWriter::Replay(int attempts) {
     }
     replayed += batch.size();
     batch.clear();
+    contents.clear();
     return OkStatus();
   };
   Status s = ReadRequestLog(options_.log_dir, key, from, [&](const LogLine& line) -> Status {
     batch.push_back(ToSpendRecord(line.record));
+    if (!line.record.content.empty()) {
+      contents.push_back(ToContentRecord(line.record));
+    }
     last = {line.file, line.end_offset};
     last_hash = Sha256Hex(line.stored);
     if (batch.size() >= options_.max_batch) {
@@ -137,6 +155,7 @@ Result<uint64_t> SpendWriter::Start() {
 
 void SpendWriter::Run() {
   std::vector<SpendRecord> batch;
+  std::vector<ContentRecord> contents;
   for (;;) {
     LogPosition last;
     std::string last_hash;
@@ -183,15 +202,19 @@ void SpendWriter::Run() {
       }
       std::size_t n = std::min(pending_.size(), options_.max_batch);
       batch.clear();
+      contents.clear();
       for (std::size_t i = 0; i < n; ++i) {
         batch.push_back(pending_[i].record);
+        if (!pending_[i].content.text.empty()) {
+          contents.push_back(pending_[i].content);
+        }
       }
       last = pending_[n - 1].position;
       last_hash = pending_[n - 1].hash;
       closing = closing_;
       generation = generation_;
     }
-    Status s = StoreBatch(batch, last, last_hash);
+    Status s = StoreBatch(batch, contents, last, last_hash);
     std::unique_lock lock(mu_);
     if (generation != generation_) {
       // An overflow let go of pending_ (this batch included) meanwhile: the replay covers it.

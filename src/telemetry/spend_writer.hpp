@@ -8,7 +8,8 @@
 // hash of the last stored line; log_file.hpp) is replaced atomically. Start() first replays the
 // log from the checkpoint (or from the first file) into the store, so that after a crash (kill -9)
 // the store holds every record the log holds; AppendSpend ignores request ids already stored, so
-// replaying a stale checkpoint's tail counts nothing twice.
+// replaying a stale checkpoint's tail counts nothing twice. Records carrying content ([log]
+// content = true) also give their request text to Store::AppendContent (similarity search).
 //
 // Thread-safety: Attach before the log starts; the rest from any thread. Lifetime: owned by the
 // App next to the log and the store; Close() (or the destructor) makes one last attempt to store
@@ -50,6 +51,7 @@ struct SpendWriterStats {
   uint64_t stored = 0;    // records passed to a successful AppendSpend (duplicates included)
   uint64_t inserted = 0;  // new rows
   uint64_t store_errors = 0;
+  uint64_t content_errors = 0;  // failed AppendContent calls
   std::size_t pending = 0;
 };
 
@@ -76,6 +78,7 @@ class SpendWriter {
  private:
   struct Item {
     SpendRecord record;
+    ContentRecord content;  // text empty unless [log] content = true
     LogPosition position;
     std::string hash;
   };
@@ -84,8 +87,10 @@ class SpendWriter {
   // Reads the log from the checkpoint into the store; a failing store is retried up to
   // `attempts` times per batch (0: until Close()).
   Result<uint64_t> Replay(int attempts);
-  Status StoreBatch(std::span<const SpendRecord> records, const LogPosition& last,
-                    const std::string& last_hash);
+  // Stores the spend records, then the request texts among `contents` (those with text; a
+  // failure there is reported and counted, not retried: the texts only feed similarity search).
+  Status StoreBatch(std::span<const SpendRecord> records, std::span<const ContentRecord> contents,
+                    const LogPosition& last, const std::string& last_hash);
 
   Store& store_;
   SpendWriterOptions options_;

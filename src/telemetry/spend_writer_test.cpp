@@ -269,5 +269,51 @@ TEST_F(SpendWriterTest, ALongStoreOutageFallsBackToReplayingTheLog) {
   EXPECT_EQ(KeySpend(*store_), ExpectedCost(60));
 }
 
+TEST_F(SpendWriterTest, StoresTheRequestTextWhenContentIsLogged) {
+  RequestLogOptions lo = LogOptions(dir_);
+  lo.content = true;
+  {
+    RequestLog log(lo);
+    SpendWriter writer(*store_, WriterOptions(dir_));
+    writer.Attach(log);
+    log.Start();
+    ASSERT_TRUE(writer.Start().ok());
+    RequestRecord r = SampleRecord(0);
+    r.content = R"({"model":"m","messages":[{"role":"user","content":"tide pools of Brittany"}]})";
+    ASSERT_TRUE(log.Append(r).ok());
+    RequestRecord plain = SampleRecord(1);  // no content: no text stored
+    ASSERT_TRUE(log.Append(plain).ok());
+    log.Close();
+    writer.Flush();
+    writer.Close();
+    EXPECT_EQ(writer.Stats().content_errors, 0U);
+  }
+  auto found = store_->SimilarRequests("brittany tide", 10);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found->size(), 1U);
+  EXPECT_EQ((*found)[0].request_id, SampleRecord(0).request_id);
+  EXPECT_EQ((*found)[0].text, "tide pools of Brittany");  // string values, not the JSON
+
+  // A replay from scratch (no checkpoint) stores the text once more: ignored, still one.
+  std::filesystem::remove(dir_ + "/spend.checkpoint");
+  SpendWriter replay(*store_, WriterOptions(dir_));
+  ASSERT_TRUE(replay.Start().ok());
+  replay.Close();
+  found = store_->SimilarRequests("brittany", 10);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->size(), 1U);
+}
+
+TEST(ContentSearchTextTest, KeepsTheWordsOfAJsonBody) {
+  EXPECT_EQ(
+      ContentSearchText(R"({"model":"gpt","messages":[{"role":"system","content":"Be brief"},)"
+                        R"({"role":"user","content":[{"type":"text","text":"hi there"}]}],)"
+                        R"("max_tokens":5})"),
+      "Be brief\nhi there");
+  EXPECT_EQ(ContentSearchText("not json at all"), "not json at all");
+  EXPECT_EQ(ContentSearchText(std::string("a\0b", 3)), "ab");
+  EXPECT_EQ(ContentSearchText(std::string(70'000, 'x')).size(), 64U * 1024U);
+}
+
 }  // namespace
 }  // namespace baton

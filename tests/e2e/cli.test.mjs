@@ -147,7 +147,7 @@ describe('baton serve', () => {
     assert.equal(baton.host, '0.0.0.0');
     const res = await getJSON(`http://127.0.0.1:${baton.port}/health`);
     assert.equal(res.status, 200, res.text);
-    assert.match(baton.stderrText(), /warning/i, `stderr: ${baton.stderrText()}`);
+    await baton.proc.waitFor(/warning/i, { stream: 'stderr', timeoutMs: 3000 });
   });
 
   test('--host and --port override the file', async () => {

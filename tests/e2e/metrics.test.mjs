@@ -141,7 +141,7 @@ describe('metrics', () => {
     assert.equal(made.status, 200, made.text);
     const warned = await ask(baton, made.json.key, { model: 'priced', max_tokens: 35 });
     assert.equal(warned.status, 200, warned.text);
-    assert.match(baton.stderrText(), /budget warning: key budget/);
+    await baton.proc.waitFor(/budget warning: key budget/, { stream: 'stderr', timeoutMs: 3000 });
     let m = parseMetrics(await scrape(baton));
     assert.equal(m.get('baton_budget_warnings_total{scope="key"}'), 1);
 
