@@ -9,7 +9,8 @@
 #
 # Layout (bench/peers/README.md): wrk, baton-mock and the SSE subscriber on CPU 0, the Baton under
 # test alone on CPU 1 with one worker thread; rounds alternate the order of the two.
-# env: BENCH_ROUNDS (default 3), BENCH_SECONDS (default 5), BATON_BIN, BATON_MOCK_BIN.
+# env: BENCH_ROUNDS (default 3), BENCH_SECONDS (default 5), BATON_BIN, BATON_MOCK_BIN,
+#      BENCH_PARTS (default "log metrics events": what the 'on' Baton turns on, to see each share).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -35,8 +36,15 @@ enabled = false
 
 [events]
 enabled = false')
-read -r on_url on_pid < <(bench_baton on '' "[log]
-dir = \"$work/logs\"")
+PARTS=${BENCH_PARTS:-log metrics events}
+on_toml=""
+for part in log metrics events; do
+  case " $PARTS " in
+    *" $part "*) [ $part = log ] && on_toml+=$'[log]\ndir = "'"$work/logs"$'"\n\n' ;;
+    *) on_toml+="[$part]"$'\nenabled = false\n\n' ;;
+  esac
+done
+read -r on_url on_pid < <(bench_baton on '' "$on_toml")
 
 # The live subscriber: every event, as SSE, read and thrown away on CPU 0.
 taskset -c 0 curl -sN -H 'accept: text/event-stream' "$on_url/events" >"$work/events.sse" &
@@ -51,8 +59,10 @@ for t in off on; do
   [ "$code" = 200 ] || { log "$t sanity request: $code $(cat "$work/check-$t.json")"; exit 1; }
 done
 sleep 0.5
-grep -q 'model.request.complete' "$work/events.sse" ||
-  { log "the subscriber saw no event: $(head -c 300 "$work/events.sse")"; exit 1; }
+case " $PARTS " in
+  *" events "*) grep -q 'model.request.complete' "$work/events.sse" ||
+    { log "the subscriber saw no event: $(head -c 300 "$work/events.sse")"; exit 1; } ;;
+esac
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$off_url/metrics")" = 404 ] ||
   { log "metrics are not off in the 'off' Baton"; exit 1; }
 
@@ -75,7 +85,7 @@ r_off=$(med "${rps[off]}") r_on=$(med "${rps[on]}")
 c_off=$(med "${cpu[off]}") c_on=$(med "${cpu[on]}")
 added=$(awk -v a="$c_on" -v b="$c_off" 'BEGIN{printf "%.2f", a - b}')
 verdict=$(awk -v d="$added" 'BEGIN{print (d <= 3 ? "met" : "MISSED")}')
-lines=$(cat "$work"/logs/*.jsonl 2>/dev/null | wc -l)
+lines=$( (cat "$work"/logs/*.jsonl 2>/dev/null || true) | wc -l)
 events=$(grep -c '^event: model.request.complete' "$work/events.sse" || true)
 served=$(curl -s "$on_url/metrics" | awk '/^baton_requests_total\{/ {s += $NF} END {printf "%d", s}')
 
@@ -86,6 +96,6 @@ echo
 echo "| Baton | rps (median) | server CPU µs / request (median) | errors |"
 echo "|---|---|---|---|"
 echo "| log, metrics and events off | $r_off | $c_off | ${errs[off]} |"
-echo "| request log (JSONL, hash chain) + metrics + events with 1 SSE subscriber | $r_on | $c_on | ${errs[on]} |"
+echo "| on: $PARTS (log: JSONL, hash chain, spend rows to SQLite; events: 1 SSE subscriber) | $r_on | $c_on | ${errs[on]} |"
 echo
 echo "Added per request: **$added µs** of server CPU (target ≤ 3 µs: $verdict); throughput on/off $(awk -v a="$r_on" -v b="$r_off" 'BEGIN{printf "%.3f", a/b}'). Check of the 'on' Baton after the run: $lines request-log lines, $served requests in baton_requests_total, $events model.request.complete events received by the subscriber."

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/background_thread.hpp"
+
 namespace baton {
 
 namespace asio = boost::asio;
@@ -244,6 +246,7 @@ void RequestLog::SetFailed(const std::string& why) {
 }
 
 void RequestLog::Run() {
+  BecomeBackgroundThread("baton-log");
   std::vector<Entry> taken;
   taken.reserve(1024);
   for (;;) {

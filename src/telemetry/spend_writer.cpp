@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/background_thread.hpp"
+
 namespace baton {
 
 SpendWriter::SpendWriter(Store& store, SpendWriterOptions options)
@@ -30,10 +32,16 @@ void SpendWriter::OnBatch(const WrittenBatch& batch) {
     items.push_back(Item{ToSpendRecord(r), r.content.empty() ? ContentRecord{} : ToContentRecord(r),
                          batch.positions[i], batch.hashes[i]});
   }
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     handed_ += items.size();
     stats_.received += items.size();
+    // The writer waits for the first record of a batch, then for a full batch or max_delay: wake
+    // it only when one of those changes, not for every handed batch of the log.
+    const std::size_t before = pending_.size();
+    wake =
+        before == 0 || (before < options_.max_batch && before + items.size() >= options_.max_batch);
     if (overflow_ || pending_.size() + items.size() > options_.max_pending) {
       // The store has been failing for long: stop holding records in memory; they are in the
       // log, and the writer replays it from the checkpoint once the store works again.
@@ -46,8 +54,11 @@ void SpendWriter::OnBatch(const WrittenBatch& batch) {
         pending_.push_back(std::move(item));
       }
     }
+    wake = wake || overflow_;
   }
-  cv_.notify_one();
+  if (wake) {
+    cv_.notify_one();
+  }
 }
 
 Status SpendWriter::StoreBatch(std::span<const SpendRecord> records,
@@ -154,6 +165,7 @@ Result<uint64_t> SpendWriter::Start() {
 }
 
 void SpendWriter::Run() {
+  BecomeBackgroundThread("baton-spend");
   std::vector<SpendRecord> batch;
   std::vector<ContentRecord> contents;
   for (;;) {
