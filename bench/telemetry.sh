@@ -3,7 +3,7 @@
 # target: <= 3 µs), measured end to end: the same load against two Batons in one run, one with all
 # three off ([log] enabled = false, [metrics] enabled = false, [events] enabled = false) and one
 # with all three on as a user runs them: the JSONL request log written to disk (group commit, no
-# fsync, hash chain), the counters kept, and one live subscriber reading every event over SSE
+# fsync, hash chain; no master key, so no store and no spend rows), the counters kept, and one live subscriber reading every event over SSE
 # (`GET /events`). The figure is the server's CPU time per request (utime + stime over the run /
 # requests), whose difference is the added work; rps is shown too.
 #
@@ -96,6 +96,6 @@ echo
 echo "| Baton | rps (median) | server CPU µs / request (median) | errors |"
 echo "|---|---|---|---|"
 echo "| log, metrics and events off | $r_off | $c_off | ${errs[off]} |"
-echo "| on: $PARTS (log: JSONL, hash chain, spend rows to SQLite; events: 1 SSE subscriber) | $r_on | $c_on | ${errs[on]} |"
+echo "| on: $PARTS (log: JSONL with hash chain, no store behind it; events: 1 SSE subscriber) | $r_on | $c_on | ${errs[on]} |"
 echo
 echo "Added per request: **$added µs** of server CPU (target ≤ 3 µs: $verdict); throughput on/off $(awk -v a="$r_on" -v b="$r_off" 'BEGIN{printf "%.3f", a/b}'). Check of the 'on' Baton after the run: $lines request-log lines, $served requests in baton_requests_total, $events model.request.complete events received by the subscriber."

@@ -11,8 +11,9 @@
 #include <array>
 #include <stdexcept>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include "core/digest.hpp"
 
 namespace baton {
 
@@ -60,17 +61,7 @@ GeneratedKey GenerateKey() {
 }
 
 std::string HashKey(std::string_view key) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(key.data(), key.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(static_cast<std::size_t>(size) * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[digest[i] >> 4U];
-    out += kHex[digest[i] & 0x0FU];
-  }
-  return out;
+  return Sha256Hex(key);
 }
 
 std::string DisplayPrefix(std::string_view key) {

@@ -44,17 +44,6 @@ std::string Where(const std::string& file, int64_t line) {
 
 }  // namespace
 
-std::string Sha256Hex(std::string_view bytes) {
-  InitSodium();
-  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                     bytes.size());
-  std::string hex((digest.size() * 2) + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-  hex.pop_back();
-  return hex;
-}
-
 Result<LogKey> ParseLogKey(std::string_view text) {
   InitSodium();
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/digest.hpp"  // Sha256Hex: the chain's hash
 #include "core/error.hpp"
 #include "telemetry/request_record.hpp"
 
@@ -28,9 +29,6 @@ namespace baton {
 
 inline constexpr std::string_view kChainGenesis =
     "0000000000000000000000000000000000000000000000000000000000000000";
-
-// Lowercase hex SHA-256.
-std::string Sha256Hex(std::string_view bytes);
 
 // A 32-byte XChaCha20-Poly1305 key. Never printed.
 struct LogKey {

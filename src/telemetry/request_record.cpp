@@ -2,47 +2,78 @@
 
 #include <array>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
 
 #include <boost/json.hpp>
 
+#include "core/json_text.hpp"
 #include "money/money.hpp"
 
 namespace baton {
 
 namespace json = boost::json;
 
+namespace {
+
+// Members appended as text: Boost.JSON's object would cost a map insert per member, and this runs
+// for every request on the log's writer thread.
+void Member(std::string& out, std::string_view name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  AppendJsonString(out, value);
+}
+
+void Member(std::string& out, std::string_view name, int64_t value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  std::array<char, 24> digits{};
+  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+  out.append(digits.data(), end);
+}
+
+}  // namespace
+
 std::string ToJsonLine(const RequestRecord& r) {
-  json::object o;
-  o.reserve(28);
-  o["time_ms"] = r.time_ms;
-  o["request_id"] = r.request_id;
-  o["key_alias"] = r.key_alias;
-  o["key_hash"] = r.key_hash;
-  o["key_prefix"] = r.key_prefix;
-  o["team_id"] = r.team_id;
-  o["zone"] = r.zone;
-  o["session"] = r.session;
-  o["dialect"] = r.dialect;
-  o["operation"] = r.operation;
-  o["model_asked"] = r.model_asked;
-  o["model_used"] = r.model_used;
-  o["provider"] = r.provider;
-  o["attempts"] = r.attempts;
-  o["fallbacks"] = r.fallbacks;
-  o["status"] = r.status;
-  o["latency_ms"] = r.latency_ms;
-  o["ttft_ms"] = r.ttft_ms;
-  o["prompt_tokens"] = r.prompt_tokens;
-  o["completion_tokens"] = r.completion_tokens;
-  o["cached_tokens"] = r.cached_tokens;
-  o["cost_pico"] = r.cost;
-  o["cost_usd"] = static_cast<double>(r.cost) / static_cast<double>(kPicoPerUsd);
-  o["error"] = r.error;
-  o["stream"] = r.stream;
+  std::string out;
+  out.reserve(512 + r.content.size());
+  out += "{\"time_ms\":";
+  out += std::to_string(r.time_ms);
+  Member(out, "request_id", r.request_id);
+  Member(out, "key_alias", r.key_alias);
+  Member(out, "key_hash", r.key_hash);
+  Member(out, "key_prefix", r.key_prefix);
+  Member(out, "team_id", r.team_id);
+  Member(out, "zone", r.zone);
+  Member(out, "session", r.session);
+  Member(out, "dialect", r.dialect);
+  Member(out, "operation", r.operation);
+  Member(out, "model_asked", r.model_asked);
+  Member(out, "model_used", r.model_used);
+  Member(out, "provider", r.provider);
+  Member(out, "attempts", r.attempts);
+  Member(out, "fallbacks", r.fallbacks);
+  Member(out, "status", r.status);
+  Member(out, "latency_ms", r.latency_ms);
+  Member(out, "ttft_ms", r.ttft_ms);
+  Member(out, "prompt_tokens", r.prompt_tokens);
+  Member(out, "completion_tokens", r.completion_tokens);
+  Member(out, "cached_tokens", r.cached_tokens);
+  Member(out, "cost_pico", r.cost);
+  out += ",\"cost_usd\":";
+  out += ToUsdString(r.cost);  // exact decimal, no float rounding
+  Member(out, "error", r.error);
+  out += ",\"stream\":";
+  out += r.stream ? "true" : "false";
   if (!r.content.empty()) {
-    o["content"] = r.content;
+    Member(out, "content", r.content);
   }
-  return json::serialize(o);
+  out += '}';
+  return out;
 }
 
 namespace {

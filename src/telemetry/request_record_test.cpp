@@ -18,7 +18,7 @@ TEST(RequestRecordTest, JsonLineRoundTrip) {
   std::string line = ToJsonLine(r);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_TRUE(line.starts_with(R"({"time_ms":1780000000007,"request_id":"req-7")")) << line;
-  EXPECT_NE(line.find(R"("cost_pico":8000000,"cost_usd":8E-6)"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("cost_pico":8000000,"cost_usd":0.000008)"), std::string::npos) << line;
   auto back = ParseJsonLine(line);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, r);

@@ -202,13 +202,6 @@ std::string AmzDate(std::chrono::system_clock::time_point t) {
   return {buf.data(), n};
 }
 
-std::string Sha256Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr);
-  return ToHex(md.data(), len);
-}
-
 Signature Sign(const SigningRequest& request, const SigningParams& params) {
   static const Credentials none;
   const Credentials& creds = params.credentials != nullptr ? *params.credentials : none;

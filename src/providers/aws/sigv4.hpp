@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/digest.hpp"  // Sha256Hex, for payload hashes
 #include "providers/aws/credentials.hpp"
 
 namespace baton::aws {
@@ -71,7 +72,5 @@ std::string CanonicalUri(std::string_view path, bool s3_style = false);
 std::string CanonicalQuery(std::string_view query);
 // "YYYYMMDDTHHMMSSZ" in UTC.
 std::string AmzDate(std::chrono::system_clock::time_point t);
-// Lowercase hex SHA-256.
-std::string Sha256Hex(std::string_view data);
 
 }  // namespace baton::aws
