@@ -13,7 +13,7 @@
 // filter* it missed (`dropped`), which the feeds turn into an `events.dropped` notice.
 //
 // Delivery: the bus owns one delivery thread (its own io_context) running at the lowest CPU
-// priority (nice 19), where the notifier ticks and where the WebSocket feeds run
+// priority (SCHED_IDLE), where the notifier ticks and where the WebSocket feeds run
 // (delivery_executor()), so request threads never spend CPU on sending events; when the CPU is
 // busy with requests, subscribers get less and lose events rather than slow requests.
 //
@@ -144,7 +144,7 @@ struct EventBusOptions {
   // How often the notifier wakes subscribers that have matching events pending (the coalescing
   // period: events reach subscribers at most this much later than published).
   std::chrono::milliseconds tick{15};
-  // Run the delivery thread at nice 19 (false: the default priority, for tests).
+  // Run the delivery thread SCHED_IDLE (false: the default priority, for tests).
   bool low_priority = true;
 };
 
