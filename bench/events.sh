@@ -36,30 +36,7 @@ taskset -c 0 "$MOCK" --host 127.0.0.1 --port 0 --threads 1 >"$work/mock.log" 2>&
 bench_track $!
 mock_port=$(wait_port "$work/mock.log")
 
-cat >"$work/baton.toml" <<TOML
-[server]
-host = "127.0.0.1"
-port = 0
-threads = 1
-master_key = "$MASTER"
-
-[providers.mock]
-kind = "openai-compatible"
-base_url = "http://127.0.0.1:$mock_port/v1"
-
-[[models.gpt-4o-mini.deployments]]
-target = "mock/gpt-4o-mini"
-input_cost_per_token = 1.5e-7
-output_cost_per_token = 6e-7
-
-[log]
-enabled = false
-TOML
-XDG_DATA_HOME="$work/data" XDG_STATE_HOME="$work/state" \
-  taskset -c 1 "$BATON" serve --config "$work/baton.toml" --port 0 >"$work/baton.log" 2>&1 &
-baton_pid=$!
-bench_track $baton_pid
-url="http://127.0.0.1:$(wait_port "$work/baton.log")"
+read -r url baton_pid < <(bench_baton baton "master_key = \"$MASTER\"" $'[log]\nenabled = false')
 code=$(curl -s -o "$work/check.json" -w '%{http_code}' "$url/v1/chat/completions" \
   -H "authorization: Bearer $MASTER" -d '{"model":"gpt-4o-mini","max_tokens":16,"messages":[{"role":"user","content":"Hello!"}]}')
 [ "$code" = 200 ] || { log "sanity request: $code $(cat "$work/check.json")"; exit 1; }

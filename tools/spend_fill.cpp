@@ -42,7 +42,6 @@ using baton::TeamRecord;
 constexpr int64_t kMsPerDay = 86'400'000;
 constexpr int64_t kPicoPerMicroUsd = 1'000'000;
 
-
 struct Model {
   const char* asked;
   const char* deployment;

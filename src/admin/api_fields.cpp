@@ -52,21 +52,6 @@ Error BadRequest(std::string message, std::string param) {
   return {ErrorKind::kBadRequest, std::move(message), "invalid_request", std::move(param)};
 }
 
-std::string QueryParam(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    std::size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-      return PercentDecode(pair.substr(name.size() + 1));
-    }
-    if (amp == std::string_view::npos) {
-      break;
-    }
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 Result<int64_t> PositiveParam(std::string_view query, std::string_view name, int64_t fallback,
                               int64_t max) {
   std::string text = QueryParam(query, name);

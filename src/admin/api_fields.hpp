@@ -41,8 +41,7 @@ Error BadRequest(std::string message, std::string param = {});
 
 // ---- query strings ----
 
-// The percent-decoded value of `name` in "a=1&b=2", empty when absent.
-std::string QueryParam(std::string_view query, std::string_view name);
+// QueryParam (the percent-decoded value of a query parameter) is in core/http_types.hpp.
 // An integer 1..max; `fallback` when absent.
 Result<int64_t> PositiveParam(std::string_view query, std::string_view name, int64_t fallback,
                               int64_t max);

@@ -25,22 +25,6 @@ int64_t NowMs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-std::string QueryValue(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-      return PercentDecode(pair.substr(name.size() + 1));
-    }
-    if (amp == std::string_view::npos) {
-      break;
-    }
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 std::string SubscribedJson(EventTypeMask types) {
   std::string out =
       R"({"type":"events.subscribed","time":)" + std::to_string(NowMs()) + R"(,"types":[)";
@@ -187,9 +171,9 @@ Awaitable<void> HandleEvents(const Snapshot& snapshot, HttpRequest& request, Res
                              std::function<bool()> draining) {
   const bool websocket = IsWebSocketUpgrade(request);
   const bool sse = request.Header("accept").find("text/event-stream") != std::string_view::npos ||
-                   QueryValue(request.query, "format") == "sse";
+                   QueryParam(request.query, "format") == "sse";
   std::optional<Error> refusal = Refusal(snapshot, request, websocket, sse);
-  Result<EventTypeMask> types = ParseEventTypes(QueryValue(request.query, "types"));
+  Result<EventTypeMask> types = ParseEventTypes(QueryParam(request.query, "types"));
   if (!refusal && !types) {
     refusal = types.error();
   }

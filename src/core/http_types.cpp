@@ -83,4 +83,19 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
+std::string QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return PercentDecode(pair.substr(name.size() + 1));
+    }
+    if (amp == std::string_view::npos) {
+      break;
+    }
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
 }  // namespace baton

@@ -23,5 +23,7 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix);
 std::string PercentEncode(std::string_view s);
 // Decodes %XX escapes (and nothing else); malformed escapes are kept as they are.
 std::string PercentDecode(std::string_view s);
+// The percent-decoded value of `name` in a query string "a=1&b=2"; empty when absent.
+std::string QueryParam(std::string_view query, std::string_view name);
 
 }  // namespace baton
