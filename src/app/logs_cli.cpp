@@ -1,7 +1,6 @@
 #include "app/logs_cli.hpp"
 
 #include <cstdio>
-#include <filesystem>
 #include <optional>
 
 #include "config/config.hpp"
@@ -20,15 +19,7 @@ struct Resolved {
 bool Resolve(const LogsOptions& options, Resolved& out) {
   std::optional<Config> config;
   try {
-    if (!options.config_path.empty()) {
-      config = LoadConfigFile(options.config_path);
-    } else {
-      std::string path = DefaultConfigPath();
-      std::error_code ec;
-      if (!path.empty() && std::filesystem::exists(path, ec)) {
-        config = LoadConfigFile(path);
-      }
-    }
+    config = LoadConfigIfPresent(options.config_path);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "baton: %s\n", e.what());
     return false;

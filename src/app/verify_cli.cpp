@@ -1,7 +1,6 @@
 #include "app/verify_cli.hpp"
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -28,15 +27,7 @@ std::optional<std::string> ResolveSigningSecret(const VerifyOptions& options) {
   }
   std::optional<Config> config;
   try {
-    if (!options.config_path.empty()) {
-      config = LoadConfigFile(options.config_path);
-    } else {
-      std::string path = DefaultConfigPath();
-      std::error_code ec;
-      if (!path.empty() && std::filesystem::exists(path, ec)) {
-        config = LoadConfigFile(path);
-      }
-    }
+    config = LoadConfigIfPresent(options.config_path);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "baton: %s\n", e.what());
     return std::nullopt;

@@ -42,15 +42,7 @@ int Failure(const std::string& message) {
 Result<std::unique_ptr<Store>> OpenLocalStore(const Options& o) {
   Config config;
   try {
-    if (!o.config_path.empty()) {
-      config = LoadConfigFile(o.config_path);
-    } else {
-      const std::string path = DefaultConfigPath();
-      std::error_code ec;
-      if (!path.empty() && std::filesystem::exists(path, ec)) {
-        config = LoadConfigFile(path);
-      }
-    }
+    config = LoadConfigIfPresent(o.config_path).value_or(Config{});
   } catch (const std::exception& e) {
     return Error(ErrorKind::kBadRequest, e.what());
   }

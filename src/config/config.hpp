@@ -305,6 +305,10 @@ Config LoadConfigFile(const std::string& path);
 std::string_view DefaultConfigToml();
 // `~/.config/baton/baton.toml` (honouring XDG_CONFIG_HOME).
 std::string DefaultConfigPath();
+// For offline commands (`baton logs`, `baton verify`, `baton stats --local`): the file named by
+// `path` when given, else the default file when it exists, else nullopt. Throws ConfigError like
+// LoadConfigFile.
+std::optional<Config> LoadConfigIfPresent(const std::string& path);
 // Where [router] state_file defaults to when the file leaves it unset:
 // `$XDG_STATE_HOME/baton/router.json`, else `~/.local/state/baton/router.json`.
 std::string DefaultRouterStatePath();

@@ -318,6 +318,18 @@ std::string DefaultConfigPath() {
   return ".config/baton/baton.toml";
 }
 
+std::optional<Config> LoadConfigIfPresent(const std::string& path) {
+  if (!path.empty()) {
+    return LoadConfigFile(path);
+  }
+  const std::string fallback = DefaultConfigPath();
+  std::error_code ec;
+  if (!fallback.empty() && std::filesystem::exists(fallback, ec)) {
+    return LoadConfigFile(fallback);
+  }
+  return std::nullopt;
+}
+
 std::string DefaultRouterStatePath() {
   // Same rules as DefaultConfigPath: a relative XDG_STATE_HOME is ignored.
   const char* xdg = GetEnv("XDG_STATE_HOME");
