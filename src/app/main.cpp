@@ -1,4 +1,5 @@
 // The `baton` command line. Subcommands dispatch to app/ and cli/ functions.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -106,6 +107,9 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer that closed its socket must be an error on that socket, never the end of the process:
+  // Asio sends with MSG_NOSIGNAL, but libraries writing with write(2) (hiredis, libpq) do not.
+  (void)std::signal(SIGPIPE, SIG_IGN);
   try {
     return Run(argc, argv);
   } catch (const std::exception& e) {
