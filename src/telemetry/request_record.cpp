@@ -180,7 +180,7 @@ SpendRecord ToSpendRecord(const RequestRecord& r) {
 
 namespace {
 
-constexpr std::size_t kMaxSearchText = 64 * 1024;
+constexpr std::size_t kMaxSearchText = std::size_t{64} * 1024;
 
 void CollectText(const json::value& v, std::string& out) {
   if (out.size() >= kMaxSearchText) {
