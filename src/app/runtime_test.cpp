@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "admin/router_state.hpp"
+#include "core/scoped_env_test_support.hpp"
 
 namespace baton {
 namespace {
@@ -57,30 +58,6 @@ deployments = ["two/b", "one/a"]
 [models.fresh]
 deployments = ["two/c"]
 )toml";
-
-// Sets an environment variable for one scope.
-class ScopedEnvForStore {
- public:
-  ScopedEnvForStore(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) {
-      old_ = old;
-    }
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnvForStore() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-  ScopedEnvForStore(const ScopedEnvForStore&) = delete;
-  ScopedEnvForStore& operator=(const ScopedEnvForStore&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 class RuntimeTest : public ::testing::Test {
  protected:
@@ -326,7 +303,7 @@ TEST_F(RuntimeTest, WithoutAMasterKeyNoStoreIsOpened) {
 }
 
 TEST_F(RuntimeTest, TheDefaultStoreFolderIsPrivate) {
-  ScopedEnvForStore xdg("XDG_DATA_HOME", (dir_ / "data").string());
+  ScopedEnv xdg("XDG_DATA_HOME", (dir_ / "data").string().c_str());
   auto store = OpenConfiguredStore(StoreConfig{});
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(fs::exists(dir_ / "data" / "baton" / "baton.db"));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/signing.hpp"
+#include "core/scoped_env_test_support.hpp"
 
 namespace baton {
 namespace {
@@ -41,34 +42,6 @@ class TempDir {
  private:
   static inline int counter_ = 0;
   std::filesystem::path path_;
-};
-
-// Sets (or unsets) an environment variable for one test and restores it afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) {
-      old_ = old;
-    }
-    if (value != nullptr) {
-      setenv(name, value, 1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
 };
 
 struct Outcome {

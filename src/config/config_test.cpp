@@ -9,36 +9,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "core/scoped_env_test_support.hpp"
+
 namespace baton {
 namespace {
 
 using std::chrono::milliseconds;
-
-// Sets (or unsets) an environment variable for one test and restores it afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) {
-      old_ = old;
-    }
-    if (value != nullptr) {
-      setenv(name, value, 1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      unsetenv(name_.c_str());
-    }
-  }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
 
 // A scratch directory removed at the end of the test.
 class TempDir {
