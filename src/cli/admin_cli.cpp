@@ -210,31 +210,6 @@ std::string Field(const json::value& row, std::string_view name) {
   return row.is_object() ? Show(row.as_object().if_contains(name)) : "-";
 }
 
-void PrintTable(const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    width[c] = header[c].size();
-    for (const auto& row : rows) {
-      width[c] = std::max(width[c], row[c].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      out += cells[c];
-      if (c + 1 < cells.size()) {
-        out.append(width[c] - cells[c].size() + 2, ' ');
-      }
-    }
-    std::printf("%s\n", out.c_str());
-  };
-  line(header);
-  for (const auto& row : rows) {
-    line(row);
-  }
-}
-
 void PrintJson(const json::value& v) {
   std::printf("%s\n", json::serialize(v).c_str());
 }
@@ -755,6 +730,43 @@ int AdminCommands::Run() {
     }
   }
   return 1;
+}
+
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows, TableAlign align) {
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    width[c] = header[c].size();
+    for (const auto& row : rows) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      const std::size_t pad = width[c] - cells[c].size();
+      if (align == TableAlign::kLeft) {
+        out += cells[c];
+        if (c + 1 < cells.size()) {
+          out.append(pad + 2, ' ');
+        }
+      } else if (c == 0) {
+        out += cells[c];
+        out.append(pad, ' ');
+      } else {
+        out.append(pad + 2, ' ');
+        out += cells[c];
+      }
+    }
+    while (align == TableAlign::kNumbers && !out.empty() && out.back() == ' ') {
+      out.pop_back();
+    }
+    std::printf("%s\n", out.c_str());
+  };
+  line(header);
+  for (const auto& row : rows) {
+    line(row);
+  }
 }
 
 }  // namespace baton

@@ -20,6 +20,7 @@
 // Thread-safety: for main() only. Lifetime: an AdminCommands must outlive the parse and Run().
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,14 @@ Result<AdminReply> CallAdminApi(const std::string& url, const std::string& maste
                                 const std::string& target, std::string* used_url = nullptr);
 // The error message of an admin API answer ({"error":{"message":...}}), else a generic one.
 std::string AdminErrorMessage(int status, const std::string& body);
+
+// A table on stdout: a header row, then the rows (each as many cells as the header), columns
+// two spaces apart. kLeft: every column left-aligned (keys, teams). kNumbers: the first column
+// left-aligned, the others right-aligned, trailing spaces trimmed (stats).
+enum class TableAlign : uint8_t { kLeft, kNumbers };
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows,
+                TableAlign align = TableAlign::kLeft);
 
 class AdminCommands {
  public:

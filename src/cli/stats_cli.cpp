@@ -150,39 +150,6 @@ int64_t Int(const json::value& obj, std::string_view name) {
   return 0;
 }
 
-void PrintTable(const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    width[c] = header[c].size();
-    for (const auto& row : rows) {
-      width[c] = std::max(width[c], row[c].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      // Names left-aligned, numbers right-aligned.
-      const std::size_t pad = width[c] - cells[c].size();
-      if (c == 0) {
-        out += cells[c];
-        out.append(pad, ' ');
-      } else {
-        out.append(pad + 2, ' ');
-        out += cells[c];
-      }
-    }
-    while (!out.empty() && out.back() == ' ') {
-      out.pop_back();
-    }
-    std::printf("%s\n", out.c_str());
-  };
-  line(header);
-  for (const auto& row : rows) {
-    line(row);
-  }
-}
-
 // USD for people: 6 decimals, trailing zeros dropped down to cents ("0.000073", "12.50").
 std::string Usd(const json::value& obj, std::string_view name) {
   const json::value* v = obj.is_object() ? obj.as_object().if_contains(name) : nullptr;
@@ -247,7 +214,7 @@ int Daily(const Options& o) {
     }
     rows.push_back(std::move(row));
   }
-  PrintTable({"DATE", "REQUESTS", "TOKENS", "COST_USD", "ERRORS"}, rows);
+  PrintTable({"DATE", "REQUESTS", "TOKENS", "COST_USD", "ERRORS"}, rows, TableAlign::kNumbers);
   return 0;
 }
 
@@ -265,7 +232,7 @@ void PrintGroup(const json::value& v, const char* member, const char* id, const 
     rows.push_back(std::move(row));
   }
   std::printf("\n");
-  PrintTable({title, "REQUESTS", "TOKENS", "COST_USD", "ERRORS"}, rows);
+  PrintTable({title, "REQUESTS", "TOKENS", "COST_USD", "ERRORS"}, rows, TableAlign::kNumbers);
 }
 
 int Summary(const Options& o) {
@@ -316,7 +283,7 @@ int Winners(const Options& o) {
   for (const json::value& w : v->as_object().at("winners").as_array()) {
     rows.push_back({Text(w, "model"), std::to_string(Int(w, "wins")), Text(w, "win_rate")});
   }
-  PrintTable({"MODEL", "WINS", "WIN_RATE"}, rows);
+  PrintTable({"MODEL", "WINS", "WIN_RATE"}, rows, TableAlign::kNumbers);
   return 0;
 }
 
@@ -339,7 +306,7 @@ int Judge(const Options& o) {
                       Text(w, "win_rate")});
     }
   }
-  PrintTable({"QUERY_TYPE", "MODEL", "WINS", "WIN_RATE"}, rows);
+  PrintTable({"QUERY_TYPE", "MODEL", "WINS", "WIN_RATE"}, rows, TableAlign::kNumbers);
   return 0;
 }
 
